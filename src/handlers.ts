@@ -1,0 +1,2 @@
+import { ResourceModel } from './models';
+export const x: string = ResourceModel.TYPE_NAME;
