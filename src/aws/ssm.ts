@@ -1,0 +1,80 @@
+import {
+    DescribeInstanceInformationCommand,
+    GetCommandInvocationCommand,
+    ListCommandsCommand,
+    SendCommandCommand,
+    SSMClient,
+} from '@aws-sdk/client-ssm';
+import { errorName } from './error-name';
+
+export type InvocationState = 'pending' | 'success' | 'failed';
+
+export interface Invocation {
+    state: InvocationState;
+    status: string;
+    stdout: string;
+    stderr: string;
+}
+
+const PENDING = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
+
+export class SsmAdapter {
+    constructor(private readonly client: SSMClient) {}
+
+    /** The instance's SSM ping status, or undefined when SSM does not know the instance. */
+    async pingStatus(instanceId: string): Promise<string | undefined> {
+        try {
+            const out = await this.client.send(
+                new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }),
+            );
+            return out.InstanceInformationList?.find((i) => i.InstanceId === instanceId)?.PingStatus;
+        } catch (err) {
+            if (errorName(err) === 'InvalidInstanceId') return undefined;
+            throw err;
+        }
+    }
+
+    async sendShellScript(p: { instanceId: string; commands: string[]; comment: string; timeoutSeconds: number }): Promise<string> {
+        const out = await this.client.send(
+            new SendCommandCommand({
+                DocumentName: 'AWS-RunShellScript',
+                InstanceIds: [p.instanceId],
+                Parameters: { commands: p.commands, executionTimeout: [String(p.timeoutSeconds)] },
+                TimeoutSeconds: p.timeoutSeconds,
+                Comment: p.comment,
+            }),
+        );
+        const id = out.Command?.CommandId;
+        if (!id) throw new Error('SendCommand returned no CommandId');
+        return id;
+    }
+
+    /** The newest command sent to the instance with exactly this comment (how a retry finds its own earlier command). */
+    async findCommandByComment(instanceId: string, comment: string): Promise<string | undefined> {
+        let token: string | undefined;
+        do {
+            const out = await this.client.send(new ListCommandsCommand({ InstanceId: instanceId, NextToken: token, MaxResults: 50 }));
+            const hit = (out.Commands ?? []).find((c) => c.Comment === comment);
+            if (hit?.CommandId) return hit.CommandId;
+            token = out.NextToken;
+        } while (token);
+        return undefined;
+    }
+
+    /** undefined while SSM has not made the invocation visible yet (InvocationDoesNotExist right after SendCommand). */
+    async getInvocation(commandId: string, instanceId: string): Promise<Invocation | undefined> {
+        try {
+            const out = await this.client.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
+            const status = out.Status ?? 'Pending';
+            return {
+                state: PENDING.has(status) ? 'pending' : status === 'Success' ? 'success' : 'failed',
+                status: out.StatusDetails ?? status,
+                stdout: out.StandardOutputContent ?? '',
+                stderr: out.StandardErrorContent ?? '',
+            };
+        } catch (err) {
+            if (errorName(err) === 'InvocationDoesNotExist') return undefined;
+            throw err;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import { randomInt } from 'crypto';
+import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
+import { requestDigest } from './hash';
+import { fail, next } from './outcomes';
+import { Phase, PhaseEnv } from './types';
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** 32 alphanumeric characters from the crypto RNG: within KMS's 7-32 and cloudhsm-cli's rules. */
+export function generatePassword(length = 32): string {
+    let out = '';
+    for (let i = 0; i < length; i++) out += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
+    return out;
+}
+
+function digest(env: PhaseEnv, purpose: string): string {
+    return requestDigest(env.request.clientRequestToken, env.request.logicalResourceId, purpose);
+}
+
+export function bootstrapSecretName(env: PhaseEnv, purpose: string): string {
+    return `custom-kms-cloudhsmkeystore/kmsuser-bootstrap/${digest(env, purpose).slice(0, 24)}`;
+}
+
+/**
+ * The short-lived secret that carries kmsuser's first password to the client instance. It is found
+ * by its request-derived name before one is made, so a retry never makes a second.
+ */
+export function ensureBootstrapSecret(purpose: string): Phase {
+    return async (env) => {
+        if (env.ctx.bootstrapSecretArn) return next(env.ctx);
+        const name = bootstrapSecretName(env, purpose);
+        const existing = await env.aws.secrets.describe(name);
+        if (existing?.deleted) {
+            return fail(env.ctx, HandlerErrorCode.InternalFailure, `The bootstrap secret ${name} of this request is scheduled for deletion; retry the operation (a new request uses a new name).`);
+        }
+        const arn =
+            existing?.arn ??
+            (await env.aws.secrets.create({
+                name,
+                value: generatePassword(),
+                token: digest(env, `${purpose}:token`).slice(0, 64),
+                description: `Bootstrap password of kmsuser for KMS custom key store ${env.request.logicalResourceId}; deleted by the handler once KMS has rotated it.`,
+            }));
+        return next({ ...env.ctx, bootstrapSecretArn: arn });
+    };
+}
+
+/** Read only to hand the password to KMS (CreateCustomKeyStore / UpdateCustomKeyStore). */
+export async function readBootstrapPassword(env: PhaseEnv): Promise<string> {
+    const arn = env.ctx.bootstrapSecretArn;
+    if (!arn) throw new Error('no bootstrap secret in the callbackContext');
+    const value = await env.aws.secrets.getString(arn);
+    if (!value) throw new Error(`bootstrap secret ${arn} has no SecretString`);
+    return value;
+}
+
+export const deleteBootstrapSecret: Phase = async (env) => {
+    const arn = env.ctx.bootstrapSecretArn;
+    if (arn) await env.aws.secrets.forceDelete(arn);
+    return next({ ...env.ctx, bootstrapSecretArn: undefined });
+};

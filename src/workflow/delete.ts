@@ -1,0 +1,83 @@
+import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
+import { errorName } from '../aws/error-name';
+import { awaitKmsUserCommand, sendKmsUserCommand } from './kmsuser-phases';
+import { done, fail, next, wait, withNote } from './outcomes';
+import { awaitConnected, awaitDisconnected, connectStore, disconnectStore, skipUnless, storeIdOf } from './store-phases';
+import { Ctx, Phase, PhaseEnv, Workflow } from './types';
+
+/** Leave at least this much of the invocation for the response when scanning keys. */
+const SCAN_RESERVE_MS = 5_000;
+
+const locate: Phase = async (env) => {
+    const id = storeIdOf(env);
+    const store = await env.aws.kms.describeStore(id);
+    if (!store || store.type !== 'AWS_CLOUDHSM') return fail(env.ctx, HandlerErrorCode.NotFound, `Key store ${id} does not exist.`);
+    return next(env.ctx);
+};
+
+/**
+ * ListKeys has no key-store filter, so every key is described. The scan resumes from its marker
+ * in the next invocation when an account has more keys than one invocation can look at.
+ */
+const scanKeys: Phase = async (env) => {
+    const id = storeIdOf(env);
+    let scan = env.ctx.keyScan ?? { checked: 0, found: 0 };
+    while (!scan.done) {
+        if (env.timeLeftMs() < SCAN_RESERVE_MS) {
+            return wait({ ...env.ctx, keyScan: scan }, 1, `Checking whether key store ${id} holds KMS keys (${scan.checked} keys looked at).`);
+        }
+        const page = await env.aws.kms.listKeys(scan.marker);
+        let found = scan.found;
+        for (const keyId of page.keyIds) if ((await env.aws.kms.keyStoreOfKey(keyId)) === id) found++;
+        scan = { checked: scan.checked + page.keyIds.length, found, marker: page.next, done: !page.next };
+    }
+    const ctx = { ...env.ctx, keyScan: scan };
+    return scan.found > 0 ? done(ctx, keptMessage(id, scan.found)) : next(ctx);
+};
+
+function keptMessage(id: string, keys: number): string {
+    return `Key store ${id} holds ${keys} KMS key(s), so it was left as it is, connected, and removed from the stack only: disconnecting it would make those keys unusable. Schedule the keys' deletion and delete the key store once they are gone.`;
+}
+
+const deleteStore: Phase = async (env) => {
+    const id = storeIdOf(env);
+    if (env.desired.deleteKeyStoreUponStackDeletion === false) {
+        return done(env.ctx, `Key store ${id} was disconnected and kept (DeleteKeyStoreUponStackDeletion is false); kmsuser was left in the cluster.`);
+    }
+    try {
+        if (await env.aws.kms.describeStore(id)) await env.aws.kms.deleteStore(id);
+    } catch (err) {
+        if (errorName(err) !== 'CustomKeyStoreHasCMKsException') throw err;
+        // A key was created after the scan: the store is handled as one with keys, so it is reconnected.
+        return next({ ...env.ctx, keyScan: { checked: 0, found: 1, done: true } }, 'reconnect');
+    }
+    return next(withNote(env.ctx, `Key store ${id} was disconnected and deleted.`));
+};
+
+const kmsUserKnown = (_ctx: Readonly<Ctx>, env: PhaseEnv) => Boolean(env.desired.clientInstanceId && env.desired.cloudHsmAdminPasswordSecretName && env.desired.cloudHsmClusterId);
+
+const finished: Phase = async (env) => done(env.ctx);
+
+const raced = (ctx: Readonly<Ctx>) => (ctx.keyScan?.found ?? 0) > 0;
+
+const reconnected: Phase = async (env) =>
+    done(env.ctx, `Key store ${storeIdOf(env)} gained KMS keys while it was being deleted, so it was reconnected and left in place; removed from the stack only.`);
+
+export const deleteWorkflow: Workflow = {
+    name: 'delete',
+    phases: [
+        ['locate', locate],
+        ['scanKeys', scanKeys],
+        ['disconnect', disconnectStore],
+        ['awaitDisconnected', awaitDisconnected],
+        ['deleteStore', deleteStore],
+        ['sendKmsUser', skipUnless(kmsUserKnown, sendKmsUserCommand('delete'))],
+        ['awaitKmsUser', skipUnless((ctx) => ctx.command?.purpose === 'delete', awaitKmsUserCommand({ fatal: false }))],
+        ['finished', finished],
+        ['reconnect', skipUnless(raced, connectStore)],
+        ['awaitReconnected', skipUnless(raced, awaitConnected())],
+        ['reconnected', reconnected],
+    ],
+    finish: async () => undefined,
+    progressModel: (desired) => ({ ...desired }),
+};

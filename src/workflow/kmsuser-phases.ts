@@ -1,0 +1,94 @@
+import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
+import { buildKmsUserCommands, KmsUserAction } from '../kmsuser/script';
+import { describeKmsUserFailure, KmsUserResult, parseKmsUserResult } from '../kmsuser/result';
+import { requestDigest } from './hash';
+import { fail, next, wait, withNote } from './outcomes';
+import { Ctx, KmsUserPurpose, Outcome, Phase, PhaseEnv } from './types';
+
+/** Delivery timeout SSM allows the command, and how long the handler waits for its result. */
+const DELIVERY_TIMEOUT_SECONDS = 120;
+const COMMAND_BUDGET_SECONDS = 10 * 60;
+
+const ACTIONS: Record<KmsUserPurpose, KmsUserAction> = { create: 'create', reset: 'reset', delete: 'delete', rollback: 'delete' };
+
+function commandComment(env: PhaseEnv, purpose: KmsUserPurpose): string {
+    return `Custom::KMS::CloudHsmKeyStore kmsuser ${purpose} ${requestDigest(env.request.clientRequestToken, env.request.logicalResourceId, purpose).slice(0, 24)}`;
+}
+
+function instanceOf(env: PhaseEnv): string {
+    const id = env.desired.clientInstanceId;
+    if (!id) throw new Error('ClientInstanceId is required to manage kmsuser');
+    return id;
+}
+
+/**
+ * Sends the kmsuser script once: a retry first looks for the command this request already sent,
+ * by its request-derived comment.
+ */
+export function sendKmsUserCommand(purpose: KmsUserPurpose): Phase {
+    return async (env) => {
+        if (env.ctx.command?.purpose === purpose && env.ctx.command.id) return next(env.ctx);
+        const instanceId = instanceOf(env);
+        const comment = commandComment(env, purpose);
+        const earlier = await env.aws.ssm.findCommandByComment(instanceId, comment);
+        const id =
+            earlier ??
+            (await env.aws.ssm.sendShellScript({
+                instanceId,
+                comment,
+                timeoutSeconds: DELIVERY_TIMEOUT_SECONDS,
+                commands: buildKmsUserCommands({
+                    action: ACTIONS[purpose],
+                    adopt: env.desired.adoptExistingKmsUser === true,
+                    clusterId: env.desired.cloudHsmClusterId ?? '',
+                    region: env.request.region,
+                    adminUsername: env.desired.cloudHsmAdminUsername ?? 'admin',
+                    adminSecretId: env.desired.cloudHsmAdminPasswordSecretName ?? '',
+                    bootstrapSecretId: ACTIONS[purpose] === 'delete' ? undefined : env.ctx.bootstrapSecretArn,
+                }),
+            }));
+        return next({ ...env.ctx, command: { purpose, comment, id } });
+    };
+}
+
+export interface AwaitOptions {
+    /** false: a failure is noted in the final message and the workflow goes on (best-effort cleanup). */
+    fatal: boolean;
+}
+
+/** Polls the command (short waits inside the invocation) and reads the script's result marker. */
+export function awaitKmsUserCommand(opts: AwaitOptions): Phase {
+    return async (env) => {
+        const command = env.ctx.command;
+        if (!command?.id) return fail(env.ctx, HandlerErrorCode.InternalFailure, 'No kmsuser command in the callbackContext.');
+        const instanceId = instanceOf(env);
+        const invocation = await env.aws.ssm.getInvocation(command.id, instanceId);
+        if (!invocation || invocation.state === 'pending') {
+            if ((env.ctx.waited ?? 0) >= COMMAND_BUDGET_SECONDS) {
+                return finishWith(env, opts, HandlerErrorCode.NotStabilized, `The kmsuser command ${command.id} on ${instanceId} did not finish within ${COMMAND_BUDGET_SECONDS / 60} minutes (${invocation?.status ?? 'not delivered yet'}); check that the SSM agent runs and the instance can reach the cluster.`);
+            }
+            const step = Math.min(1 + (env.ctx.attempt ?? 0), 5);
+            return wait(env.ctx, step, `Waiting for the kmsuser command on ${instanceId} (${invocation?.status ?? 'not visible yet'}).`, true);
+        }
+        const result: KmsUserResult = parseKmsUserResult(invocation.stdout, invocation.stderr);
+        if (result.ok) {
+            const note = noteFor(command.purpose, result.outcome);
+            return next({ ...(note ? withNote(env.ctx, note) : env.ctx), kmsUser: result.outcome, command: undefined });
+        }
+        if (invocation.state === 'failed' && result.failure === 'UNEXPECTED_OUTPUT' && !invocation.stdout.includes('KMSUSER_RESULT=')) {
+            return finishWith(env, opts, HandlerErrorCode.GeneralServiceException, `The kmsuser command ${command.id} on ${instanceId} ended ${invocation.status} without a result; check the instance's SSM agent and its output. ${result.detail}`);
+        }
+        const described = describeKmsUserFailure(result, instanceId);
+        return finishWith(env, opts, described.code as HandlerErrorCode, described.message);
+    };
+}
+
+function finishWith(env: PhaseEnv, opts: AwaitOptions, code: HandlerErrorCode, message: string): Outcome {
+    const ctx: Ctx = { ...env.ctx, command: undefined };
+    return opts.fatal ? fail(ctx, code, message) : next(withNote(ctx, `kmsuser was not removed: ${message}`));
+}
+
+function noteFor(purpose: KmsUserPurpose, outcome: string): string | undefined {
+    if (purpose !== 'delete' && purpose !== 'rollback') return undefined;
+    return outcome === 'DELETED' ? 'kmsuser was removed from the cluster.' : 'kmsuser was already absent from the cluster.';
+}

@@ -1,0 +1,153 @@
+import { HandlerErrorCode, OperationStatus, ProgressEvent } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
+import { mapAwsError } from '../errors';
+import { ResourceModel } from '../models';
+import { Ctx, KeyStoreProps, Outcome, Phase, PhaseEnv, Workflow } from './types';
+
+export interface Clock {
+    now(): number;
+    sleep(ms: number): Promise<void>;
+}
+
+export const realClock: Clock = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export interface RunnerOptions {
+    clock?: Clock;
+    /** How long one invocation may work before it hands back with IN_PROGRESS. */
+    budgetMs?: number;
+}
+
+const THROTTLE_WAITS = [5, 10, 20, 40, 60, 60];
+const SAFETY_MS = 2_000;
+
+export type Env = Omit<PhaseEnv, 'ctx' | 'timeLeftMs'>;
+
+function toModel(props: KeyStoreProps): ResourceModel {
+    return new ResourceModel({ ...props });
+}
+
+export function succeeded(props: KeyStoreProps | undefined, message = ''): ProgressEvent<ResourceModel> {
+    const b = ProgressEvent.builder<ProgressEvent<ResourceModel>>().status(OperationStatus.Success).message(message);
+    if (props) b.resourceModel(toModel(props));
+    return b.build();
+}
+
+export function listed(models: KeyStoreProps[], nextToken?: string): ProgressEvent<ResourceModel> {
+    const b = ProgressEvent.builder<ProgressEvent<ResourceModel>>().status(OperationStatus.Success).resourceModels(models.map(toModel));
+    if (nextToken) b.nextToken(nextToken);
+    return b.build();
+}
+
+export function failed(code: HandlerErrorCode, message: string): ProgressEvent<ResourceModel> {
+    return ProgressEvent.failed<ProgressEvent<ResourceModel>>(code, message);
+}
+
+function inProgress(props: KeyStoreProps, ctx: Ctx, seconds: number, message: string): ProgressEvent<ResourceModel> {
+    return ProgressEvent.builder<ProgressEvent<ResourceModel>>()
+        .status(OperationStatus.InProgress)
+        .resourceModel(toModel(props))
+        .callbackContext({ ...ctx })
+        .callbackDelaySeconds(Math.max(0, Math.round(seconds)))
+        .message(message)
+        .build();
+}
+
+/** Runs a single-shot action (Read, List) and turns any error into a FAILED event from the error table. */
+export async function runOnce(action: string, fn: () => Promise<ProgressEvent<ResourceModel>>): Promise<ProgressEvent<ResourceModel>> {
+    try {
+        return await fn();
+    } catch (err) {
+        const m = mapAwsError(err, action);
+        return failed(m.code, m.message);
+    }
+}
+
+function phaseList(wf: Workflow, ctx: Ctx): ReadonlyArray<readonly [string, Phase]> {
+    return ctx.failure && wf.rollback ? wf.rollback : wf.phases;
+}
+
+function entering(ctx: Ctx, phase: string | undefined): Ctx {
+    return { ...ctx, phase, attempt: undefined, waited: undefined, retries: undefined };
+}
+
+function rollbackSummary(ctx: Ctx): string {
+    return ctx.notes && ctx.notes.length ? ` ${ctx.notes.join(' ')}` : '';
+}
+
+/**
+ * The only place that turns phases into ProgressEvents: runs phases while they say "next", sleeps short
+ * inline waits, returns IN_PROGRESS for long ones, SUCCESS with the workflow's final model, or FAILED
+ * (after the workflow's rollback phases have undone what the operation made).
+ */
+export async function runWorkflow(wf: Workflow, env: Env, incoming: Readonly<Ctx>, opts: RunnerOptions = {}): Promise<ProgressEvent<ResourceModel>> {
+    const clock = opts.clock ?? realClock;
+    const budgetMs = opts.budgetMs ?? Number(process.env.KEYSTORE_INVOCATION_BUDGET_MS ?? 45_000);
+    const started = clock.now();
+    const timeLeftMs = () => budgetMs - (clock.now() - started);
+    let ctx: Ctx = { ...incoming };
+    if (!ctx.phase) ctx = entering(ctx, wf.phases[0][0]);
+
+    for (;;) {
+        const list = phaseList(wf, ctx);
+        const index = list.findIndex(([name]) => name === ctx.phase);
+        if (index < 0) return failed(HandlerErrorCode.InternalFailure, `${wf.name}: unknown phase ${String(ctx.phase)} in callbackContext`);
+        const [name, phase] = list[index];
+        const phaseEnv: PhaseEnv = { ...env, ctx, timeLeftMs };
+        let outcome: Outcome;
+        try {
+            outcome = await phase(phaseEnv);
+        } catch (err) {
+            const m = mapAwsError(err, `${wf.name} (${name})`);
+            const retries = ctx.retries ?? 0;
+            outcome =
+                m.retryable && retries < THROTTLE_WAITS.length
+                    ? { kind: 'wait', ctx: { ...ctx, retries: retries + 1 }, seconds: THROTTLE_WAITS[retries], message: `AWS throttled ${name}; retrying.` }
+                    : { kind: 'fail', ctx, code: m.code, message: m.message };
+        }
+        env.log(`${wf.name}/${name}: ${outcome.kind}`);
+        ctx = outcome.ctx;
+
+        switch (outcome.kind) {
+            case 'next': {
+                const target = outcome.to ?? list[index + 1]?.[0];
+                ctx = entering(ctx, target);
+                if (target !== undefined) continue;
+                return finish(wf, env, ctx, timeLeftMs);
+            }
+            case 'wait': {
+                // Every IN_PROGRESS must carry the primary identifier: before the store exists, waits stay inline.
+                const model = wf.progressModel(env.desired, ctx);
+                const fits = outcome.seconds * 1000 + SAFETY_MS < timeLeftMs();
+                if (fits && (outcome.inline || !model.customKeyStoreId)) {
+                    await clock.sleep(outcome.seconds * 1000);
+                    continue;
+                }
+                if (!model.customKeyStoreId) return failed(HandlerErrorCode.NotStabilized, `${outcome.message} (gave up: no time left in this invocation)`);
+                return inProgress(model, ctx, outcome.seconds, outcome.message);
+            }
+            case 'done':
+                if (ctx.failure) return failed(ctx.failure.code, ctx.failure.message + rollbackSummary(ctx));
+                return finish(wf, env, ctx, timeLeftMs, outcome.message);
+            case 'fail':
+                if (ctx.failure) {
+                    return failed(ctx.failure.code, `${ctx.failure.message} Rollback did not finish: ${outcome.message}${rollbackSummary(ctx)}`);
+                }
+                if (!wf.rollback) return failed(outcome.code, outcome.message);
+                ctx = entering({ ...ctx, failure: { code: outcome.code, message: outcome.message } }, wf.rollback[0][0]);
+                continue;
+        }
+    }
+}
+
+async function finish(wf: Workflow, env: Env, ctx: Ctx, timeLeftMs: () => number, message?: string): Promise<ProgressEvent<ResourceModel>> {
+    if (ctx.failure) return failed(ctx.failure.code, ctx.failure.message + rollbackSummary(ctx));
+    try {
+        const model = await wf.finish({ ...env, ctx, timeLeftMs }, ctx);
+        return succeeded(model, message ?? (ctx.notes ?? []).join(' '));
+    } catch (err) {
+        const m = mapAwsError(err, `${wf.name} (finish)`);
+        return failed(m.code, m.message);
+    }
+}

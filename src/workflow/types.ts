@@ -1,0 +1,103 @@
+import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
+import { CloudHsmAdapter } from '../aws/cloudhsm';
+import { KmsAdapter } from '../aws/kms';
+import { SecretsAdapter } from '../aws/secrets';
+import { SsmAdapter } from '../aws/ssm';
+
+/** The resource's properties as the handler works with them (the model's field names). */
+export interface KeyStoreProps {
+    customKeyStoreId?: string;
+    keyStoreName?: string;
+    cloudHsmClusterId?: string;
+    cloudHsmCustCaCertSecretName?: string;
+    cloudHsmAdminPasswordSecretName?: string;
+    cloudHsmAdminUsername?: string;
+    clientInstanceId?: string;
+    deleteKeyStoreUponStackDeletion?: boolean;
+    adoptExistingKmsUser?: boolean;
+    connectionState?: string;
+    trustAnchorCertificate?: string;
+}
+
+export interface Adapters {
+    kms: KmsAdapter;
+    hsm: CloudHsmAdapter;
+    ssm: SsmAdapter;
+    secrets: SecretsAdapter;
+}
+
+export type KmsUserPurpose = 'create' | 'reset' | 'delete' | 'rollback';
+
+/** Where a kmsuser Run Command stands; the comment is how a retry finds a command it already sent. */
+export interface CommandRef {
+    purpose: KmsUserPurpose;
+    comment: string;
+    id?: string;
+}
+
+export interface UpdatePlan {
+    rename?: string;
+    moveTo?: string;
+    /** Disconnect first: a cluster move, a kmsuser repair, or a FAILED store (KMS reconnects only from DISCONNECTED). */
+    disconnect: boolean;
+    repair: boolean;
+    repairTried?: boolean;
+}
+
+/**
+ * The callbackContext: JSON only, never a secret value. The library freezes it, so phases return new ones.
+ */
+export interface Ctx {
+    phase?: string;
+    /** Waits taken and seconds waited in the current phase: the backoff step and the budget. */
+    attempt?: number;
+    waited?: number;
+    retries?: number;
+    storeId?: string;
+    createdStore?: boolean;
+    bootstrapSecretArn?: string;
+    command?: CommandRef;
+    kmsUser?: 'CREATED' | 'ADOPTED' | 'RESET' | 'DELETED' | 'ABSENT';
+    plan?: UpdatePlan;
+    keyScan?: { marker?: string; checked: number; found: number; done?: boolean };
+    failure?: { code: HandlerErrorCode; message: string };
+    notes?: string[];
+}
+
+export interface RequestInfo {
+    clientRequestToken: string;
+    logicalResourceId: string;
+    region: string;
+    awsAccountId: string;
+}
+
+export interface PhaseEnv {
+    aws: Adapters;
+    request: RequestInfo;
+    desired: Readonly<KeyStoreProps>;
+    previous: Readonly<KeyStoreProps>;
+    ctx: Readonly<Ctx>;
+    log(message: string): void;
+    /** Milliseconds this invocation may still spend before it must hand back to CloudFormation. */
+    timeLeftMs(): number;
+}
+
+export type Outcome =
+    | { kind: 'next'; ctx: Ctx; to?: string }
+    /** Come back to the same phase later: inline (slept inside this invocation) when short and time allows. */
+    | { kind: 'wait'; ctx: Ctx; seconds: number; message: string; inline?: boolean }
+    | { kind: 'done'; ctx: Ctx; message?: string }
+    | { kind: 'fail'; ctx: Ctx; code: HandlerErrorCode; message: string };
+
+export type Phase = (env: PhaseEnv) => Promise<Outcome>;
+
+export interface Workflow {
+    name: string;
+    phases: ReadonlyArray<readonly [string, Phase]>;
+    /** Run after a failure once something was made, to undo it; the operation then reports the original failure. */
+    rollback?: ReadonlyArray<readonly [string, Phase]>;
+    /** The model a SUCCESS carries; undefined for none (a delete). */
+    finish(env: PhaseEnv, ctx: Ctx): Promise<KeyStoreProps | undefined>;
+    /** The model an IN_PROGRESS carries: the request's properties plus what was learnt. */
+    progressModel(desired: Readonly<KeyStoreProps>, ctx: Ctx): KeyStoreProps;
+}

@@ -1,0 +1,62 @@
+import { X509Certificate } from 'crypto';
+import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
+import { Adapters } from './types';
+
+/** One problem found while validating, with the code it maps to. */
+export interface Problem {
+    code: HandlerErrorCode;
+    message: string;
+}
+
+const invalid = (message: string): Problem => ({ code: HandlerErrorCode.InvalidRequest, message });
+
+/** KMS needs an ACTIVE cluster with at least two active HSMs in different Availability Zones. */
+export async function checkCluster(aws: Adapters, clusterId: string): Promise<Problem[]> {
+    const cluster = await aws.hsm.describeCluster(clusterId);
+    if (!cluster) return [invalid(`CloudHsmClusterId ${clusterId}: no such CloudHSM cluster in this account and Region.`)];
+    if (cluster.state !== 'ACTIVE') return [invalid(`CloudHsmClusterId ${clusterId}: the cluster is ${cluster.state}; it must be ACTIVE (initialized and activated).`)];
+    const active = cluster.hsms.filter((h) => h.state === 'ACTIVE');
+    const zones = new Set(active.map((h) => h.availabilityZone));
+    if (active.length < 2 || zones.size < 2) {
+        return [invalid(`CloudHsmClusterId ${clusterId}: the cluster has ${active.length} active HSM(s) in ${zones.size} Availability Zone(s); KMS needs at least two active HSMs in different Availability Zones. Add an HSM, then retry.`)];
+    }
+    return [];
+}
+
+export async function checkSecretExists(aws: Adapters, property: string, secretId: string | undefined): Promise<Problem[]> {
+    if (!secretId) return [invalid(`${property} is required.`)];
+    const info = await aws.secrets.describe(secretId);
+    if (!info) return [invalid(`${property} ${secretId}: no such secret in Secrets Manager in this account and Region.`)];
+    if (info.deleted) return [invalid(`${property} ${secretId}: the secret is scheduled for deletion; restore it or name another secret.`)];
+    return [];
+}
+
+/** The trust anchor is a public certificate, so the handler may read it (unlike the admin password). */
+export async function readTrustAnchor(aws: Adapters, secretId: string): Promise<{ pem?: string; problems: Problem[] }> {
+    const property = 'CloudHsmCustCaCertSecretName';
+    const value = (await aws.secrets.getString(secretId))?.trim();
+    if (!value || !value.includes('-----BEGIN CERTIFICATE-----')) {
+        return { problems: [invalid(`${property} ${secretId}: the secret must hold the PEM of the cluster's issuing CA certificate (customerCA.crt), starting with -----BEGIN CERTIFICATE-----.`)] };
+    }
+    try {
+        new X509Certificate(value);
+    } catch {
+        return { problems: [invalid(`${property} ${secretId}: the PEM in the secret does not parse as an X.509 certificate.`)] };
+    }
+    if (value.length > 5000) return { problems: [invalid(`${property} ${secretId}: KMS accepts a trust anchor of at most 5000 characters.`)] };
+    return { pem: value, problems: [] };
+}
+
+export async function checkInstanceOnline(aws: Adapters, instanceId: string | undefined): Promise<Problem[]> {
+    if (!instanceId) return [invalid('ClientInstanceId is required.')];
+    const ping = await aws.ssm.pingStatus(instanceId);
+    if (ping === 'Online') return [];
+    const state = ping ? `its SSM ping status is ${ping}` : 'SSM does not know it (not a managed instance, stopped, or no SSM agent/instance profile)';
+    return [invalid(`ClientInstanceId ${instanceId}: ${state}; the instance must be online in SSM with cloudhsm-cli configured for the cluster.`)];
+}
+
+/** One message listing every problem; the code of the first one. */
+export function summarize(problems: Problem[]): Problem | undefined {
+    if (!problems.length) return undefined;
+    return { code: problems[0].code, message: `Invalid key store properties: ${problems.map((p) => p.message).join(' ')}` };
+}
