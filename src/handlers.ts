@@ -19,21 +19,11 @@ import { createWorkflow } from './workflow/create';
 import { deleteWorkflow } from './workflow/delete';
 import { listStores, readStore } from './workflow/read';
 import { Env, failed, listed, runOnce, runWorkflow, succeeded } from './workflow/runner';
-import { Ctx, KeyStoreProps, Workflow } from './workflow/types';
+import { propsOf } from './workflow/props';
+import { Ctx, Workflow } from './workflow/types';
 import { updateWorkflow } from './workflow/update';
 
 type Request = ResourceHandlerRequest<ResourceModel>;
-
-const PROPS: ReadonlyArray<keyof KeyStoreProps> = [
-    'customKeyStoreId', 'keyStoreName', 'cloudHsmClusterId', 'cloudHsmCustCaCertSecretName', 'cloudHsmAdminPasswordSecretName',
-    'cloudHsmAdminUsername', 'clientInstanceId', 'deleteKeyStoreUponStackDeletion', 'adoptExistingKmsUser', 'connectionState', 'trustAnchorCertificate',
-];
-
-function propsOf(model: ResourceModel | undefined | null): KeyStoreProps {
-    const out: Record<string, unknown> = {};
-    for (const key of PROPS) if (model?.[key] != null) out[key] = model[key];
-    return out as KeyStoreProps;
-}
 
 function envOf(session: Optional<SessionProxy>, request: Request, logger: LoggerProxy | undefined): Env {
     const clients = buildClients(session, request.region);
