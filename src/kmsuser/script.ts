@@ -79,6 +79,7 @@ function check(name: string, value: unknown, re: RegExp): string {
  *  -v m=secret : input is a secret value. Not `{...}` -> exit 5 (plain password). `{...}` that is not
  *                valid JSON -> exit 3; no `password` key -> 2; not a string -> 4; empty -> 6; else prints
  *                the decoded password (no newline) and exits 0.
+ *  -v m=data : input is cloudhsm-cli stdout; prints its `data` when that is a string (exit 0), else exit 1.
  *  -v m=cli -v want=kmsuser : input is cloudhsm-cli stdout; parses from the first `{`; prints lines
  *                JSON=ok|bad|none, EC=<error_code> (0 when numerically zero), USERS=<n> for data.users,
  *                FOUND=<role> for each user whose lower-cased username equals `want`.
@@ -188,6 +189,13 @@ END {
     exit 0
   }
   N = length(S); P = index(S, "{")
+  if (m == "data") {
+    if (P == 0) exit 1
+    pval("r"); k = "r" SUBSEP "data"
+    if (BAD || !(k in T) || T[k] != "s") exit 1
+    printf "%s", V[k]
+    exit 0
+  }
   if (P == 0) { print "JSON=none"; exit 0 }
   pval("r")
   if (BAD) { print "JSON=bad"; exit 0 }
@@ -319,12 +327,19 @@ $K_PARSED
 __KMSUSER_PARSED__
 }
 k_cli_ok() { [ "$K_RC" -eq 0 ] && [ "$K_JSON" = ok ] && [ "$K_EC" = 0 ]; }
+# k_cli_summary WHAT: prints a one-paragraph account of the last call (the JSON "data" message when there
+# is one, else the raw stdout; then stderr). Output is scrubbed before and after decoding.
 k_cli_summary() {
   if [ "$K_RC" -eq 124 ] && [ -n "$K_TIMEOUT" ]; then
     printf 'cloudhsm-cli %s timed out after %s s' "$1" "$K_CLI_SECONDS"
-  else
-    printf 'cloudhsm-cli %s failed (exit %s, error_code %s): %s %s' "$1" "$K_RC" "$K_EC" "$K_OUT" "$K_ERR"
+    return 0
   fi
+  k_scrub "$K_OUT"; k_o=$K_SCRUBBED
+  if k_data=$(printf '%s' "$k_o" | LC_ALL=C awk -v m=data "$K_AWK_JSON") && [ -n "$k_data" ]; then
+    k_scrub "$k_data"; k_o=$K_SCRUBBED
+  fi
+  k_scrub "$K_ERR"
+  printf 'cloudhsm-cli %s failed (exit %s, error_code %s): %s %s' "$1" "$K_RC" "$K_EC" "$k_o" "$K_SCRUBBED"
 }
 # k_cli_failed WHAT: classify a failed mutating call and finish
 k_cli_failed() {

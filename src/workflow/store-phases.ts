@@ -9,7 +9,7 @@ export const CONNECT_BUDGET_SECONDS = 25 * 60;
 export const DISCONNECT_BUDGET_SECONDS = 10 * 60;
 
 export function storeIdOf(env: PhaseEnv): string {
-    const id = env.ctx.storeId ?? env.desired.customKeyStoreId;
+    const id = env.ctx.storeId ?? env.desired.customKeyStoreId ?? env.previous.customKeyStoreId;
     if (!id) throw new Error('no CustomKeyStoreId in the model or callbackContext');
     return id;
 }
