@@ -37,7 +37,10 @@
  *   /owns|owned|owner ... key/ -> KMSUSER_OWNS_KEYS; /already exists/ (create only) -> KMSUSER_EXISTS;
  *   quorum/approval or password-length wording -> UNEXPECTED_OUTPUT; /login|log in|authenticat|credential|
  *   pin|password|locked/ -> ADMIN_LOGIN_FAILED; anything else -> UNEXPECTED_OUTPUT with the output as detail.
- * - `--cluster-id` is passed to every cloudhsm-cli call; stdin is /dev/null so a prompt cannot hang.
+ * - `--cluster-id` is passed to every cloudhsm-cli call; stdin is /dev/null so a prompt cannot hang;
+ *   each call is wrapped in `timeout 120` when `timeout` exists (exit 124 -> UNEXPECTED_OUTPUT).
+ *
+ * The text never contains `{{` (SSM would try to resolve it as a parameter reference).
  */
 
 export type KmsUserAction = 'create' | 'reset' | 'delete';
