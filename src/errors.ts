@@ -46,6 +46,7 @@ const TABLE: Record<string, Entry> = {
     CloudHsmInternalFailureException: { code: C.ServiceInternalError, advice: 'CloudHSM reported an internal error; retry the operation.' },
     CloudHsmInvalidRequestException: { code: C.InvalidRequest, advice: 'CloudHSM rejected the request; check CloudHsmClusterId.' },
     CloudHsmResourceNotFoundException: { code: C.InvalidRequest, advice: 'The CloudHSM cluster does not exist in this account and Region; check CloudHsmClusterId.' },
+    CloudHsmTagException: { code: C.InvalidRequest, advice: 'CloudHSM rejected the request\'s tags.' },
     CloudHsmServiceException: { code: C.GeneralServiceException, advice: 'CloudHSM reported an error; retry the operation.' },
     // SSM
     InvalidInstanceId: { code: C.InvalidRequest, advice: 'SSM cannot run commands on ClientInstanceId: the instance must exist, run the SSM agent, be online, and have an instance profile that allows SSM.' },
@@ -90,6 +91,9 @@ export function mapAwsError(err: unknown, action = 'the AWS call'): MappedError 
     if (NETWORK.has(name) || (code !== undefined && NETWORK.has(code))) {
         return { code: C.NetworkFailure, message: `${action} could not reach AWS (${code ?? name}): ${detail}`, retryable: false };
     }
+    if (status === 429) {
+        return { code: C.Throttling, message: `${action} was throttled (${name}, HTTP 429).`, retryable: true };
+    }
     if (status !== undefined && status >= 500) {
         return { code: C.ServiceInternalError, message: `${action} failed with ${name} (HTTP ${status}); retry the operation. (AWS said: ${detail})`, retryable: false };
     }
@@ -105,7 +109,7 @@ const CONNECTION_ERRORS: Record<string, string> = {
     CLUSTER_NOT_FOUND: 'KMS cannot find the CloudHSM cluster; check that it exists and CloudHsmClusterId is right.',
     INSUFFICIENT_CLOUDHSM_HSMS: 'The cluster has no active HSM; add an HSM (two in different Availability Zones are recommended), then retry.',
     NETWORK_ERRORS: 'Network errors kept KMS from reaching the HSMs; check that the cluster security group allows TCP 2223-2225 from itself and that the subnets route, then retry.',
-    INTERNAL_ERROR: 'KMS hit an internal error; retry the operation.',
+    INTERNAL_ERROR: 'KMS hit an internal error; retry the operation (a FAILED key store is disconnected before it reconnects).',
     SUBNET_NOT_FOUND: 'A subnet in the cluster configuration was deleted; restore the subnet or create the cluster in existing subnets.',
     INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET: 'A cluster subnet has no free IP address; free at least one (two are recommended) in each cluster subnet, then retry.',
 };
@@ -115,5 +119,5 @@ export const REPAIRABLE_CONNECTION_ERRORS = new Set(['INVALID_CREDENTIALS', 'USE
 
 export function describeConnectionError(storeId: string, code: string | undefined): string {
     const known = code ? CONNECTION_ERRORS[code] : undefined;
-    return `Key store ${storeId} failed to connect (ConnectionErrorCode ${code ?? 'not given'}): ${known ?? 'see the KMS guide "Troubleshooting a custom key store".'}`;
+    return `Key store ${storeId} failed to connect (ConnectionErrorCode ${code || 'not given'}): ${known ?? 'see the KMS guide "Troubleshooting a custom key store".'}`;
 }

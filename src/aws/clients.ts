@@ -32,7 +32,8 @@ export function buildClients(session: SessionLike | null | undefined, fallbackRe
         maxAttempts: Number(process.env.KEYSTORE_SDK_MAX_ATTEMPTS ?? 3),
         ...(cfg.credentials ? { credentials: { ...cfg.credentials } } : {}),
     };
-    const hsmEndpoint = process.env.AWS_ENDPOINT_URL_CLOUDHSM_V2 ?? process.env.AWS_ENDPOINT_URL;
+    const ignore = process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true';
+    const hsmEndpoint = ignore ? undefined : process.env.AWS_ENDPOINT_URL_CLOUDHSM_V2 || process.env.AWS_ENDPOINT_URL || undefined;
     return {
         kms: new KMSClient(base),
         hsm: new CloudHSMV2Client({ ...base, ...(hsmEndpoint ? { endpoint: hsmEndpoint } : {}) }),

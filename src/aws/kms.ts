@@ -72,7 +72,7 @@ export class KmsAdapter {
 
     async listStores(marker?: string, limit?: number): Promise<KeyStorePage> {
         const out = await this.client.send(new DescribeCustomKeyStoresCommand({ Marker: marker, Limit: limit }));
-        return { stores: (out.CustomKeyStores ?? []).map(toKeyStore), next: out.Truncated || out.NextMarker ? out.NextMarker : undefined };
+        return { stores: (out.CustomKeyStores ?? []).map(toKeyStore), next: out.Truncated && out.NextMarker ? out.NextMarker : undefined };
     }
 
     async createStore(p: { name: string; clusterId: string; trustAnchor: string; password: string }): Promise<string> {
@@ -116,7 +116,7 @@ export class KmsAdapter {
         const out = await this.client.send(new ListKeysCommand({ Marker: marker, Limit: limit }));
         return {
             keyIds: (out.Keys ?? []).map((k) => k.KeyId ?? '').filter((k) => k !== ''),
-            next: out.Truncated || out.NextMarker ? out.NextMarker : undefined,
+            next: out.Truncated && out.NextMarker ? out.NextMarker : undefined,
         };
     }
 
