@@ -1,0 +1,71 @@
+/** The loopback HTTP server: /_sim/* is the control API, every other request an AWS JSON call routed on X-Amz-Target. */
+import { randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleControl } from './control';
+import { handleApiCall } from './router';
+import type { Sim } from './sim';
+
+const MAX_BODY = 16 << 20;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('request body too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+async function handle(sim: Sim, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const raw = await readBody(req);
+  if (url.pathname === '/_sim' || url.pathname.startsWith('/_sim/')) {
+    const a = handleControl(sim, req.method ?? 'GET', url.pathname, url.searchParams, raw);
+    send(res, a.status, a.body, { 'Content-Type': 'application/json' });
+    return;
+  }
+  const target = req.headers['x-amz-target'];
+  const a = await handleApiCall(sim, Array.isArray(target) ? target[0] : target, raw);
+  const headers: Record<string, string> = { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': randomUUID() };
+  if (a.errorType) headers['x-amzn-ErrorType'] = a.errorType;
+  send(res, a.status, a.body, headers);
+}
+
+export function listen(sim: Sim, port: number): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    handle(sim, req, res).catch((e: unknown) => {
+      console.error('[sim] request failed:', e);
+      if (!res.headersSent) send(res, 500, { __type: 'InternalFailure', message: String(e) }, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': 'InternalFailure' });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve({ server, port: (server.address() as AddressInfo).port });
+    });
+  });
+}
+
+export function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

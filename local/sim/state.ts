@@ -1,0 +1,232 @@
+/** The simulated world: every record the four services keep, plus the simulator's own settings. */
+import { randomBytes, randomInt } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+
+export interface SimConfig {
+  /** Real seconds per simulated second (0.001: a 20-minute connect takes 1.2 s). */
+  timeScale: number;
+  /** Simulated seconds from ConnectCustomKeyStore to CONNECTED/FAILED. */
+  connectSeconds: number;
+  /** Simulated seconds from DisconnectCustomKeyStore to DISCONNECTED. */
+  disconnectSeconds: number;
+  /** Simulated seconds after SendCommand before GetCommandInvocation knows the invocation. */
+  commandVisibilitySeconds: number;
+  /** Simulated seconds after SendCommand before the script starts on an online instance. */
+  commandRunDelaySeconds: number;
+  /** Real-millisecond floor of a script's execution timeout, so a scaled-down TimeoutSeconds does not kill real work. */
+  commandTimeoutFloorMs: number;
+  /** KMS quota of custom key stores per account and Region. */
+  maxKeyStores: number;
+  region: string;
+  accountId: string;
+}
+
+export const DEFAULT_CONFIG: SimConfig = {
+  timeScale: 1,
+  connectSeconds: 300,
+  disconnectSeconds: 10,
+  commandVisibilitySeconds: 0.005,
+  commandRunDelaySeconds: 1,
+  commandTimeoutFloorMs: 10_000,
+  maxKeyStores: 10,
+  region: 'us-east-1',
+  accountId: '111122223333',
+};
+
+export interface HsmUser {
+  username: string;
+  role: string;
+  password: string;
+  locked: boolean;
+  failedLogins: number;
+  loggedIn: boolean;
+  ownsKeys: boolean;
+  /** Anything else the cloudhsm-cli stand-in keeps on a user is carried through unchanged. */
+  [extra: string]: unknown;
+}
+
+export interface Hsm {
+  hsmId: string;
+  az: string;
+  subnetId: string;
+  eniId: string;
+  eniIp: string;
+  state: string;
+}
+
+export interface Cluster {
+  id: string;
+  state: string;
+  hsms: Hsm[];
+  /** The customer CA (trust anchor) PEM; clusters of one lineage share it. */
+  caPem: string;
+  caKey?: KeyObject;
+  clusterCertPem: string;
+  /** Backup lineage: clusters restored from one another's backups share it and count as "related". */
+  lineage: string;
+  sourceBackupId?: string;
+  users: HsmUser[];
+  quorum: number;
+  vpcId: string;
+  securityGroup: string;
+  hsmType: string;
+  createdAt: number;
+}
+
+export type ConnectionState = 'CONNECTED' | 'CONNECTING' | 'FAILED' | 'DISCONNECTED' | 'DISCONNECTING';
+
+export interface KeyStore {
+  id: string;
+  name: string;
+  clusterId: string;
+  trustAnchor: string;
+  /** The kmsuser password KMS holds (rotated on every successful connect). */
+  password: string;
+  state: ConnectionState;
+  errorCode?: string;
+  createdAt: number;
+  seq: number;
+  /** Bumped by every connect/disconnect so a superseded timer does nothing. */
+  opGen: number;
+  /** Cluster in which KMS is logged in as kmsuser while connected. */
+  loggedInCluster?: string;
+}
+
+export interface KmsKey {
+  keyId: string;
+  arn: string;
+  createdAt: number;
+  description: string;
+  origin: string;
+  enabled: boolean;
+  customKeyStoreId?: string;
+  clusterId?: string;
+  deletionDate?: number;
+  pendingWindowInDays?: number;
+  seq: number;
+}
+
+export interface Instance {
+  id: string;
+  pingStatus: 'Online' | 'ConnectionLost';
+  clusterId?: string;
+  hasCloudHsmCli: boolean;
+  ipAddress: string;
+  /** Simulated ms of the last agent ping (now while Online; frozen when the connection is lost). */
+  lastPingAt: number;
+}
+
+export interface SecretVersion {
+  versionId: string;
+  secretString?: string;
+  secretBinary?: string;
+  stages: string[];
+  createdAt: number;
+}
+
+export interface Secret {
+  name: string;
+  arn: string;
+  description?: string;
+  kmsKeyId?: string;
+  tags: { Key: string; Value: string }[];
+  versions: SecretVersion[];
+  createdAt: number;
+  lastChangedAt: number;
+  lastAccessedAt?: number;
+  deletedAt?: number;
+  deletionDate?: number;
+}
+
+export type InvocationStatus = 'Pending' | 'InProgress' | 'Success' | 'Failed' | 'TimedOut' | 'Cancelled';
+
+export interface Invocation {
+  instanceId: string;
+  status: InvocationStatus;
+  statusDetails: string;
+  responseCode: number;
+  visibleAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  stdout: string;
+  stderr: string;
+  /** Taken by the runner (fault applied, queued on the cluster lock, or running). */
+  delivered?: boolean;
+  /** Set while the script runs: kills its process group. */
+  kill?: (reason: 'timeout' | 'cancel') => void;
+}
+
+export interface Command {
+  id: string;
+  documentName: string;
+  comment: string;
+  parameters: Record<string, string[]>;
+  instanceIds: string[];
+  timeoutSeconds: number;
+  requestedAt: number;
+  invocations: Invocation[];
+}
+
+export interface RequestRecord {
+  seq: number;
+  service: string;
+  operation: string;
+  /** Simulated epoch ms. */
+  time: number;
+  body: unknown;
+  status?: number;
+  errorType?: string;
+  fault?: string;
+}
+
+export interface World {
+  clusters: Map<string, Cluster>;
+  stores: Map<string, KeyStore>;
+  keys: Map<string, KmsKey>;
+  instances: Map<string, Instance>;
+  secrets: Secret[];
+  commands: Map<string, Command>;
+  requests: RequestRecord[];
+  seq: number;
+}
+
+export const newWorld = (): World => ({
+  clusters: new Map(),
+  stores: new Map(),
+  keys: new Map(),
+  instances: new Map(),
+  secrets: [],
+  commands: new Map(),
+  requests: [],
+  seq: 0,
+});
+
+export const randomHex = (n: number): string => randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
+
+export function randomFrom(alphabet: string, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += alphabet[randomInt(alphabet.length)];
+  return s;
+}
+
+export const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** Alphabet of CloudHSM resource ids (`cluster-`/`hsm-` + [2-7a-zA-Z]). */
+export const HSM_ID_ALPHABET = '234567abcdefghijklmnopqrstuvwxyz';
+
+/** A per-key promise chain: run() calls with the same key never overlap. */
+export class KeyedMutex {
+  private readonly tails = new Map<string, Promise<void>>();
+  run<T>(key: string, fn: () => Promise<T> | T): Promise<T> {
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    const result = prev.then(fn);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+}
