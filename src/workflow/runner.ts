@@ -8,9 +8,12 @@ export interface Clock {
     sleep(ms: number): Promise<void>;
 }
 
+/** Only the local simulator sets this: it runs AWS time faster, so the handler's inline waits shrink with it. */
+const localTimeScale = (): number => Number(process.env.KEYSTORE_LOCAL_TIME_SCALE ?? 1);
+
 export const realClock: Clock = {
     now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms * localTimeScale())),
 };
 
 export interface RunnerOptions {

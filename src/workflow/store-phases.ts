@@ -65,7 +65,7 @@ export const awaitDisconnected: Phase = async (env) => {
     if ((env.ctx.waited ?? 0) >= DISCONNECT_BUDGET_SECONDS) {
         return fail(env.ctx, HandlerErrorCode.NotStabilized, `Key store ${id} was still DISCONNECTING after ${DISCONNECT_BUDGET_SECONDS / 60} minutes; retry later.`);
     }
-    return wait(env.ctx, backoff(env.ctx.attempt, [5, 10, 15, 30]), `Waiting for key store ${id} to disconnect.`, (env.ctx.attempt ?? 0) < 2);
+    return wait(env.ctx, backoff(env.ctx.attempt, [2, 5, 10, 15, 30]), `Waiting for key store ${id} to disconnect.`, (env.ctx.attempt ?? 0) < 3);
 };
 
 export function skipUnless(predicate: (ctx: Readonly<Ctx>, env: PhaseEnv) => boolean, phase: Phase): Phase {

@@ -1,0 +1,139 @@
+/**
+ * `npm run local`: the whole lifecycle of a key store against the embedded AWS simulator, with live progress.
+ *   npm run local                                   create, read, rename, move to a related cluster, list, delete
+ *   npm run local -- create|read|update|delete|list --properties FILE [--previous FILE] [--endpoint URL]
+ *   npm run local -- serve [--port 3001] [--sim-port 4566]   simulator + Lambda Invoke endpoint for `cfn test` / SAM events
+ *   common: --time-scale X (real seconds per simulated second, default 0.01)
+ */
+import { readFileSync } from 'fs';
+import { DriverEvent, OperationResult } from './driver';
+import { defaultProperties, Harness, pointHandlerAt, startHarness } from './harness';
+import { startLambdaEndpoint } from './lambda-endpoint';
+import { DEFAULT_SCENARIO, startSimulator } from './sim';
+
+type Args = { command: string; flags: Record<string, string> };
+
+function parseArgs(argv: string[]): Args {
+    const flags: Record<string, string> = {};
+    let command = 'lifecycle';
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a.startsWith('--')) {
+            const [k, v] = a.slice(2).split('=', 2);
+            flags[k] = v ?? argv[++i] ?? '';
+        } else command = a;
+    }
+    return { command, flags };
+}
+
+const started = Date.now();
+const secs = (ms: number) => (ms / 1000).toFixed(1);
+
+function simClock(s: number): string {
+    const m = Math.floor(s / 60);
+    return m ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+}
+
+/** One line per handler invocation: what CloudFormation would show, plus where the workflow stands. */
+function printEvent(e: DriverEvent): void {
+    const r = e.response;
+    const phase = (r.callbackContext as { phase?: string } | undefined)?.phase ?? '';
+    const status = r.status + (r.errorCode ? ` ${r.errorCode}` : '');
+    const wait = r.status === 'IN_PROGRESS' ? ` (again in ${r.callbackDelaySeconds}s)` : '';
+    const line = [`  ${e.action.padEnd(6)} #${String(e.attempt).padEnd(3)}`, status.padEnd(24), phase.padEnd(22), `real ${secs(e.elapsedRealMs)}s`.padEnd(11), `sim ${simClock(e.elapsedSimSeconds)}`.padEnd(10)];
+    console.log(`${line.join(' ')} ${r.message ?? ''}${wait}`);
+}
+
+function report(title: string, r: OperationResult, expected = r.status === 'SUCCESS'): OperationResult {
+    const mark = expected ? 'ok' : 'FAILED';
+    console.log(`${mark.padEnd(6)} ${title}: ${r.status}${r.errorCode ? ` ${r.errorCode}` : ''} after ${r.events.length} invocation(s), ${secs(r.elapsedRealMs)}s real, ${simClock(r.elapsedSimSeconds)} simulated${r.message ? ` - ${r.message}` : ''}`);
+    if (r.model) console.log(`       model: ${JSON.stringify({ ...r.model, TrustAnchorCertificate: r.model.TrustAnchorCertificate ? '<PEM>' : undefined })}`);
+    return r;
+}
+
+async function lifecycle(h: Harness): Promise<boolean> {
+    const S = DEFAULT_SCENARIO;
+    const results: Array<[string, OperationResult, boolean]> = [];
+    const step = async (title: string, run: () => Promise<OperationResult>, ok: (r: OperationResult) => boolean = (r) => r.status === 'SUCCESS') => {
+        console.log(`\n== ${title}`);
+        const r = await run();
+        report(title, r, ok(r));
+        results.push([title, r, ok(r)]);
+        return r;
+    };
+    const props = defaultProperties();
+    const created = await step('create the key store (kmsuser, store, connect)', () => h.driver.create(props));
+    if (created.status !== 'SUCCESS' || !created.model) return summary(results);
+    const id = { CustomKeyStoreId: created.model.CustomKeyStoreId };
+    await step('read it back', () => h.driver.read(id));
+    const renamed = { ...props, KeyStoreName: 'ExampleKeyStoreRenamed' };
+    await step('rename it in place', () => h.driver.update({ ...props, ...id }, renamed));
+    const moved = { ...renamed, CloudHsmClusterId: S.relatedClusterId, ClientInstanceId: S.relatedInstanceId };
+    await step('move it to a related cluster (disconnect, update, reconnect)', () => h.driver.update({ ...renamed, ...id }, moved));
+    await step('list key stores', () => h.driver.list(), (r) => r.status === 'SUCCESS' && (r.models ?? []).some((m) => m.CustomKeyStoreId === id.CustomKeyStoreId));
+    await step('delete it (disconnect, delete, remove kmsuser)', () => h.driver.delete({ ...moved, ...id }));
+    await step('read after delete: NotFound', () => h.driver.read(id), (r) => r.errorCode === 'NotFound');
+    return summary(results);
+}
+
+function summary(results: Array<[string, OperationResult, boolean]>): boolean {
+    const invocations = results.reduce((n, [, r]) => n + r.events.length, 0);
+    const failed = results.filter(([, , ok]) => !ok);
+    console.log(`\nSummary: ${results.length - failed.length}/${results.length} steps as expected, ${invocations} handler invocations, ${secs(Date.now() - started)}s real.`);
+    for (const [title, r] of failed) console.log(`  unexpected: ${title}: ${r.status} ${r.errorCode ?? ''} ${r.message}`);
+    return failed.length === 0;
+}
+
+function readProps(file: string | undefined, flag: string): Record<string, unknown> {
+    if (!file) throw new Error(`--${flag} FILE is required (a JSON object shaped like a template's Properties)`);
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+}
+
+async function single(h: Harness, command: string, flags: Record<string, string>): Promise<boolean> {
+    const props = command === 'list' ? {} : readProps(flags.properties, 'properties');
+    const run: Record<string, () => Promise<OperationResult>> = {
+        create: () => h.driver.create(props),
+        read: () => h.driver.read(props),
+        update: () => h.driver.update(readProps(flags.previous, 'previous'), props),
+        delete: () => h.driver.delete(props),
+        list: () => h.driver.list(),
+    };
+    if (!run[command]) throw new Error(`unknown command ${command}; use create, read, update, delete, list or serve`);
+    const r = report(command, await run[command]());
+    if (r.models) for (const m of r.models) console.log(`       ${JSON.stringify({ ...m, TrustAnchorCertificate: undefined })}`);
+    return r.status === 'SUCCESS';
+}
+
+async function serve(flags: Record<string, string>, timeScale: number): Promise<void> {
+    const sim = await startSimulator({ port: Number(flags['sim-port'] ?? 4566), timeScale });
+    pointHandlerAt(sim.endpoint, timeScale);
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const handlers = require('../src/handlers');
+    const lambda = await startLambdaEndpoint({ port: Number(flags.port ?? 3001), handlers, timeScale });
+    console.log(`SIM_ENDPOINT=${sim.endpoint}`);
+    console.log(`LAMBDA_ENDPOINT=${lambda.url}`);
+    console.error(`[local] cfn test --endpoint ${lambda.url}   (inputs/ are written for the default scenario)`);
+    const stop = () => void Promise.all([lambda.stop(), sim.stop()]).then(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+}
+
+async function main(): Promise<void> {
+    const { command, flags } = parseArgs(process.argv.slice(2));
+    const timeScale = Number(flags['time-scale'] ?? 0.01);
+    if (command === 'serve') return serve(flags, timeScale);
+    const h = await startHarness({ timeScale, endpoint: flags.endpoint, onEvent: printEvent });
+    console.log(`Simulator at ${h.sim.endpoint} (time scale ${timeScale}: a simulated minute takes ${secs(60_000 * timeScale)}s); handler logs are kept out of this view.`);
+    let ok = false;
+    try {
+        ok = command === 'lifecycle' ? await lifecycle(h) : await single(h, command, flags);
+    } finally {
+        await h.stop();
+    }
+    process.exitCode = ok ? 0 : 1;
+}
+
+main().catch((err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+});

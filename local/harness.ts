@@ -1,0 +1,103 @@
+/**
+ * Wires the pieces together on one machine: the simulator, the real handler (through `entrypoint`,
+ * with its SDK clients pointed at the simulator), and the driver that plays CloudFormation.
+ */
+import { format } from 'util';
+import { Driver, DriverEvent, Entrypoint, scaleLibraryDelay } from './driver';
+import { loadSchema, LoadedSchema } from './schema';
+import { controlClient, DEFAULT_SCENARIO, SimControl, startSimulator } from './sim';
+
+/** The simulator as the harness needs it: where it listens and its control API (embedded or attached). */
+export interface SimHandle {
+    endpoint: string;
+    control: SimControl;
+}
+
+export interface Harness {
+    sim: SimHandle;
+    driver: Driver;
+    schema: LoadedSchema;
+    /** Everything the handler and the library printed, one entry per line. */
+    logs: string[];
+    entrypoint: Entrypoint;
+    testEntrypoint: Entrypoint;
+    stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+    /** Real seconds per simulated second, for the simulator, the driver's waits and the library's 1 s sleep. */
+    timeScale?: number;
+    /** Use a simulator that is already running (e.g. `npm run sim`) instead of starting one. */
+    endpoint?: string;
+    onEvent?: (e: DriverEvent) => void;
+    logicalResourceId?: string;
+}
+
+/** The handler's AWS endpoints: every client goes to the simulator (CloudHSM v2 needs its own variable). */
+export function pointHandlerAt(endpoint: string, timeScale?: number): void {
+    if (timeScale !== undefined) process.env.KEYSTORE_LOCAL_TIME_SCALE = String(timeScale);
+    process.env.AWS_ENDPOINT_URL = endpoint;
+    process.env.AWS_ENDPOINT_URL_CLOUDHSM_V2 = endpoint;
+    process.env.AWS_REGION = DEFAULT_SCENARIO.region;
+    process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE = '1';
+}
+
+/** Runs fn with console output captured into `sink` (the library logs every invocation to the console). */
+export function capturingConsole(sink: string[], fn: Entrypoint): Entrypoint {
+    return async (event, context) => {
+        const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
+        const saved = methods.map((m) => console[m]);
+        for (const m of methods) console[m] = (...args: unknown[]) => void sink.push(format(...args));
+        try {
+            return await fn(event, context);
+        } finally {
+            methods.forEach((m, i) => (console[m] = saved[i]));
+        }
+    };
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+    const timeScale = opts.timeScale ?? 0.01;
+    const embedded = opts.endpoint ? undefined : await startSimulator({ timeScale });
+    const sim: SimHandle = embedded ?? { endpoint: opts.endpoint as string, control: controlClient(opts.endpoint as string) };
+    pointHandlerAt(sim.endpoint, timeScale);
+    const restoreDelay = scaleLibraryDelay(timeScale);
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const handlers = require('../src/handlers') as { entrypoint: Entrypoint; testEntrypoint: Entrypoint };
+    const logs: string[] = [];
+    const entrypoint = capturingConsole(logs, handlers.entrypoint);
+    const schema = loadSchema();
+    const driver = new Driver({
+        entrypoint,
+        schema,
+        timeScale,
+        region: DEFAULT_SCENARIO.region,
+        accountId: DEFAULT_SCENARIO.accountId,
+        onEvent: opts.onEvent,
+        logicalResourceId: opts.logicalResourceId ?? 'MyKeyStore',
+    });
+    return {
+        sim,
+        driver,
+        schema,
+        logs,
+        entrypoint,
+        testEntrypoint: capturingConsole(logs, handlers.testEntrypoint),
+        async stop() {
+            restoreDelay();
+            await embedded?.stop();
+        },
+    };
+}
+
+/** The template Properties of a key store on the default scenario. */
+export function defaultProperties(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+        KeyStoreName: 'ExampleKeyStore',
+        CloudHsmClusterId: DEFAULT_SCENARIO.clusterId,
+        CloudHsmCustCaCertSecretName: DEFAULT_SCENARIO.caSecretName,
+        CloudHsmAdminPasswordSecretName: DEFAULT_SCENARIO.adminSecretName,
+        ClientInstanceId: DEFAULT_SCENARIO.instanceId,
+        ...overrides,
+    };
+}
