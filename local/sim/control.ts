@@ -67,7 +67,7 @@ function checkCluster(body: unknown): ClusterSpec {
 }
 
 const CONFIG_NUMBERS: (keyof SimConfig)[] = [
-  'timeScale', 'connectSeconds', 'disconnectSeconds', 'commandVisibilitySeconds', 'commandRunDelaySeconds', 'commandTimeoutFloorMs', 'maxKeyStores',
+  'timeScale', 'connectSeconds', 'disconnectSeconds', 'commandVisibilitySeconds', 'commandRunDelaySeconds', 'commandTimeoutFloorMs', 'maxKeyStores', 'describeStoresPageSize',
 ];
 
 function checkConfig(body: unknown): Partial<SimConfig> {

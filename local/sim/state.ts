@@ -17,6 +17,8 @@ export interface SimConfig {
   commandTimeoutFloorMs: number;
   /** KMS quota of custom key stores per account and Region. */
   maxKeyStores: number;
+  /** Page size of DescribeCustomKeyStores without Limit (AWS does not document its own). */
+  describeStoresPageSize: number;
   region: string;
   accountId: string;
 }
@@ -29,6 +31,7 @@ export const DEFAULT_CONFIG: SimConfig = {
   commandRunDelaySeconds: 1,
   commandTimeoutFloorMs: 10_000,
   maxKeyStores: 10,
+  describeStoresPageSize: 100,
   region: 'us-east-1',
   accountId: '111122223333',
 };

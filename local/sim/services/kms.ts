@@ -93,7 +93,7 @@ const DescribeCustomKeyStores: Handler = (sim, body) => {
   const v = new Validator(body);
   const id = v.str('CustomKeyStoreId', STORE_ID);
   const name = v.str('CustomKeyStoreName', { min: 1, max: 256 });
-  const limit = v.int('Limit', { min: 1, max: 1000 }) ?? 100;
+  const limit = v.int('Limit', { min: 1, max: 1000 }) ?? sim.config.describeStoresPageSize;
   const marker = v.str('Marker', MARKER);
   v.done();
   let stores = [...sim.world.stores.values()].sort((a, b) => a.seq - b.seq);

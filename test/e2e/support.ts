@@ -1,0 +1,65 @@
+import { OperationResult } from '../../local/driver';
+import { Harness, startHarness } from '../../local/harness';
+import { DEFAULT_SCENARIO, SimStateView } from '../../local/sim';
+
+export const S = DEFAULT_SCENARIO;
+export const BOOTSTRAP_PREFIX = 'custom-kms-cloudhsmkeystore/kmsuser-bootstrap/';
+
+/** A harness whose every operation result is kept, so a test can scan all of it for secrets. */
+export interface E2E extends Harness {
+    results: OperationResult[];
+    run(op: Promise<OperationResult>): Promise<OperationResult>;
+}
+
+export async function startE2E(): Promise<E2E> {
+    const h = await startHarness({ timeScale: 0.005 });
+    const results: OperationResult[] = [];
+    return Object.assign(h, {
+        results,
+        async run(op: Promise<OperationResult>) {
+            const r = await op;
+            results.push(r);
+            return r;
+        },
+    });
+}
+
+/** Every secret value in the simulator's world: the admin password, every version of every secret but the public CA certificates, every HSM user's and KMS-held password. */
+export function secretValues(state: SimStateView): string[] {
+    const values = new Set<string>([S.adminPassword]);
+    const publicCerts = new Set<string>([S.caSecretName, S.unrelatedCaSecretName]);
+    for (const s of state.secrets) {
+        if (publicCerts.has(s.name)) continue;
+        for (const v of s.versions) if (v.secretString) values.add(v.secretString);
+    }
+    for (const c of state.clusters) for (const u of c.users) values.add(u.password);
+    for (const st of state.stores) values.add(st.password);
+    for (const v of [...values]) {
+        try {
+            const parsed = JSON.parse(v) as { password?: string };
+            if (parsed && typeof parsed.password === 'string') values.add(parsed.password);
+        } catch {
+            /* a plain string */
+        }
+    }
+    return [...values].filter((v) => v.length >= 6);
+}
+
+/** Where a secret must never appear: log lines, every request and response, SSM parameters and output. */
+export function leaks(h: E2E, state: SimStateView): string[] {
+    const haystacks: Array<[string, string]> = [['handler logs', h.logs.join('\n')]];
+    for (const r of h.results) {
+        for (const e of r.events) haystacks.push([`${e.action} #${e.attempt} response`, JSON.stringify(e.response)], [`${e.action} #${e.attempt} request`, JSON.stringify(e.request)]);
+    }
+    for (const c of state.commands) {
+        haystacks.push([`SSM ${c.commandId} parameters`, JSON.stringify(c.parameters) + c.comment]);
+        for (const i of c.invocations) haystacks.push([`SSM ${c.commandId} output`, i.stdout + i.stderr]);
+    }
+    const found: string[] = [];
+    for (const secret of secretValues(state)) for (const [where, text] of haystacks) if (text.includes(secret)) found.push(`${where} contains a secret (${secret.slice(0, 3)}...)`);
+    return found;
+}
+
+export const liveBootstrapSecrets = (state: SimStateView) => state.secrets.filter((s) => s.name.startsWith(BOOTSTRAP_PREFIX) && !s.deleted);
+export const kmsuserOn = (state: SimStateView, clusterId: string) => state.clusters.find((c) => c.id === clusterId)?.users.find((u) => u.username === 'kmsuser');
+export const requestsOf = (state: SimStateView, operation: string) => state.requests.filter((r) => r.operation === operation);
