@@ -59,3 +59,12 @@ export const deleteBootstrapSecret: Phase = async (env) => {
     if (arn) await env.aws.secrets.forceDelete(arn);
     return next({ ...env.ctx, bootstrapSecretArn: undefined });
 };
+
+/** Deletes this request's bootstrap secret: the one in the callbackContext, or else the one with its request-derived name. */
+export function deleteBootstrapSecretOf(purpose: string): Phase {
+    return async (env) => {
+        const arn = env.ctx.bootstrapSecretArn ?? (await env.aws.secrets.describe(bootstrapSecretName(env, purpose)))?.arn;
+        if (arn) await env.aws.secrets.forceDelete(arn);
+        return next({ ...env.ctx, bootstrapSecretArn: undefined });
+    };
+}

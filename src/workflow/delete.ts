@@ -12,7 +12,7 @@ const locate: Phase = async (env) => {
     const id = storeIdOf(env);
     const store = await env.aws.kms.describeStore(id);
     if (!store || store.type !== 'AWS_CLOUDHSM') return fail(env.ctx, HandlerErrorCode.NotFound, `Key store ${id} does not exist.`);
-    return next(env.ctx);
+    return next({ ...env.ctx, storeId: id });
 };
 
 /**
@@ -79,5 +79,5 @@ export const deleteWorkflow: Workflow = {
         ['reconnected', reconnected],
     ],
     finish: async () => undefined,
-    progressModel: (desired) => ({ ...desired }),
+    progressModel: (desired, ctx) => ({ ...desired, customKeyStoreId: desired.customKeyStoreId ?? ctx.storeId }),
 };

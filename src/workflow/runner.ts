@@ -23,6 +23,8 @@ export interface RunnerOptions {
 }
 
 const THROTTLE_WAITS = [5, 10, 20, 40, 60, 60];
+/** The callbackContext phase of a workflow whose phases are done but whose final read was throttled. */
+const FINISH = '#finish';
 const SAFETY_MS = 2_000;
 
 export type Env = Omit<PhaseEnv, 'ctx' | 'timeLeftMs'>;
@@ -91,6 +93,7 @@ export async function runWorkflow(wf: Workflow, env: Env, incoming: Readonly<Ctx
     const timeLeftMs = () => budgetMs - (clock.now() - started);
     let ctx: Ctx = { ...incoming };
     if (!ctx.phase) ctx = entering(ctx, wf.phases[0][0]);
+    if (ctx.phase === FINISH) return finish(wf, env, ctx, timeLeftMs);
 
     for (;;) {
         const list = phaseList(wf, ctx);
@@ -127,8 +130,13 @@ export async function runWorkflow(wf: Workflow, env: Env, incoming: Readonly<Ctx
                     await clock.sleep(outcome.seconds * 1000);
                     continue;
                 }
-                if (!model.customKeyStoreId) return failed(HandlerErrorCode.NotStabilized, `${outcome.message} (gave up: no time left in this invocation)`);
-                return inProgress(model, ctx, outcome.seconds, outcome.message);
+                if (model.customKeyStoreId) return inProgress(model, ctx, outcome.seconds, outcome.message);
+                // No id to carry and no time left: a failure like any other, so the rollback undoes what was made.
+                const message = `${outcome.message} (gave up: no time left in this invocation)`;
+                if (ctx.failure) return failed(ctx.failure.code, `${ctx.failure.message} Rollback did not finish: ${message}${rollbackSummary(ctx)}`);
+                if (!wf.rollback) return failed(HandlerErrorCode.NotStabilized, message);
+                ctx = entering({ ...ctx, failure: { code: HandlerErrorCode.NotStabilized, message } }, wf.rollback[0][0]);
+                continue;
             }
             case 'done':
                 if (ctx.failure) return failed(ctx.failure.code, ctx.failure.message + rollbackSummary(ctx));
@@ -151,6 +159,11 @@ async function finish(wf: Workflow, env: Env, ctx: Ctx, timeLeftMs: () => number
         return succeeded(model, message ?? (ctx.notes ?? []).join(' '));
     } catch (err) {
         const m = mapAwsError(err, `${wf.name} (finish)`);
+        const retries = ctx.retries ?? 0;
+        const model = wf.progressModel(env.desired, ctx);
+        if (m.retryable && retries < THROTTLE_WAITS.length && model.customKeyStoreId) {
+            return inProgress(model, { ...ctx, phase: FINISH, retries: retries + 1 }, THROTTLE_WAITS[retries], `AWS throttled the final read; retrying.`);
+        }
         return failed(m.code, m.message);
     }
 }

@@ -1,6 +1,6 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { HandlerFailure, REPAIRABLE_CONNECTION_ERRORS } from '../errors';
-import { deleteBootstrapSecret, ensureBootstrapSecret, readBootstrapPassword } from './bootstrap';
+import { deleteBootstrapSecretOf, ensureBootstrapSecret, readBootstrapPassword } from './bootstrap';
 import { awaitKmsUserCommand, sendKmsUserCommand } from './kmsuser-phases';
 import { fail, next } from './outcomes';
 import { readStore } from './read';
@@ -25,7 +25,7 @@ const plan: Phase = async (env) => {
     const problem = summarize(problems);
     if (problem) return fail(env.ctx, problem.code, problem.message);
     const p: UpdatePlan = { rename, moveTo, repair, disconnect: Boolean(moveTo) || repair || store.state === 'FAILED' };
-    return next({ ...env.ctx, plan: p });
+    return next({ ...env.ctx, storeId: id, plan: p });
 };
 
 const rename: Phase = async (env) => {
@@ -63,9 +63,10 @@ export const updateWorkflow: Workflow = {
     name: 'update',
     phases: [
         ['plan', plan],
-        ['rename', skipUnless(when((p) => Boolean(p.rename)), rename)],
         ['disconnect', skipUnless(when((p) => p.disconnect), disconnectStore)],
         ['awaitDisconnected', skipUnless(when((p) => p.disconnect), awaitDisconnected)],
+        // after the disconnect: KMS renames only a CONNECTED or DISCONNECTED store (not a FAILED one)
+        ['rename', skipUnless(when((p) => Boolean(p.rename)), rename)],
         ['move', skipUnless(when((p) => Boolean(p.moveTo)), move)],
         ['repairBootstrapSecret', skipUnless(when((p) => p.repair), ensureBootstrapSecret('repair'))],
         ['repairSendKmsUser', skipUnless(when((p) => p.repair), sendKmsUserCommand('reset'))],
@@ -73,13 +74,13 @@ export const updateWorkflow: Workflow = {
         ['repairPassword', skipUnless(when((p) => p.repair), updatePassword)],
         ['connect', connectStore],
         ['awaitConnected', repairOnce],
-        ['deleteBootstrapSecret', deleteBootstrapSecret],
+        ['deleteBootstrapSecret', deleteBootstrapSecretOf('repair')],
     ],
-    rollback: [['cleanupBootstrapSecret', deleteBootstrapSecret]],
+    rollback: [['cleanupBootstrapSecret', deleteBootstrapSecretOf('repair')]],
     async finish(env) {
         const model = await readStore(env.aws.kms, storeIdOf(env));
         if (!model) throw new HandlerFailure(HandlerErrorCode.NotFound, `Key store ${env.desired.customKeyStoreId} disappeared during the update.`);
         return model;
     },
-    progressModel: (desired) => ({ ...desired }),
+    progressModel: (desired, ctx) => ({ ...desired, customKeyStoreId: desired.customKeyStoreId ?? ctx.storeId }),
 };
