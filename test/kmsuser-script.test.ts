@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { buildKmsUserCommands, KmsUserScriptParams } from '../src/kmsuser/script';
 import { parseKmsUserResult } from '../src/kmsuser/result';
+import type { HsmUser } from '../local/sim/state';
 
 const STANDINS = path.resolve(__dirname, '..', 'local', 'standins', 'bin');
 const CLUSTER = 'cluster-abcdefghij2';
@@ -21,15 +22,8 @@ const ADMIN_SECRET = 'cloudhsm/admin-password';
 const BOOT_SECRET = 'kms-cks-bootstrap-abc123';
 const arnOf = (name: string, suffix = 'AbCdEf') => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-${suffix}`;
 
-interface SimUser {
-  username: string;
-  role: string;
-  password: string;
-  locked: boolean;
-  failedLogins: number;
-  loggedIn: boolean;
-  ownsKeys: boolean;
-}
+/** The stand-ins' user record is the simulator's. */
+type SimUser = HsmUser;
 interface SimSecret {
   name: string;
   arn: string;

@@ -5,22 +5,14 @@
  */
 import { ConnectCustomKeyStoreCommand, CreateCustomKeyStoreCommand, DisconnectCustomKeyStoreCommand, KMSClient } from '@aws-sdk/client-kms';
 import { defaultProperties } from '../../local/harness';
-import { E2E, kmsuserOn, leaks, liveBootstrapSecrets, requestsOf, S, startE2E } from './support';
+import { E2E, kmsuserOn, liveBootstrapSecrets, requestsOf, S, useE2E } from './support';
 
 jest.setTimeout(120_000);
 
+const e2e = useE2E();
 let h: E2E;
-beforeAll(async () => {
-    h = await startE2E();
-});
-afterAll(async () => h.stop());
-beforeEach(async () => {
-    await h.sim.control.reset('default');
-    h.results.length = 0;
-    h.logs.length = 0;
-});
-afterEach(async () => {
-    expect(leaks(h, await h.sim.control.state())).toEqual([]);
+beforeEach(() => {
+    h = e2e();
 });
 
 const waitFor = async (check: () => Promise<boolean>) => {

@@ -63,3 +63,21 @@ export function leaks(h: E2E, state: SimStateView): string[] {
 export const liveBootstrapSecrets = (state: SimStateView) => state.secrets.filter((s) => s.name.startsWith(BOOTSTRAP_PREFIX) && !s.deleted);
 export const kmsuserOn = (state: SimStateView, clusterId: string) => state.clusters.find((c) => c.id === clusterId)?.users.find((u) => u.username === 'kmsuser');
 export const requestsOf = (state: SimStateView, operation: string) => state.requests.filter((r) => r.operation === operation);
+
+/** One harness per test file, reset to the default scenario before each test and scanned for leaks after it. */
+export function useE2E(): () => E2E {
+    let h: E2E;
+    beforeAll(async () => {
+        h = await startE2E();
+    });
+    afterAll(async () => h.stop());
+    beforeEach(async () => {
+        await h.sim.control.reset('default');
+        h.results.length = 0;
+        h.logs.length = 0;
+    });
+    afterEach(async () => {
+        expect(leaks(h, await h.sim.control.state())).toEqual([]);
+    });
+    return () => h;
+}
