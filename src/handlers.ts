@@ -100,6 +100,19 @@ class Resource extends BaseResource<ResourceModel> {
 
 export const resource = new Resource(ResourceModel.TYPE_NAME, ResourceModel, undefined, undefined, TypeConfigurationModel);
 
-export const entrypoint = resource.entrypoint;
+/**
+ * Library 1.0.6 adds two redaction filters to its shared Lambda log publisher on every invocation and never
+ * removes them, so a warm container slows down with every call; the ones left from earlier calls are dropped
+ * (the library adds this call's own filters again).
+ */
+export function clearStaleLogFilters(): void {
+    const publisher = (resource as unknown as { platformLambdaLogger?: { logFilters?: unknown[] } }).platformLambdaLogger;
+    if (Array.isArray(publisher?.logFilters)) publisher.logFilters.length = 0;
+}
+
+export const entrypoint: typeof resource.entrypoint = (event, context) => {
+    clearStaleLogFilters();
+    return resource.entrypoint(event, context);
+};
 
 export const testEntrypoint = resource.testEntrypoint;
