@@ -65,7 +65,7 @@ const createStore: Phase = async (env) => {
         trustAnchor,
         password: await readBootstrapPassword(env),
     });
-    return wait({ ...env.ctx, storeId: id, createdStore: true }, 1, `Created key store ${id}; next: kmsuser on the cluster.`);
+    return wait({ ...env.ctx, storeId: id }, 1, `Created key store ${id}; next: kmsuser on the cluster.`);
 };
 
 const deleteCreatedStore: Phase = async (env) => {
@@ -73,10 +73,11 @@ const deleteCreatedStore: Phase = async (env) => {
     if (!id) return next(env.ctx);
     const store = await env.aws.kms.describeStore(id);
     if (store) await env.aws.kms.deleteStore(id);
-    return next(withNote({ ...env.ctx, createdStore: false }, `Rolled back: key store ${id} was deleted.`));
+    return next(withNote(env.ctx, `Rolled back: key store ${id} was deleted.`));
 };
 
-const madeStore = (ctx: { storeId?: string; createdStore?: boolean }) => Boolean(ctx.storeId && ctx.createdStore);
+/** In a create, only createStore sets the id: an id in the context is a store this create made. */
+const madeStore = (ctx: { storeId?: string }) => Boolean(ctx.storeId);
 
 export const createWorkflow: Workflow = {
     name: 'create',

@@ -54,7 +54,6 @@ export interface Ctx {
     waited?: number;
     retries?: number;
     storeId?: string;
-    createdStore?: boolean;
     bootstrapSecretArn?: string;
     command?: CommandRef;
     kmsUser?: 'CREATED' | 'ADOPTED' | 'RESET' | 'DELETED' | 'ABSENT';
