@@ -54,6 +54,8 @@ const TABLE: Record<string, Entry> = {
     UnsupportedPlatformType: { code: C.InvalidRequest, advice: 'ClientInstanceId must be a Linux instance (the kmsuser script is a shell script).' },
     InvalidCommandId: { code: C.InternalFailure, advice: 'SSM no longer knows the command this operation sent; retry the operation.' },
     InternalServerError: { code: C.ServiceInternalError, advice: 'SSM reported an internal error; retry the operation.' },
+    ParameterLimitExceeded: { code: C.ServiceLimitExceeded, advice: 'The account has reached the Parameter Store quota of standard parameters, so the key store\'s record cannot be kept; delete unused parameters, then retry.' },
+    TooManyUpdates: { code: C.Throttling, advice: 'Parameter Store is busy with another update of the key store\'s record.', retryable: true },
     // Secrets Manager
     ResourceNotFoundException: { code: C.InvalidRequest, advice: 'The secret does not exist in this account and Region; check the secret name or ARN.' },
     ResourceExistsException: { code: C.AlreadyExists, advice: 'A secret with this name already exists with different content.' },

@@ -2,6 +2,7 @@
 import { sleep } from './clock';
 import { cloudhsmOperations } from './services/cloudhsm';
 import { kmsOperations } from './services/kms';
+import { parameterOperations } from './services/parameters';
 import { secretsOperations } from './services/secrets';
 import { ssmOperations } from './services/ssm';
 import type { Sim } from './sim';
@@ -16,7 +17,7 @@ const MAX_LOGGED = 20_000;
 const OPERATIONS: Record<ServiceName, Record<string, Handler>> = {
   kms: kmsOperations,
   cloudhsm: cloudhsmOperations,
-  ssm: ssmOperations,
+  ssm: { ...ssmOperations, ...parameterOperations },
   secretsmanager: secretsOperations,
 };
 

@@ -170,6 +170,16 @@ export interface Command {
   invocations: Invocation[];
 }
 
+export interface Parameter {
+  name: string;
+  type: string;
+  value: string;
+  description?: string;
+  version: number;
+  /** Simulated epoch ms. */
+  modifiedAt: number;
+}
+
 export interface RequestRecord {
   seq: number;
   service: string;
@@ -189,6 +199,7 @@ export interface World {
   instances: Map<string, Instance>;
   secrets: Secret[];
   commands: Map<string, Command>;
+  parameters: Map<string, Parameter>;
   requests: RequestRecord[];
   seq: number;
 }
@@ -200,6 +211,7 @@ export const newWorld = (): World => ({
   instances: new Map(),
   secrets: [],
   commands: new Map(),
+  parameters: new Map(),
   requests: [],
   seq: 0,
 });

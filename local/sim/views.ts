@@ -93,6 +93,8 @@ export interface SimStateView {
   secrets: SecretView[];
   keys: KeyView[];
   commands: CommandView[];
+  /** Parameter Store: name -> value (String parameters). */
+  parameters: Record<string, string>;
   faults: FaultRecord[];
   requests: RequestView[];
 }
@@ -165,6 +167,7 @@ export function stateView(sim: Sim): SimStateView {
         endedAt: iso(i.endedAt),
       })),
     })),
+    parameters: Object.fromEntries([...w.parameters.values()].map((p) => [p.name, p.value])),
     faults: sim.faults.list(),
     requests: requestViews(sim),
   };

@@ -1,7 +1,10 @@
 import {
+    DeleteParameterCommand,
     DescribeInstanceInformationCommand,
     GetCommandInvocationCommand,
+    GetParameterCommand,
     ListCommandsCommand,
+    PutParameterCommand,
     SendCommandCommand,
     SSMClient,
 } from '@aws-sdk/client-ssm';
@@ -75,6 +78,31 @@ export class SsmAdapter {
         } catch (err) {
             if (errorName(err) === 'InvocationDoesNotExist') return undefined;
             throw err;
+        }
+    }
+
+    /** A String parameter's value, or undefined when there is none. */
+    async getParameter(name: string): Promise<string | undefined> {
+        try {
+            const out = await this.client.send(new GetParameterCommand({ Name: name }));
+            return out.Parameter?.Value;
+        } catch (err) {
+            if (errorName(err) === 'ParameterNotFound') return undefined;
+            throw err;
+        }
+    }
+
+    /** Creates or overwrites a String parameter. */
+    async putParameter(name: string, value: string, description: string): Promise<void> {
+        await this.client.send(new PutParameterCommand({ Name: name, Value: value, Type: 'String', Overwrite: true, Description: description }));
+    }
+
+    /** Deletes a parameter; one that is already gone is not an error. */
+    async deleteParameter(name: string): Promise<void> {
+        try {
+            await this.client.send(new DeleteParameterCommand({ Name: name }));
+        } catch (err) {
+            if (errorName(err) !== 'ParameterNotFound') throw err;
         }
     }
 }

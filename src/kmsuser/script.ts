@@ -57,10 +57,11 @@ export interface KmsUserScriptParams {
   bootstrapSecretId?: string;
 }
 
-const CLUSTER_ID_RE = /^cluster-[2-7a-zA-Z]{11,16}$/;
+export const CLUSTER_ID_RE = /^cluster-[2-7a-zA-Z]{11,16}$/;
 const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const ADMIN_USERNAME_RE = /^[A-Za-z0-9_]{1,31}$/;
-const SECRET_ID_RE =
+export const ADMIN_USERNAME_RE = /^[A-Za-z0-9_]{1,31}$/;
+export const INSTANCE_ID_RE = /^(i-([0-9a-f]{8}|[0-9a-f]{17})|mi-[0-9a-f]{17})$/;
+export const SECRET_ID_RE =
   /^([A-Za-z0-9/_+=.@-]{1,512}|arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512})$/;
 
 /** Single-quote for sh. Validated values never contain a quote; this is defence in depth. */

@@ -5,6 +5,7 @@ import { requestDigest } from './hash';
 import { awaitKmsUserCommand, sendKmsUserCommand } from './kmsuser-phases';
 import { fail, next, wait, withNote } from './outcomes';
 import { readStore } from './read';
+import { forgetRecord, saveRecord, writeRecord } from './record-phases';
 import { awaitConnected, awaitDisconnected, connectStore, disconnectStore, skipUnless } from './store-phases';
 import { Phase, PhaseEnv, Workflow } from './types';
 import { checkCluster, checkInstanceOnline, checkSecretExists, Problem, readTrustAnchor, summarize } from './validate';
@@ -65,6 +66,8 @@ const createStore: Phase = async (env) => {
         trustAnchor,
         password: await readBootstrapPassword(env),
     });
+    // Recorded before the id is returned: from here on a delete by identifier alone can clean up.
+    await saveRecord(env, id);
     return wait({ ...env.ctx, storeId: id }, 1, `Created key store ${id}; next: kmsuser on the cluster.`);
 };
 
@@ -87,6 +90,7 @@ export const createWorkflow: Workflow = {
         ['createStore', createStore],
         ['sendKmsUser', sendKmsUserCommand('create')],
         ['awaitKmsUser', awaitKmsUserCommand({ fatal: true })],
+        ['recordKmsUser', writeRecord],
         ['connect', connectStore],
         ['awaitConnected', awaitConnected()],
         ['deleteBootstrapSecret', deleteBootstrapSecret],
@@ -98,6 +102,7 @@ export const createWorkflow: Workflow = {
         ['rollbackSendKmsUser', skipUnless((ctx) => ctx.kmsUser === 'CREATED', sendKmsUserCommand('rollback'))],
         ['rollbackAwaitKmsUser', skipUnless((ctx) => ctx.command?.purpose === 'rollback', awaitKmsUserCommand({ fatal: false }))],
         ['rollbackBootstrapSecret', deleteBootstrapSecret],
+        ['rollbackRecord', skipUnless(madeStore, forgetRecord)],
     ],
     async finish(env, ctx) {
         const model = await readStore(env.aws.kms, ctx.storeId);

@@ -1,9 +1,10 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { errorName } from '../aws/error-name';
-import { awaitKmsUserCommand, sendKmsUserCommand } from './kmsuser-phases';
+import { awaitKmsUserCommand, removeKmsUser } from './kmsuser-phases';
+import { forgetRecord, recall } from './record-phases';
 import { done, fail, next, wait, withNote } from './outcomes';
 import { awaitConnected, awaitDisconnected, connectStore, disconnectStore, skipUnless, storeIdOf } from './store-phases';
-import { Ctx, Phase, PhaseEnv, Workflow } from './types';
+import { Ctx, Phase, Workflow } from './types';
 
 /** Leave at least this much of the invocation for the response when scanning keys. */
 const SCAN_RESERVE_MS = 5_000;
@@ -12,7 +13,8 @@ const locate: Phase = async (env) => {
     const id = storeIdOf(env);
     const store = await env.aws.kms.describeStore(id);
     if (!store || store.type !== 'AWS_CLOUDHSM') return fail(env.ctx, HandlerErrorCode.NotFound, `Key store ${id} does not exist.`);
-    return next({ ...env.ctx, storeId: id });
+    // kmsuser lives in the cluster the store uses now, whatever the request says
+    return next({ ...env.ctx, storeId: id, recalled: { ...env.ctx.recalled, cloudHsmClusterId: store.clusterId } });
 };
 
 /**
@@ -54,8 +56,6 @@ const deleteStore: Phase = async (env) => {
     return next(withNote(env.ctx, `Key store ${id} was disconnected and deleted.`));
 };
 
-const kmsUserKnown = (_ctx: Readonly<Ctx>, env: PhaseEnv) => Boolean(env.desired.clientInstanceId && env.desired.cloudHsmAdminPasswordSecretName && env.desired.cloudHsmClusterId);
-
 const finished: Phase = async (env) => done(env.ctx);
 
 const raced = (ctx: Readonly<Ctx>) => (ctx.keyScan?.found ?? 0) > 0;
@@ -66,13 +66,15 @@ const reconnected: Phase = async (env) =>
 export const deleteWorkflow: Workflow = {
     name: 'delete',
     phases: [
+        ['recall', recall],
         ['locate', locate],
         ['scanKeys', scanKeys],
         ['disconnect', disconnectStore],
         ['awaitDisconnected', awaitDisconnected],
         ['deleteStore', deleteStore],
-        ['sendKmsUser', skipUnless(kmsUserKnown, sendKmsUserCommand('delete'))],
+        ['sendKmsUser', removeKmsUser('delete')],
         ['awaitKmsUser', skipUnless((ctx) => ctx.command?.purpose === 'delete', awaitKmsUserCommand({ fatal: false }))],
+        ['forgetRecord', forgetRecord],
         ['finished', finished],
         ['reconnect', skipUnless(raced, connectStore)],
         ['awaitReconnected', skipUnless(raced, awaitConnected())],

@@ -85,7 +85,41 @@ export function awaitKmsUserCommand(opts: AwaitOptions): Phase {
 
 function finishWith(env: PhaseEnv, opts: AwaitOptions, code: HandlerErrorCode, message: string): Outcome {
     const ctx: Ctx = { ...env.ctx, command: undefined };
-    return opts.fatal ? fail(ctx, code, message) : next(withNote(ctx, `kmsuser was not removed: ${message}`));
+    return opts.fatal ? fail(ctx, code, message) : next(withNote(ctx, kmsUserLeftBehind(env, message)));
+}
+
+/** The note of a cleanup that could not remove kmsuser: why, and how a person removes it by hand. */
+export function kmsUserLeftBehind(env: PhaseEnv, reason: string): string {
+    const cluster = env.desired.cloudHsmClusterId ?? 'the key store\'s cluster';
+    const admin = env.desired.cloudHsmAdminUsername ?? 'admin';
+    const why = reason.trim().replace(/[.\s]+$/, '');
+    return (
+        `kmsuser was not removed from ${cluster}: ${why}. Remove it by hand on a client instance of that cluster: ` +
+        `CLOUDHSM_ROLE=admin CLOUDHSM_PIN='${admin}:<admin password>' cloudhsm-cli user delete --username kmsuser --role crypto-user`
+    );
+}
+
+/**
+ * Delete's kmsuser step: it needs the instance and the admin secret (from the request or the store's
+ * record) and an instance online in SSM; without them it says what was left and how to remove it.
+ */
+export function removeKmsUser(purpose: KmsUserPurpose): Phase {
+    const send = sendKmsUserCommand(purpose);
+    return async (env) => {
+        if (env.ctx.command?.purpose === purpose) return send(env);
+        const d = env.desired;
+        if (!d.clientInstanceId || !d.cloudHsmAdminPasswordSecretName || !d.cloudHsmClusterId) {
+            const missing = [!d.clientInstanceId && 'ClientInstanceId', !d.cloudHsmAdminPasswordSecretName && 'CloudHsmAdminPasswordSecretName'].filter(Boolean).join(' and ');
+            const source = env.ctx.recordFound ? 'the key store\'s record lacks them' : 'the key store has no record in Parameter Store';
+            return next(withNote(env.ctx, kmsUserLeftBehind(env, `the request carried no ${missing || 'CloudHsmClusterId'} and ${source}`)));
+        }
+        const ping = await env.aws.ssm.pingStatus(d.clientInstanceId);
+        if (ping !== 'Online') {
+            const state = ping ? `its SSM ping status is ${ping}` : 'SSM does not know it';
+            return next(withNote(env.ctx, kmsUserLeftBehind(env, `ClientInstanceId ${d.clientInstanceId} cannot run the removal script (${state})`)));
+        }
+        return send(env);
+    };
 }
 
 function noteFor(purpose: KmsUserPurpose, outcome: string): string | undefined {

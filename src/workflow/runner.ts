@@ -69,6 +69,11 @@ export async function runOnce(action: string, fn: () => Promise<ProgressEvent<Re
     }
 }
 
+/** The request's properties, with what the store's record recalled filling the gaps. */
+function desiredOf(env: Env, ctx: Ctx): KeyStoreProps {
+    return ctx.recalled ? { ...ctx.recalled, ...env.desired } : env.desired;
+}
+
 function phaseList(wf: Workflow, ctx: Ctx): ReadonlyArray<readonly [string, Phase]> {
     return ctx.failure && wf.rollback ? wf.rollback : wf.phases;
 }
@@ -100,7 +105,7 @@ export async function runWorkflow(wf: Workflow, env: Env, incoming: Readonly<Ctx
         const index = list.findIndex(([name]) => name === ctx.phase);
         if (index < 0) return failed(HandlerErrorCode.InternalFailure, `${wf.name}: unknown phase ${String(ctx.phase)} in callbackContext`);
         const [name, phase] = list[index];
-        const phaseEnv: PhaseEnv = { ...env, ctx, timeLeftMs };
+        const phaseEnv: PhaseEnv = { ...env, desired: desiredOf(env, ctx), ctx, timeLeftMs };
         let outcome: Outcome;
         try {
             outcome = await phase(phaseEnv);
@@ -124,7 +129,7 @@ export async function runWorkflow(wf: Workflow, env: Env, incoming: Readonly<Ctx
             }
             case 'wait': {
                 // Every IN_PROGRESS must carry the primary identifier: before the store exists, waits stay inline.
-                const model = wf.progressModel(env.desired, ctx);
+                const model = wf.progressModel(desiredOf(env, ctx), ctx);
                 const fits = outcome.seconds * 1000 + SAFETY_MS < timeLeftMs();
                 if (fits && (outcome.inline || !model.customKeyStoreId)) {
                     await clock.sleep(outcome.seconds * 1000);
@@ -155,12 +160,12 @@ export async function runWorkflow(wf: Workflow, env: Env, incoming: Readonly<Ctx
 async function finish(wf: Workflow, env: Env, ctx: Ctx, timeLeftMs: () => number, message?: string): Promise<ProgressEvent<ResourceModel>> {
     if (ctx.failure) return failed(ctx.failure.code, ctx.failure.message + rollbackSummary(ctx));
     try {
-        const model = await wf.finish({ ...env, ctx, timeLeftMs }, ctx);
+        const model = await wf.finish({ ...env, desired: desiredOf(env, ctx), ctx, timeLeftMs }, ctx);
         return succeeded(model, message ?? (ctx.notes ?? []).join(' '));
     } catch (err) {
         const m = mapAwsError(err, `${wf.name} (finish)`);
         const retries = ctx.retries ?? 0;
-        const model = wf.progressModel(env.desired, ctx);
+        const model = wf.progressModel(desiredOf(env, ctx), ctx);
         if (m.retryable && retries < THROTTLE_WAITS.length && model.customKeyStoreId) {
             return inProgress(model, { ...ctx, phase: FINISH, retries: retries + 1 }, THROTTLE_WAITS[retries], `AWS throttled the final read; retrying.`);
         }

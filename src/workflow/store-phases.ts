@@ -1,5 +1,5 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { describeConnectionError, REPAIRABLE_CONNECTION_ERRORS } from '../errors';
+import { describeConnectionError, HandlerFailure, REPAIRABLE_CONNECTION_ERRORS } from '../errors';
 import { connected, disconnected } from './checks';
 import { backoff, fail, next, wait } from './outcomes';
 import { Ctx, Outcome, Phase, PhaseEnv } from './types';
@@ -10,7 +10,7 @@ export const DISCONNECT_BUDGET_SECONDS = 10 * 60;
 
 export function storeIdOf(env: PhaseEnv): string {
     const id = env.ctx.storeId ?? env.desired.customKeyStoreId ?? env.previous.customKeyStoreId;
-    if (!id) throw new Error('no CustomKeyStoreId in the model or callbackContext');
+    if (!id) throw new HandlerFailure(HandlerErrorCode.NotFound, 'The request carries no CustomKeyStoreId, so there is no key store to act on; name the key store by its CustomKeyStoreId (cks-...).');
     return id;
 }
 

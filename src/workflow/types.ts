@@ -60,6 +60,9 @@ export interface Ctx {
     plan?: UpdatePlan;
     keyScan?: { marker?: string; checked: number; found: number; done?: boolean };
     failure?: { code: HandlerErrorCode; message: string };
+    /** Write-only values from the store's record (names and ids only); the request's own values win over them. */
+    recalled?: Partial<KeyStoreProps>;
+    recordFound?: boolean;
     notes?: string[];
 }
 

@@ -4,6 +4,7 @@ import { deleteBootstrapSecretOf, ensureBootstrapSecret, readBootstrapPassword }
 import { awaitKmsUserCommand, sendKmsUserCommand } from './kmsuser-phases';
 import { fail, next } from './outcomes';
 import { readStore } from './read';
+import { recall, writeRecord } from './record-phases';
 import { awaitConnected, awaitDisconnected, connectStore, disconnectStore, skipUnless, storeIdOf } from './store-phases';
 import { Ctx, Phase, UpdatePlan, Workflow } from './types';
 import { checkCluster, checkInstanceOnline, checkSecretExists, Problem, summarize } from './validate';
@@ -62,6 +63,7 @@ const when = (pick: (p: UpdatePlan) => boolean) => (ctx: Readonly<Ctx>) => Boole
 export const updateWorkflow: Workflow = {
     name: 'update',
     phases: [
+        ['recall', recall],
         ['plan', plan],
         ['disconnect', skipUnless(when((p) => p.disconnect), disconnectStore)],
         ['awaitDisconnected', skipUnless(when((p) => p.disconnect), awaitDisconnected)],
@@ -75,6 +77,7 @@ export const updateWorkflow: Workflow = {
         ['connect', connectStore],
         ['awaitConnected', repairOnce],
         ['deleteBootstrapSecret', deleteBootstrapSecretOf('repair')],
+        ['writeRecord', writeRecord],
     ],
     rollback: [['cleanupBootstrapSecret', deleteBootstrapSecretOf('repair')]],
     async finish(env) {

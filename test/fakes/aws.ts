@@ -100,7 +100,7 @@ export class CallLog {
 
 export const MUTATING = new Set([
     'kms.createStore', 'kms.connect', 'kms.disconnect', 'kms.update', 'kms.deleteStore',
-    'secrets.create', 'secrets.forceDelete', 'ssm.sendShellScript',
+    'secrets.create', 'secrets.forceDelete', 'ssm.sendShellScript', 'ssm.putParameter', 'ssm.deleteParameter',
 ]);
 
 interface Injection {
@@ -721,6 +721,8 @@ const PENDING = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
 
 export class FakeSsm implements PublicOf<SsmAdapter> {
     readonly instances = new Map<string, string>();
+    /** Parameter Store: name -> value. */
+    readonly parameters = new Map<string, string>();
     readonly commands: CommandRec[] = [];
     /** GetCommandInvocation answers InvocationDoesNotExist (adapter: undefined) for this many polls. */
     invisiblePolls = 1;
@@ -737,6 +739,23 @@ export class FakeSsm implements PublicOf<SsmAdapter> {
     /** The kmsuser actions sent, in order (from the script's K_ACTION line). */
     actionsSent(): string[] {
         return this.commands.map((c) => scriptParams(c.commands).action);
+    }
+
+    getParameter(name: string): Promise<string | undefined> {
+        return this.world.call('ssm.getParameter', [name], () => this.parameters.get(name));
+    }
+
+    putParameter(name: string, value: string, description: string): Promise<void> {
+        return this.world.call('ssm.putParameter', [name, value, description], () => {
+            if (value.length > 4096) throw awsError('ValidationException', 'Standard parameter values are at most 4096 characters');
+            this.parameters.set(name, value);
+        });
+    }
+
+    deleteParameter(name: string): Promise<void> {
+        return this.world.call('ssm.deleteParameter', [name], () => {
+            this.parameters.delete(name);
+        });
     }
 
     pingStatus(instanceId: string): Promise<string | undefined> {

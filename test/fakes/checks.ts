@@ -84,6 +84,7 @@ export function leakProblems(aws: FakeAws, drives: DriveResult[]): string[] {
         texts.push({ where: `SendCommand #${c.seq} commands`, text: p.commands.join('\n') });
         texts.push({ where: `SendCommand #${c.seq} comment`, text: p.comment });
     }
+    for (const c of aws.log.of('ssm.putParameter')) texts.push({ where: `PutParameter #${c.seq}`, text: JSON.stringify(c.args) });
     for (const { where, text } of texts) {
         for (const value of secrets) {
             if (text.includes(value)) problems.push(`a secret value appears in ${where}`);

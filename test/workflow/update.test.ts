@@ -1,3 +1,4 @@
+import { recordName } from '../../src/record';
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { checkEveryDrive } from '../fakes/checks';
 import { existingStore, sideEffects, stackModel, updateOp } from '../fakes/ops';
@@ -84,7 +85,7 @@ describe('update', () => {
         expect(aws.kms.store(store.id)).toMatchObject({ clusterId: CLUSTER, state: 'CONNECTED' });
     });
 
-    test('a change of write-only properties only: no mutating AWS call', async () => {
+    test('a change of write-only properties only: no AWS change but the rewritten record', async () => {
         const aws = standardWorld();
         aws.secrets.put('prod/cloudhsm/admin-password-2', '{"password":"An0ther-Adm1n-Pw-never-read"}', { neverRead: true });
         aws.ssm.addInstance('i-0fedcba9876543210');
@@ -99,7 +100,14 @@ describe('update', () => {
         });
         const r = await updateOp(aws, desired, previous);
         expect(r.status).toBe('SUCCESS');
-        expect(aws.log.mutating()).toEqual([]);
+        expect(aws.log.mutating().map((c) => c.op)).toEqual(['ssm.putParameter']);
+        expect(JSON.parse(aws.ssm.parameters.get(recordName(store.id)) ?? '{}')).toMatchObject({
+            ClientInstanceId: 'i-0fedcba9876543210',
+            CloudHsmAdminPasswordSecretName: 'prod/cloudhsm/admin-password-2',
+            CloudHsmAdminUsername: 'co2',
+            DeleteKeyStoreUponStackDeletion: false,
+            AdoptExistingKmsUser: true,
+        });
         expect(r.model).toEqual({ customKeyStoreId: store.id, keyStoreName: store.name, cloudHsmClusterId: CLUSTER, connectionState: 'CONNECTED', trustAnchorCertificate: CA_PEM });
         for (const key of WRITE_ONLY) expect(r.model).not.toHaveProperty(key);
     });

@@ -1,0 +1,74 @@
+/**
+ * The key store's record: what delete, repair and a cluster move need but KMS cannot tell, the write-only
+ * properties (DESIGN section 5). Cloud Control and `cfn test` send only the identifier (or the read model)
+ * to delete and update, so the handler keeps these names and ids itself, one SSM Parameter Store String
+ * parameter per key store it manages. Names and ids only: never a secret value.
+ */
+import { ResourceModel } from './models';
+import { ADMIN_USERNAME_RE, INSTANCE_ID_RE, SECRET_ID_RE } from './kmsuser/script';
+import type { KeyStoreProps } from './workflow/types';
+
+/** Who made the kmsuser the key store logs in as: CREATED ones are removed with the store. */
+export type KmsUserOrigin = 'CREATED' | 'ADOPTED';
+
+export interface KeyStoreRecord {
+    props: Pick<
+        KeyStoreProps,
+        'clientInstanceId' | 'cloudHsmAdminPasswordSecretName' | 'cloudHsmAdminUsername' | 'cloudHsmCustCaCertSecretName' | 'deleteKeyStoreUponStackDeletion' | 'adoptExistingKmsUser'
+    >;
+    kmsUser?: KmsUserOrigin;
+    /** The stack's logical id of the resource that made the store. */
+    logicalResourceId?: string;
+}
+
+/** `/custom-kms-cloudhsmkeystore/key-stores/`: derived from the type name, so a renamed type keeps its own records. */
+export function recordPrefix(typeName: string = ResourceModel.TYPE_NAME): string {
+    return `/${typeName.toLowerCase().replace(/::/g, '-')}/key-stores/`;
+}
+
+export const recordName = (storeId: string): string => `${recordPrefix()}${storeId}`;
+
+/** The record's JSON uses the schema's property names, so a person reading the parameter recognises them. */
+export function encodeRecord(record: KeyStoreRecord): string {
+    const p = record.props;
+    return JSON.stringify({
+        ClientInstanceId: p.clientInstanceId,
+        CloudHsmAdminPasswordSecretName: p.cloudHsmAdminPasswordSecretName,
+        CloudHsmAdminUsername: p.cloudHsmAdminUsername,
+        CloudHsmCustCaCertSecretName: p.cloudHsmCustCaCertSecretName,
+        DeleteKeyStoreUponStackDeletion: p.deleteKeyStoreUponStackDeletion,
+        AdoptExistingKmsUser: p.adoptExistingKmsUser,
+        KmsUser: record.kmsUser,
+        LogicalResourceId: record.logicalResourceId,
+    });
+}
+
+const text = (v: unknown, re: RegExp): string | undefined => (typeof v === 'string' && re.test(v) ? v : undefined);
+const flag = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
+
+/**
+ * Reads a record back. Anyone with ssm:PutParameter could have edited it, so every value is checked
+ * against the schema's pattern and one that fails is ignored, as if the record did not have it.
+ */
+export function decodeRecord(value: string | undefined): KeyStoreRecord | undefined {
+    if (!value) return undefined;
+    let raw: Record<string, unknown>;
+    try {
+        raw = JSON.parse(value) as Record<string, unknown>;
+    } catch {
+        return undefined;
+    }
+    if (!raw || typeof raw !== 'object') return undefined;
+    const props: KeyStoreRecord['props'] = {
+        clientInstanceId: text(raw.ClientInstanceId, INSTANCE_ID_RE),
+        cloudHsmAdminPasswordSecretName: text(raw.CloudHsmAdminPasswordSecretName, SECRET_ID_RE),
+        cloudHsmAdminUsername: text(raw.CloudHsmAdminUsername, ADMIN_USERNAME_RE),
+        cloudHsmCustCaCertSecretName: text(raw.CloudHsmCustCaCertSecretName, SECRET_ID_RE),
+        deleteKeyStoreUponStackDeletion: flag(raw.DeleteKeyStoreUponStackDeletion),
+        adoptExistingKmsUser: flag(raw.AdoptExistingKmsUser),
+    };
+    for (const key of Object.keys(props) as Array<keyof typeof props>) if (props[key] === undefined) delete props[key];
+    const kmsUser = raw.KmsUser === 'CREATED' || raw.KmsUser === 'ADOPTED' ? raw.KmsUser : undefined;
+    const logicalResourceId = typeof raw.LogicalResourceId === 'string' ? raw.LogicalResourceId.slice(0, 256) : undefined;
+    return { props, ...(kmsUser ? { kmsUser } : {}), ...(logicalResourceId ? { logicalResourceId } : {}) };
+}
