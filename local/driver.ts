@@ -9,7 +9,7 @@
 import { ContractContext, ContractViolation, ProgressEventJson, assertContract, deepEqual } from './contract';
 import {
   CallerCredentials, CfnAction, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, HandlerRequestPayload, TEST_CREDENTIALS,
-  buildHandlerRequest, defaultStackId, jsonClone, lambdaContext, newBearerToken,
+  buildContractTestRequest, buildHandlerRequest, defaultStackId, jsonClone, lambdaContext, newBearerToken,
 } from './handler-request';
 import type { LoadedSchema, Props } from './schema';
 
@@ -29,8 +29,26 @@ export interface DriverEvent {
   elapsedSimSeconds: number;
 }
 
+/**
+ * Who is calling, which decides what a request carries (DESIGN section 9):
+ * - `stack`: a CloudFormation stack operation: the template's properties (write-only ones included) plus the
+ *   identifier, for every action.
+ * - `cloudcontrol`: Cloud Control API: READ and DELETE carry the identifier only; UPDATE reads the resource
+ *   first and sends the read model with the caller's patch applied (write-only values only where the patch
+ *   sets them), the read model as the previous state. The wire fields around the properties are assumed
+ *   to be those of a stack operation (Cloud Control does not document them).
+ * - `cfntest`: the official contract suite, as `rpdk/core/contract/resource_client.py` builds it: READ and
+ *   DELETE send the model CREATE (or UPDATE) returned, UPDATE sends the read-only properties of the created
+ *   model plus the update input plus the identifier, with the created model as the previous state; no stack,
+ *   and each operation's token is its logicalResourceId.
+ */
+export type RequestPath = 'stack' | 'cloudcontrol' | 'cfntest';
+export const REQUEST_PATHS: readonly RequestPath[] = ['stack', 'cloudcontrol', 'cfntest'];
+
 export interface DriverOptions {
   entrypoint: Entrypoint;
+  /** default `stack` */
+  path?: RequestPath;
   schema: LoadedSchema;
   region?: string;
   accountId?: string;
@@ -101,6 +119,8 @@ export class Driver {
   readonly stackId: string;
   readonly logicalResourceId: string;
   readonly timeScale: number;
+  readonly path: RequestPath;
+  private readonly options: DriverOptions;
   private readonly credentials: CallerCredentials;
   private readonly entrypoint: Entrypoint;
   private readonly onEvent?: (e: DriverEvent) => void;
@@ -110,6 +130,8 @@ export class Driver {
   private readonly known = new Map<string, { template: Props; model: Props }>();
 
   constructor(o: DriverOptions) {
+    this.options = o;
+    this.path = o.path ?? 'stack';
     this.entrypoint = o.entrypoint;
     this.schema = o.schema;
     this.region = o.region ?? DEFAULT_REGION;
@@ -122,6 +144,18 @@ export class Driver {
     this.logicalResourceId = o.logicalResourceId ?? 'MyResource';
     this.maxInvocations = o.maxInvocations ?? 10000;
     this.log = o.log ?? ((line) => process.stderr.write(`${line}\n`));
+  }
+
+  /** The same CloudFormation, calling through another request path (the stack this driver remembers is not shared). */
+  withPath(path: RequestPath): Driver {
+    return new Driver({ ...this.options, path, stackId: this.stackId });
+  }
+
+  /** What READ and DELETE carry on this driver's path. */
+  private identifyingProps(model: Props): Props {
+    if (this.path === 'cloudcontrol') return jsonClone(this.schema.primaryIdentifierOf(model) ?? {});
+    if (this.path === 'cfntest') return jsonClone(model);
+    return { ...(this.lastKnown(model) ?? {}), ...jsonClone(model) };
   }
 
   /** The last known properties (template input + outputs) of a resource, if this driver created/updated it. */
@@ -145,7 +179,7 @@ export class Driver {
 
   async read(model: Props): Promise<OperationResult> {
     const id = this.requireId('READ', model);
-    const props = { ...(this.lastKnown(model) ?? {}), ...jsonClone(model) };
+    const props = this.identifyingProps(model);
     const started = nowMs();
     const bearerToken = newBearerToken();
     const events: DriverEvent[] = [];
@@ -155,28 +189,47 @@ export class Driver {
     return this.finish('READ', response, bearerToken, started, sim, events);
   }
 
-  async update(previous: Props, desired: Props): Promise<OperationResult> {
+  /**
+   * UPDATE. `desired` is the template's new properties (stack), the update input (cfntest), or the patch's
+   * values (cloudcontrol: each key replaces or adds that property of the read model).
+   */
+  async update(previous: Props, desiredIn: Props): Promise<OperationResult> {
     const id = this.requireId('UPDATE', previous);
-    const prevProps = { ...(this.lastKnown(previous) ?? {}), ...jsonClone(previous) };
-    const errors = this.schema.validateDesired(desired);
+    let prevProps = { ...(this.lastKnown(previous) ?? {}), ...jsonClone(previous) };
+    let desired = desiredIn;
+    if (this.path === 'cfntest') {
+      prevProps = jsonClone(previous);
+      const readOnly = Object.fromEntries(Object.entries(previous).filter(([k]) => this.schema.readOnly.includes(k)));
+      desired = { ...jsonClone(readOnly), ...jsonClone(desiredIn), ...id };
+    } else if (this.path === 'cloudcontrol') {
+      const current = await this.read(id);
+      if (current.status !== 'SUCCESS' || !current.model) return { ...current, action: 'UPDATE' };
+      prevProps = jsonClone(current.model);
+      desired = { ...jsonClone(current.model), ...jsonClone(desiredIn), ...id };
+    }
+    const toValidate = this.path === 'stack' ? desired : Object.fromEntries(Object.entries(desired).filter(([k]) => !this.schema.readOnly.includes(k)));
+    // Cloud Control validates the patched model; `cfn test` sends its input as is: neither checks `required` here
+    const errors = (this.path === 'stack' ? this.schema.validateDesired(toValidate) : this.schema.validateModel(toValidate));
     if (errors.length) return this.rejected('UPDATE', 'InvalidRequest', `Properties validation failed for resource: ${errors.join('; ')}`);
     // createOnly: compare template to template (the previous model when this driver never saw the template),
     // with schema defaults on both sides
-    const before = this.schema.withDefaults(this.knownOf(previous)?.template ?? prevProps);
+    // (Cloud Control and cfn test compare only what both sides carry: neither sees the write-only template values)
+    const before = this.schema.withDefaults(this.path === 'stack' ? (this.knownOf(previous)?.template ?? prevProps) : prevProps);
     const after = this.schema.withDefaults(desired);
-    const changed = this.schema.createOnly.filter((p) => !deepEqual(before[p], after[p]));
+    const compared = (p: string) => this.path === 'stack' || (p in prevProps && p in desired);
+    const changed = this.schema.createOnly.filter((p) => compared(p) && !deepEqual(before[p], after[p]));
     if (changed.length) {
       return this.rejected('UPDATE', 'NotUpdatable',
         `createOnly propert${changed.length > 1 ? 'ies' : 'y'} ${changed.map((p) => `${p} (${JSON.stringify(before[p])} -> ${JSON.stringify(after[p])})`).join(', ')} changed: CloudFormation would replace the resource, which the local driver does not do`);
     }
-    const r = await this.runMutating('UPDATE', { ...jsonClone(desired), ...id }, prevProps, { desired, expectedIdentifier: id });
+    const r = await this.runMutating('UPDATE', { ...jsonClone(desired), ...id }, prevProps, { desired: toValidate, expectedIdentifier: id });
     if (r.status === 'SUCCESS' && r.model) this.remember(r.model, desired);
     return r;
   }
 
   async delete(model: Props): Promise<OperationResult> {
     const id = this.requireId('DELETE', model);
-    const props = { ...(this.lastKnown(model) ?? {}), ...jsonClone(model) };
+    const props = this.identifyingProps(model);
     return this.runMutating('DELETE', props, undefined, { expectedIdentifier: id });
   }
 
@@ -304,7 +357,7 @@ export class Driver {
     action: CfnAction, bearerToken: string, resourceProperties: Props, previousResourceProperties?: Props,
     callbackContext: Record<string, unknown> | null = null, nextToken?: string,
   ): HandlerRequestPayload {
-    return buildHandlerRequest({
+    return (this.path === 'cfntest' ? buildContractTestRequest : buildHandlerRequest)({
       action, bearerToken, resourceProperties, previousResourceProperties, callbackContext, nextToken,
       resourceType: this.schema.typeName, region: this.region, accountId: this.accountId,
       credentials: this.credentials, stackId: this.stackId, logicalResourceId: this.logicalResourceId,

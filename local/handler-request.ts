@@ -33,19 +33,20 @@ export interface HandlerRequestPayload {
   bearerToken: string;
   region: string;
   resourceType: string;
-  resourceTypeVersion: string;
-  stackId: string;
+  /** absent on the `cfn test` path */
+  resourceTypeVersion?: string;
+  stackId?: string;
   callbackContext: Record<string, unknown> | null;
   nextToken?: string | null;
   requestData: {
     callerCredentials: CallerCredentials;
     resourceProperties: Record<string, unknown>;
     previousResourceProperties?: Record<string, unknown>;
-    logicalResourceId: string;
-    stackTags: Record<string, string>;
+    logicalResourceId?: string;
+    stackTags?: Record<string, string>;
     previousStackTags?: Record<string, string>;
-    systemTags: Record<string, string>;
-    typeConfiguration?: Record<string, unknown>;
+    systemTags?: Record<string, string>;
+    typeConfiguration?: Record<string, unknown> | null;
   };
 }
 
@@ -144,6 +145,30 @@ export function buildHandlerRequest(o: BuildRequestOptions): HandlerRequestPaylo
   return req;
 }
 
+/**
+ * The request `cfn test` sends, field for field as `rpdk/core/contract/resource_client.py` `make_request`
+ * builds it: no stack, no tags, and the operation's token as both bearerToken and logicalResourceId.
+ */
+export function buildContractTestRequest(o: BuildRequestOptions): HandlerRequestPayload {
+  const req: HandlerRequestPayload = {
+    requestData: {
+      callerCredentials: { ...(o.credentials ?? TEST_CREDENTIALS) },
+      resourceProperties: jsonClone(o.resourceProperties),
+      previousResourceProperties: o.previousResourceProperties === undefined ? undefined : jsonClone(o.previousResourceProperties),
+      logicalResourceId: o.bearerToken,
+      typeConfiguration: null,
+    },
+    region: o.region ?? DEFAULT_REGION,
+    awsAccountId: o.accountId ?? DEFAULT_ACCOUNT_ID,
+    action: o.action,
+    callbackContext: o.callbackContext ?? null,
+    bearerToken: o.bearerToken,
+    resourceType: o.resourceType,
+  };
+  if (o.nextToken != null) req.nextToken = o.nextToken;
+  return req;
+}
+
 /** The same invocation in the SAM test-event shape (`testEntrypoint`). */
 export function toTestEvent(req: HandlerRequestPayload): TestEventPayload {
   const ev: TestEventPayload = {
@@ -155,12 +180,12 @@ export function toTestEvent(req: HandlerRequestPayload): TestEventPayload {
       clientRequestToken: req.bearerToken,
       desiredResourceState: jsonClone(req.requestData.resourceProperties),
       previousResourceState: jsonClone(req.requestData.previousResourceProperties),
-      desiredResourceTags: { ...req.requestData.stackTags },
+      desiredResourceTags: { ...(req.requestData.stackTags ?? {}) },
       previousResourceTags: req.requestData.previousStackTags ? { ...req.requestData.previousStackTags } : undefined,
-      systemTags: { ...req.requestData.systemTags },
+      systemTags: { ...(req.requestData.systemTags ?? {}) },
       awsAccountId: req.awsAccountId,
       awsPartition: partitionOf(req.region),
-      logicalResourceIdentifier: req.requestData.logicalResourceId,
+      logicalResourceIdentifier: req.requestData.logicalResourceId ?? '',
       region: req.region,
     },
   };

@@ -3,7 +3,7 @@
  * with its SDK clients pointed at the simulator), and the driver that plays CloudFormation.
  */
 import { format } from 'util';
-import { Driver, DriverEvent, Entrypoint, scaleLibraryDelay } from './driver';
+import { Driver, DriverEvent, Entrypoint, RequestPath, scaleLibraryDelay } from './driver';
 import { loadSchema, LoadedSchema } from './schema';
 import { controlClient, DEFAULT_SCENARIO, SimControl, startSimulator } from './sim';
 
@@ -31,6 +31,8 @@ export interface HarnessOptions {
     endpoint?: string;
     onEvent?: (e: DriverEvent) => void;
     logicalResourceId?: string;
+    /** Whose requests the driver sends: a stack's (default), Cloud Control's or `cfn test`'s. */
+    path?: RequestPath;
 }
 
 /** The handler's AWS endpoints: every client goes to the simulator (CloudHSM v2 needs its own variable). */
@@ -75,6 +77,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         accountId: DEFAULT_SCENARIO.accountId,
         onEvent: opts.onEvent,
         logicalResourceId: opts.logicalResourceId ?? 'MyKeyStore',
+        path: opts.path,
     });
     return {
         sim,

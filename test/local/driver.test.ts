@@ -318,3 +318,45 @@ describe('contractSequence (what cfn test checks)', () => {
     expect(toySchema.writeOnly).toEqual(['Secret']);
   });
 });
+
+describe('the request paths: what a stack, Cloud Control and cfn test each send', () => {
+  test('cfn test: exactly the fields resource_client.make_request builds; the token is the logical id', async () => {
+    const events: DriverEvent[] = [];
+    const d = toyDriver({ onEvent: (e) => events.push(e), path: 'cfntest' });
+    const model = await created(d);
+    await d.read(model);
+    const req = events[events.length - 1].request;
+    expect(Object.keys(req).sort()).toEqual(['action', 'awsAccountId', 'bearerToken', 'callbackContext', 'region', 'requestData', 'resourceType']);
+    expect(Object.keys(req.requestData).sort()).toEqual(['callerCredentials', 'logicalResourceId', 'previousResourceProperties', 'resourceProperties', 'typeConfiguration']);
+    expect(req.requestData.logicalResourceId).toBe(req.bearerToken);
+    expect(req.requestData.resourceProperties).toEqual(model);
+  });
+
+  test('cfn test UPDATE: the created model\'s read-only properties, the update input and the identifier; previous = the created model', async () => {
+    const events: DriverEvent[] = [];
+    const d = toyDriver({ onEvent: (e) => events.push(e), path: 'cfntest' });
+    const model = await created(d);
+    const r = await d.update(model, TOY_UPDATE);
+    expect(r.status).toBe('SUCCESS');
+    const req = events.find((e) => e.action === 'UPDATE')!.request;
+    expect(req.requestData.resourceProperties).toEqual({ ...TOY_UPDATE, Id: model.Id, Status: model.Status });
+    expect(req.requestData.previousResourceProperties).toEqual(model);
+  });
+
+  test('Cloud Control: READ and DELETE carry the identifier only; UPDATE reads first and sends the read model with the patch', async () => {
+    const events: DriverEvent[] = [];
+    const d = toyDriver({ onEvent: (e) => events.push(e), path: 'cloudcontrol' });
+    const model = await created(toyDriver());
+    await d.read(model);
+    expect(events[0].request.requestData.resourceProperties).toEqual({ Id: model.Id });
+    const r = await d.update(model, { Size: 9 });
+    expect(r.status).toBe('SUCCESS');
+    const actions = events.map((e) => e.action);
+    expect(actions.slice(1, 3)).toEqual(['READ', 'UPDATE']);
+    const update = events.find((e) => e.action === 'UPDATE')!.request;
+    expect(update.requestData.resourceProperties).toEqual({ ...events[1].response.resourceModel, Size: 9 });
+    expect(update.requestData.previousResourceProperties).toEqual(events[1].response.resourceModel);
+    await d.delete(r.model!);
+    expect(events[events.length - 1].request.requestData.resourceProperties).toEqual({ Id: model.Id });
+  });
+});
