@@ -9,11 +9,8 @@ import {
     ResourceHandlerRequest,
     SessionProxy,
 } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { buildClients } from './aws/clients';
-import { CloudHsmAdapter } from './aws/cloudhsm';
-import { KmsAdapter } from './aws/kms';
-import { SecretsAdapter } from './aws/secrets';
-import { SsmAdapter } from './aws/ssm';
+import { envOf as baseEnvOf } from './env';
+import { entrypointOf, keepNextToken } from './library-fixes';
 import { ResourceModel, TypeConfigurationModel } from './models';
 import { createWorkflow } from './workflow/create';
 import { deleteWorkflow } from './workflow/delete';
@@ -26,24 +23,8 @@ import { updateWorkflow } from './workflow/update';
 type Request = ResourceHandlerRequest<ResourceModel>;
 
 function envOf(session: Optional<SessionProxy>, request: Request, logger: LoggerProxy | undefined): Env {
-    const clients = buildClients(session, request.region);
-    return {
-        aws: {
-            kms: new KmsAdapter(clients.kms),
-            hsm: new CloudHsmAdapter(clients.hsm),
-            ssm: new SsmAdapter(clients.ssm),
-            secrets: new SecretsAdapter(clients.secrets),
-        },
-        request: {
-            clientRequestToken: request.clientRequestToken,
-            logicalResourceId: request.logicalResourceIdentifier ?? 'KeyStore',
-            region: request.region ?? (session?.configuration as { region?: string } | undefined)?.region ?? '',
-            awsAccountId: request.awsAccountId,
-        },
-        desired: propsOf(request.desiredResourceState),
-        previous: propsOf(request.previousResourceState),
-        log: (message) => logger?.log(message),
-    };
+    const props = { desired: propsOf(request.desiredResourceState), previous: propsOf(request.previousResourceState) };
+    return baseEnvOf(session, request, props, logger, 'KeyStore');
 }
 
 function run(wf: Workflow, session: Optional<SessionProxy>, request: Request, ctx: Ctx, logger?: LoggerProxy): Promise<ProgressEvent<ResourceModel>> {
@@ -53,14 +34,7 @@ function run(wf: Workflow, session: Optional<SessionProxy>, request: Request, ct
 class Resource extends BaseResource<ResourceModel> {
     constructor(...args: ConstructorParameters<typeof BaseResource<ResourceModel>>) {
         super(...args);
-        // Library 1.0.6 drops HandlerRequest.nextToken in entrypoint, so LIST could never page; put it back.
-        const self = this as unknown as { castResourceRequest: (event: { nextToken?: string }) => Request };
-        const cast = self.castResourceRequest;
-        self.castResourceRequest = (event) => {
-            const request = cast(event);
-            if (event.nextToken && !request.nextToken) request.nextToken = event.nextToken;
-            return request;
-        };
+        keepNextToken(this);
     }
 
     @handlerEvent(Action.Create)
@@ -100,19 +74,6 @@ class Resource extends BaseResource<ResourceModel> {
 
 export const resource = new Resource(ResourceModel.TYPE_NAME, ResourceModel, undefined, undefined, TypeConfigurationModel);
 
-/**
- * Library 1.0.6 adds two redaction filters to its shared Lambda log publisher on every invocation and never
- * removes them, so a warm container slows down with every call; the ones left from earlier calls are dropped
- * (the library adds this call's own filters again).
- */
-export function clearStaleLogFilters(): void {
-    const publisher = (resource as unknown as { platformLambdaLogger?: { logFilters?: unknown[] } }).platformLambdaLogger;
-    if (Array.isArray(publisher?.logFilters)) publisher.logFilters.length = 0;
-}
-
-export const entrypoint: typeof resource.entrypoint = (event, context) => {
-    clearStaleLogFilters();
-    return resource.entrypoint(event, context);
-};
+export const entrypoint = entrypointOf(resource);
 
 export const testEntrypoint = resource.testEntrypoint;

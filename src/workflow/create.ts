@@ -7,6 +7,7 @@ import { fail, next, wait, withNote } from './outcomes';
 import { readStore } from './read';
 import { forgetRecord, saveRecord, writeRecord } from './record-phases';
 import { awaitConnected, awaitDisconnected, connectStore, disconnectStore, skipUnless } from './store-phases';
+import { keyStoreKind } from './runner';
 import { Phase, PhaseEnv, Workflow } from './types';
 import { checkCluster, checkInstanceOnline, checkSecretExists, Problem, readTrustAnchor, summarize } from './validate';
 
@@ -84,6 +85,7 @@ const madeStore = (ctx: { storeId?: string }) => Boolean(ctx.storeId);
 
 export const createWorkflow: Workflow = {
     name: 'create',
+    kind: keyStoreKind,
     phases: [
         ['validate', validate],
         ['bootstrapSecret', ensureBootstrapSecret('create')],

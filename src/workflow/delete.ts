@@ -4,6 +4,7 @@ import { awaitKmsUserCommand, removeKmsUser } from './kmsuser-phases';
 import { forgetRecord, recall } from './record-phases';
 import { done, fail, next, wait, withNote } from './outcomes';
 import { awaitConnected, awaitDisconnected, connectStore, disconnectStore, skipUnless, storeIdOf } from './store-phases';
+import { keyStoreKind } from './runner';
 import { Ctx, Phase, Workflow } from './types';
 
 /** Leave at least this much of the invocation for the response when scanning keys. */
@@ -65,6 +66,7 @@ const reconnected: Phase = async (env) =>
 
 export const deleteWorkflow: Workflow = {
     name: 'delete',
+    kind: keyStoreKind,
     phases: [
         ['recall', recall],
         ['locate', locate],

@@ -1,12 +1,12 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { Ctx, Outcome } from './types';
+import { Outcome, RunnerCtx } from './types';
 
-export const next = (ctx: Ctx, to?: string): Outcome => ({ kind: 'next', ctx, to });
-export const done = (ctx: Ctx, message?: string): Outcome => ({ kind: 'done', ctx, message });
-export const fail = (ctx: Ctx, code: HandlerErrorCode, message: string): Outcome => ({ kind: 'fail', ctx, code, message });
+export const next = <C>(ctx: C, to?: string): Outcome<C> => ({ kind: 'next', ctx, to });
+export const done = <C>(ctx: C, message?: string): Outcome<C> => ({ kind: 'done', ctx, message });
+export const fail = <C>(ctx: C, code: HandlerErrorCode, message: string): Outcome<C> => ({ kind: 'fail', ctx, code, message });
 
 /** A wait that counts towards the phase's budget and backoff. */
-export function wait(ctx: Ctx, seconds: number, message: string, inline = false): Outcome {
+export function wait<C extends RunnerCtx<unknown>>(ctx: C, seconds: number, message: string, inline = false): Outcome<C> {
     return {
         kind: 'wait',
         ctx: { ...ctx, attempt: (ctx.attempt ?? 0) + 1, waited: (ctx.waited ?? 0) + seconds },
@@ -22,6 +22,6 @@ export function backoff(attempt: number | undefined, steps: readonly number[] = 
     return steps[i];
 }
 
-export function withNote(ctx: Ctx, note: string): Ctx {
+export function withNote<C extends RunnerCtx<unknown>>(ctx: C, note: string): C {
     return { ...ctx, notes: [...(ctx.notes ?? []), note] };
 }

@@ -1,7 +1,7 @@
-import { HandlerErrorCode, OperationStatus, ProgressEvent } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
+import { BaseModel, HandlerErrorCode, OperationStatus, ProgressEvent } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { mapAwsError } from '../errors';
 import { ResourceModel } from '../models';
-import { Ctx, KeyStoreProps, Outcome, Phase, PhaseEnv, Workflow } from './types';
+import { KeyStoreProps, Outcome, Phase, PhaseEnv, ResourceKind, RunnerCtx, Workflow } from './types';
 
 export interface Clock {
     now(): number;
@@ -27,32 +27,40 @@ const THROTTLE_WAITS = [5, 10, 20, 40, 60, 60];
 const FINISH = '#finish';
 const SAFETY_MS = 2_000;
 
-export type Env = Omit<PhaseEnv, 'ctx' | 'timeLeftMs'>;
+export type Env<P = KeyStoreProps> = Omit<PhaseEnv<P, unknown>, 'ctx' | 'timeLeftMs'>;
 
-function toModel(props: KeyStoreProps): ResourceModel {
-    return new ResourceModel({ ...props });
+/** The key store as the runner sees it. */
+export const keyStoreKind: ResourceKind<KeyStoreProps, ResourceModel> = {
+    toModel: (props) => new ResourceModel({ ...props }),
+    identifier: (props) => props.customKeyStoreId,
+};
+
+/** The SUCCESS events of one resource type: with a model, or LIST's models and next token. */
+export function eventsOf<P, M extends BaseModel>(kind: ResourceKind<P, M>) {
+    return {
+        succeeded(props: P | undefined, message = ''): ProgressEvent<M> {
+            const b = ProgressEvent.builder<ProgressEvent<M>>().status(OperationStatus.Success).message(message);
+            if (props) b.resourceModel(kind.toModel(props));
+            return b.build();
+        },
+        listed(models: P[], nextToken?: string): ProgressEvent<M> {
+            const b = ProgressEvent.builder<ProgressEvent<M>>().status(OperationStatus.Success).resourceModels(models.map((p) => kind.toModel(p)));
+            if (nextToken) b.nextToken(nextToken);
+            return b.build();
+        },
+    };
 }
 
-export function succeeded(props: KeyStoreProps | undefined, message = ''): ProgressEvent<ResourceModel> {
-    const b = ProgressEvent.builder<ProgressEvent<ResourceModel>>().status(OperationStatus.Success).message(message);
-    if (props) b.resourceModel(toModel(props));
-    return b.build();
+export const { succeeded, listed } = eventsOf(keyStoreKind);
+
+export function failed<M extends BaseModel = ResourceModel>(code: HandlerErrorCode, message: string): ProgressEvent<M> {
+    return ProgressEvent.failed<ProgressEvent<M>>(code, message);
 }
 
-export function listed(models: KeyStoreProps[], nextToken?: string): ProgressEvent<ResourceModel> {
-    const b = ProgressEvent.builder<ProgressEvent<ResourceModel>>().status(OperationStatus.Success).resourceModels(models.map(toModel));
-    if (nextToken) b.nextToken(nextToken);
-    return b.build();
-}
-
-export function failed(code: HandlerErrorCode, message: string): ProgressEvent<ResourceModel> {
-    return ProgressEvent.failed<ProgressEvent<ResourceModel>>(code, message);
-}
-
-function inProgress(props: KeyStoreProps, ctx: Ctx, seconds: number, message: string): ProgressEvent<ResourceModel> {
-    return ProgressEvent.builder<ProgressEvent<ResourceModel>>()
+function inProgress<P, M extends BaseModel>(kind: ResourceKind<P, M>, props: P, ctx: object, seconds: number, message: string): ProgressEvent<M> {
+    return ProgressEvent.builder<ProgressEvent<M>>()
         .status(OperationStatus.InProgress)
-        .resourceModel(toModel(props))
+        .resourceModel(kind.toModel(props))
         .callbackContext({ ...ctx })
         .callbackDelaySeconds(Math.max(0, Math.round(seconds)))
         .message(message)
@@ -60,29 +68,29 @@ function inProgress(props: KeyStoreProps, ctx: Ctx, seconds: number, message: st
 }
 
 /** Runs a single-shot action (Read, List) and turns any error into a FAILED event from the error table. */
-export async function runOnce(action: string, fn: () => Promise<ProgressEvent<ResourceModel>>): Promise<ProgressEvent<ResourceModel>> {
+export async function runOnce<M extends BaseModel = ResourceModel>(action: string, fn: () => Promise<ProgressEvent<M>>): Promise<ProgressEvent<M>> {
     try {
         return await fn();
     } catch (err) {
         const m = mapAwsError(err, action);
-        return failed(m.code, m.message);
+        return failed<M>(m.code, m.message);
     }
 }
 
-/** The request's properties, with what the store's record recalled filling the gaps. */
-function desiredOf(env: Env, ctx: Ctx): KeyStoreProps {
+/** The request's properties, with what a record recalled filling the gaps. */
+function desiredOf<P>(env: Env<P>, ctx: RunnerCtx<P>): P {
     return ctx.recalled ? { ...ctx.recalled, ...env.desired } : env.desired;
 }
 
-function phaseList(wf: Workflow, ctx: Ctx): ReadonlyArray<readonly [string, Phase]> {
+function phaseList<P, C extends RunnerCtx<P>, M extends BaseModel>(wf: Workflow<P, C, M>, ctx: C): ReadonlyArray<readonly [string, Phase<P, C>]> {
     return ctx.failure && wf.rollback ? wf.rollback : wf.phases;
 }
 
-function entering(ctx: Ctx, phase: string | undefined): Ctx {
+function entering<C extends RunnerCtx<unknown>>(ctx: C, phase: string | undefined): C {
     return { ...ctx, phase, attempt: undefined, waited: undefined, retries: undefined };
 }
 
-function rollbackSummary(ctx: Ctx): string {
+function rollbackSummary(ctx: RunnerCtx<unknown>): string {
     return ctx.notes && ctx.notes.length ? ` ${ctx.notes.join(' ')}` : '';
 }
 
@@ -91,22 +99,27 @@ function rollbackSummary(ctx: Ctx): string {
  * inline waits, returns IN_PROGRESS for long ones, SUCCESS with the workflow's final model, or FAILED
  * (after the workflow's rollback phases have undone what the operation made).
  */
-export async function runWorkflow(wf: Workflow, env: Env, incoming: Readonly<Ctx>, opts: RunnerOptions = {}): Promise<ProgressEvent<ResourceModel>> {
+export async function runWorkflow<P, C extends RunnerCtx<P>, M extends BaseModel>(
+    wf: Workflow<P, C, M>,
+    env: Env<P>,
+    incoming: Readonly<C>,
+    opts: RunnerOptions = {},
+): Promise<ProgressEvent<M>> {
     const clock = opts.clock ?? realClock;
     const budgetMs = opts.budgetMs ?? Number(process.env.KEYSTORE_INVOCATION_BUDGET_MS ?? 45_000);
     const started = clock.now();
     const timeLeftMs = () => budgetMs - (clock.now() - started);
-    let ctx: Ctx = { ...incoming };
+    let ctx: C = { ...incoming };
     if (!ctx.phase) ctx = entering(ctx, wf.phases[0][0]);
     if (ctx.phase === FINISH) return finish(wf, env, ctx, timeLeftMs);
 
     for (;;) {
         const list = phaseList(wf, ctx);
         const index = list.findIndex(([name]) => name === ctx.phase);
-        if (index < 0) return failed(HandlerErrorCode.InternalFailure, `${wf.name}: unknown phase ${String(ctx.phase)} in callbackContext`);
+        if (index < 0) return failed<M>(HandlerErrorCode.InternalFailure, `${wf.name}: unknown phase ${String(ctx.phase)} in callbackContext`);
         const [name, phase] = list[index];
-        const phaseEnv: PhaseEnv = { ...env, desired: desiredOf(env, ctx), ctx, timeLeftMs };
-        let outcome: Outcome;
+        const phaseEnv: PhaseEnv<P, C> = { ...env, desired: desiredOf(env, ctx), ctx, timeLeftMs };
+        let outcome: Outcome<C>;
         try {
             outcome = await phase(phaseEnv);
         } catch (err) {
@@ -130,12 +143,13 @@ export async function runWorkflow(wf: Workflow, env: Env, incoming: Readonly<Ctx
             case 'wait': {
                 // Every IN_PROGRESS must carry the primary identifier: before the store exists, waits stay inline.
                 const model = wf.progressModel(desiredOf(env, ctx), ctx);
+                const id = wf.kind.identifier(model);
                 const fits = outcome.seconds * 1000 + SAFETY_MS < timeLeftMs();
-                if (fits && (outcome.inline || !model.customKeyStoreId)) {
+                if (fits && (outcome.inline || !id)) {
                     await clock.sleep(outcome.seconds * 1000);
                     continue;
                 }
-                if (model.customKeyStoreId) return inProgress(model, ctx, outcome.seconds, outcome.message);
+                if (id) return inProgress(wf.kind, model, ctx, outcome.seconds, outcome.message);
                 // No id to carry and no time left: a failure like any other, so the rollback undoes what was made.
                 const message = `${outcome.message} (gave up: no time left in this invocation)`;
                 if (ctx.failure) return failed(ctx.failure.code, `${ctx.failure.message} Rollback did not finish: ${message}${rollbackSummary(ctx)}`);
@@ -157,18 +171,24 @@ export async function runWorkflow(wf: Workflow, env: Env, incoming: Readonly<Ctx
     }
 }
 
-async function finish(wf: Workflow, env: Env, ctx: Ctx, timeLeftMs: () => number, message?: string): Promise<ProgressEvent<ResourceModel>> {
-    if (ctx.failure) return failed(ctx.failure.code, ctx.failure.message + rollbackSummary(ctx));
+async function finish<P, C extends RunnerCtx<P>, M extends BaseModel>(
+    wf: Workflow<P, C, M>,
+    env: Env<P>,
+    ctx: C,
+    timeLeftMs: () => number,
+    message?: string,
+): Promise<ProgressEvent<M>> {
+    if (ctx.failure) return failed<M>(ctx.failure.code, ctx.failure.message + rollbackSummary(ctx));
     try {
         const model = await wf.finish({ ...env, desired: desiredOf(env, ctx), ctx, timeLeftMs }, ctx);
-        return succeeded(model, message ?? (ctx.notes ?? []).join(' '));
+        return eventsOf(wf.kind).succeeded(model, message ?? (ctx.notes ?? []).join(' '));
     } catch (err) {
         const m = mapAwsError(err, `${wf.name} (finish)`);
         const retries = ctx.retries ?? 0;
         const model = wf.progressModel(desiredOf(env, ctx), ctx);
-        if (m.retryable && retries < THROTTLE_WAITS.length && model.customKeyStoreId) {
-            return inProgress(model, { ...ctx, phase: FINISH, retries: retries + 1 }, THROTTLE_WAITS[retries], `AWS throttled the final read; retrying.`);
+        if (m.retryable && retries < THROTTLE_WAITS.length && wf.kind.identifier(model)) {
+            return inProgress(wf.kind, model, { ...ctx, phase: FINISH, retries: retries + 1 }, THROTTLE_WAITS[retries], `AWS throttled the final read; retrying.`);
         }
-        return failed(m.code, m.message);
+        return failed<M>(m.code, m.message);
     }
 }

@@ -1,8 +1,9 @@
-import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
+import { BaseModel, HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { CloudHsmAdapter } from '../aws/cloudhsm';
 import { KmsAdapter } from '../aws/kms';
 import { SecretsAdapter } from '../aws/secrets';
 import { SsmAdapter } from '../aws/ssm';
+import { ResourceModel } from '../models';
 
 /** The resource's properties as the handler works with them (the model's field names). */
 export interface KeyStoreProps {
@@ -44,26 +45,30 @@ export interface UpdatePlan {
     repairTried?: boolean;
 }
 
-/**
- * The callbackContext: JSON only, never a secret value. The library freezes it, so phases return new ones.
- */
-export interface Ctx {
+/** What the runner itself keeps in every workflow's callbackContext (JSON only, never a secret value). */
+export interface RunnerCtx<P = KeyStoreProps> {
     phase?: string;
     /** Waits taken and seconds waited in the current phase: the backoff step and the budget. */
     attempt?: number;
     waited?: number;
     retries?: number;
+    failure?: { code: HandlerErrorCode; message: string };
+    /** Write-only values recalled from a record (names and ids only); the request's own values win over them. */
+    recalled?: Partial<P>;
+    notes?: string[];
+}
+
+/**
+ * The key store's callbackContext. The library freezes it, so phases return new ones.
+ */
+export interface Ctx extends RunnerCtx<KeyStoreProps> {
     storeId?: string;
     bootstrapSecretArn?: string;
     command?: CommandRef;
     kmsUser?: 'CREATED' | 'ADOPTED' | 'RESET' | 'DELETED' | 'ABSENT';
     plan?: UpdatePlan;
-    keyScan?: { marker?: string; checked: number; found: number; done?: boolean };
-    failure?: { code: HandlerErrorCode; message: string };
-    /** Write-only values from the store's record (names and ids only); the request's own values win over them. */
-    recalled?: Partial<KeyStoreProps>;
+    keyScan?: { marker?: string; checked: number; found: number; done?: boolean; latestDeletion?: number; pending?: number };
     recordFound?: boolean;
-    notes?: string[];
 }
 
 export interface RequestInfo {
@@ -73,33 +78,41 @@ export interface RequestInfo {
     awsAccountId: string;
 }
 
-export interface PhaseEnv {
+export interface PhaseEnv<P = KeyStoreProps, C = Ctx> {
     aws: Adapters;
     request: RequestInfo;
-    desired: Readonly<KeyStoreProps>;
-    previous: Readonly<KeyStoreProps>;
-    ctx: Readonly<Ctx>;
+    desired: Readonly<P>;
+    previous: Readonly<P>;
+    ctx: Readonly<C>;
     log(message: string): void;
     /** Milliseconds this invocation may still spend before it must hand back to CloudFormation. */
     timeLeftMs(): number;
 }
 
-export type Outcome =
-    | { kind: 'next'; ctx: Ctx; to?: string }
+export type Outcome<C = Ctx> =
+    | { kind: 'next'; ctx: C; to?: string }
     /** Come back to the same phase later: inline (slept inside this invocation) when short and time allows. */
-    | { kind: 'wait'; ctx: Ctx; seconds: number; message: string; inline?: boolean }
-    | { kind: 'done'; ctx: Ctx; message?: string }
-    | { kind: 'fail'; ctx: Ctx; code: HandlerErrorCode; message: string };
+    | { kind: 'wait'; ctx: C; seconds: number; message: string; inline?: boolean }
+    | { kind: 'done'; ctx: C; message?: string }
+    | { kind: 'fail'; ctx: C; code: HandlerErrorCode; message: string };
 
-export type Phase = (env: PhaseEnv) => Promise<Outcome>;
+export type Phase<P = KeyStoreProps, C = Ctx> = (env: PhaseEnv<P, C>) => Promise<Outcome<C>>;
 
-export interface Workflow {
+/** What the runner needs to know of a resource type: how its properties become the model, and its primary identifier. */
+export interface ResourceKind<P, M extends BaseModel> {
+    toModel(props: P): M;
+    /** Every IN_PROGRESS must carry it; before it exists, the runner keeps waits inside the invocation. */
+    identifier(props: P): string | undefined;
+}
+
+export interface Workflow<P = KeyStoreProps, C = Ctx, M extends BaseModel = ResourceModel> {
     name: string;
-    phases: ReadonlyArray<readonly [string, Phase]>;
+    kind: ResourceKind<P, M>;
+    phases: ReadonlyArray<readonly [string, Phase<P, C>]>;
     /** Run after a failure once something was made, to undo it; the operation then reports the original failure. */
-    rollback?: ReadonlyArray<readonly [string, Phase]>;
+    rollback?: ReadonlyArray<readonly [string, Phase<P, C>]>;
     /** The model a SUCCESS carries; undefined for none (a delete). */
-    finish(env: PhaseEnv, ctx: Ctx): Promise<KeyStoreProps | undefined>;
+    finish(env: PhaseEnv<P, C>, ctx: C): Promise<P | undefined>;
     /** The model an IN_PROGRESS carries: the request's properties plus what was learnt. */
-    progressModel(desired: Readonly<KeyStoreProps>, ctx: Ctx): KeyStoreProps;
+    progressModel(desired: Readonly<P>, ctx: C): P;
 }

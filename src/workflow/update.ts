@@ -6,6 +6,7 @@ import { fail, next } from './outcomes';
 import { readStore } from './read';
 import { recall, writeRecord } from './record-phases';
 import { awaitConnected, awaitDisconnected, connectStore, disconnectStore, skipUnless, storeIdOf } from './store-phases';
+import { keyStoreKind } from './runner';
 import { Ctx, Phase, UpdatePlan, Workflow } from './types';
 import { checkCluster, checkInstanceOnline, checkSecretExists, Problem, summarize } from './validate';
 
@@ -62,6 +63,7 @@ const when = (pick: (p: UpdatePlan) => boolean) => (ctx: Readonly<Ctx>) => Boole
 
 export const updateWorkflow: Workflow = {
     name: 'update',
+    kind: keyStoreKind,
     phases: [
         ['recall', recall],
         ['plan', plan],

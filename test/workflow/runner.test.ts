@@ -2,7 +2,7 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { done, fail, next, wait } from '../../src/workflow/outcomes';
 import { propsOf } from '../../src/workflow/props';
-import { listed, runWorkflow, succeeded } from '../../src/workflow/runner';
+import { keyStoreKind, listed, runWorkflow, succeeded } from '../../src/workflow/runner';
 import type { Ctx, Phase, Workflow } from '../../src/workflow/types';
 import { FakeAws } from '../fakes/aws';
 import { checkEveryDrive } from '../fakes/checks';
@@ -14,6 +14,7 @@ checkEveryDrive();
 function toy(phases: Array<[string, Phase]>, rollback?: Array<[string, Phase]>): Workflow {
     return {
         name: 'toy',
+        kind: keyStoreKind,
         phases,
         rollback,
         finish: async (_env, ctx) => ({ customKeyStoreId: ctx.storeId, keyStoreName: 'toy' }),
