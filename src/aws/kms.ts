@@ -1,14 +1,25 @@
 import {
     ConnectCustomKeyStoreCommand,
     CreateCustomKeyStoreCommand,
+    CreateKeyCommand,
     CustomKeyStoresListEntry,
     DeleteCustomKeyStoreCommand,
     DescribeCustomKeyStoresCommand,
     DescribeKeyCommand,
+    DisableKeyCommand,
     DisconnectCustomKeyStoreCommand,
+    EnableKeyCommand,
+    GetKeyPolicyCommand,
+    KeyMetadata,
     KMSClient,
     ListKeysCommand,
+    ListResourceTagsCommand,
+    PutKeyPolicyCommand,
+    ScheduleKeyDeletionCommand,
+    TagResourceCommand,
+    UntagResourceCommand,
     UpdateCustomKeyStoreCommand,
+    UpdateKeyDescriptionCommand,
 } from '@aws-sdk/client-kms';
 import { errorName } from './error-name';
 
@@ -34,6 +45,51 @@ export interface KeyPage {
     next?: string;
 }
 
+/** A KMS key as DescribeKey reports it. */
+export interface KmsKey {
+    id: string;
+    arn: string;
+    /** Only for keys in a custom key store. */
+    storeId?: string;
+    origin: string;
+    state: string;
+    enabled: boolean;
+    description: string;
+    /** Only while PendingDeletion. */
+    deletionDate?: Date;
+    keySpec: string;
+    keyUsage: string;
+    multiRegion: boolean;
+}
+
+export interface KeyTag {
+    key: string;
+    value: string;
+}
+
+/** What a key store's delete needs to know of a key: its store, and until when it is pending deletion. */
+export interface KeyMembership {
+    storeId: string;
+    deletionDate?: Date;
+}
+
+function toKey(m: KeyMetadata | undefined): KmsKey {
+    if (!m?.KeyId) throw new Error('KMS returned no KeyMetadata.KeyId');
+    return {
+        id: m.KeyId,
+        arn: m.Arn ?? '',
+        storeId: m.CustomKeyStoreId,
+        origin: m.Origin ?? '',
+        state: m.KeyState ?? '',
+        enabled: m.Enabled ?? false,
+        description: m.Description ?? '',
+        deletionDate: m.DeletionDate,
+        keySpec: m.KeySpec ?? m.CustomerMasterKeySpec ?? '',
+        keyUsage: m.KeyUsage ?? '',
+        multiRegion: m.MultiRegion ?? false,
+    };
+}
+
 function toKeyStore(e: CustomKeyStoresListEntry): KeyStore {
     return {
         id: e.CustomKeyStoreId ?? '',
@@ -46,7 +102,7 @@ function toKeyStore(e: CustomKeyStoresListEntry): KeyStore {
     };
 }
 
-/** KMS custom key stores and the key lookups a delete needs; one method per API call. */
+/** KMS custom key stores and keys; one method per API call. */
 export class KmsAdapter {
     constructor(private readonly client: KMSClient) {}
 
@@ -120,14 +176,82 @@ export class KmsAdapter {
         };
     }
 
-    /** The custom key store a key lives in; undefined for keys outside any custom key store or gone meanwhile. */
-    async keyStoreOfKey(keyId: string): Promise<string | undefined> {
+    /** The custom key store a key lives in, and its DeletionDate when pending deletion; undefined for keys outside any custom key store or gone meanwhile. */
+    async keyStoreOfKey(keyId: string): Promise<KeyMembership | undefined> {
+        const key = await this.describeKey(keyId);
+        if (!key?.storeId) return undefined;
+        return key.deletionDate ? { storeId: key.storeId, deletionDate: key.deletionDate } : { storeId: key.storeId };
+    }
+
+    /** undefined when KMS has no such key (NotFoundException). */
+    async describeKey(keyId: string): Promise<KmsKey | undefined> {
         try {
             const out = await this.client.send(new DescribeKeyCommand({ KeyId: keyId }));
-            return out.KeyMetadata?.CustomKeyStoreId;
+            return out.KeyMetadata?.KeyId ? toKey(out.KeyMetadata) : undefined;
         } catch (err) {
             if (errorName(err) === 'NotFoundException') return undefined;
             throw err;
         }
+    }
+
+    /** A symmetric encryption key whose key material is made in the store's CloudHSM cluster. */
+    async createKey(p: { storeId: string; description?: string; policy?: string; bypassPolicyLockoutSafetyCheck?: boolean; tags?: KeyTag[] }): Promise<KmsKey> {
+        const out = await this.client.send(
+            new CreateKeyCommand({
+                Origin: 'AWS_CLOUDHSM',
+                CustomKeyStoreId: p.storeId,
+                KeySpec: 'SYMMETRIC_DEFAULT',
+                KeyUsage: 'ENCRYPT_DECRYPT',
+                Description: p.description,
+                Policy: p.policy,
+                BypassPolicyLockoutSafetyCheck: p.bypassPolicyLockoutSafetyCheck,
+                Tags: p.tags?.length ? p.tags.map((t) => ({ TagKey: t.key, TagValue: t.value })) : undefined,
+            }),
+        );
+        return toKey(out.KeyMetadata);
+    }
+
+    async getKeyPolicy(keyId: string): Promise<string> {
+        const out = await this.client.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }));
+        return out.Policy ?? '';
+    }
+
+    async putKeyPolicy(keyId: string, policy: string, bypassPolicyLockoutSafetyCheck?: boolean): Promise<void> {
+        await this.client.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: policy, BypassPolicyLockoutSafetyCheck: bypassPolicyLockoutSafetyCheck }));
+    }
+
+    async updateKeyDescription(keyId: string, description: string): Promise<void> {
+        await this.client.send(new UpdateKeyDescriptionCommand({ KeyId: keyId, Description: description }));
+    }
+
+    async enableKey(keyId: string): Promise<void> {
+        await this.client.send(new EnableKeyCommand({ KeyId: keyId }));
+    }
+
+    async disableKey(keyId: string): Promise<void> {
+        await this.client.send(new DisableKeyCommand({ KeyId: keyId }));
+    }
+
+    /** One page of a key's tags (ListResourceTags pages with Marker, at most 50 a page). */
+    async listResourceTags(keyId: string, marker?: string): Promise<{ tags: KeyTag[]; next?: string }> {
+        const out = await this.client.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: marker }));
+        return {
+            tags: (out.Tags ?? []).map((t) => ({ key: t.TagKey ?? '', value: t.TagValue ?? '' })),
+            next: out.Truncated && out.NextMarker ? out.NextMarker : undefined,
+        };
+    }
+
+    async tagResource(keyId: string, tags: KeyTag[]): Promise<void> {
+        await this.client.send(new TagResourceCommand({ KeyId: keyId, Tags: tags.map((t) => ({ TagKey: t.key, TagValue: t.value })) }));
+    }
+
+    async untagResource(keyId: string, tagKeys: string[]): Promise<void> {
+        await this.client.send(new UntagResourceCommand({ KeyId: keyId, TagKeys: tagKeys }));
+    }
+
+    /** Returns the DeletionDate KMS set. */
+    async scheduleKeyDeletion(keyId: string, pendingWindowInDays: number): Promise<Date | undefined> {
+        const out = await this.client.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: pendingWindowInDays }));
+        return out.DeletionDate;
     }
 }

@@ -30,16 +30,33 @@ const scanKeys: Phase = async (env) => {
             return wait({ ...env.ctx, keyScan: scan }, 1, `Checking whether key store ${id} holds KMS keys (${scan.checked} keys looked at).`);
         }
         const page = await env.aws.kms.listKeys(scan.marker);
-        let found = scan.found;
-        for (const keyId of page.keyIds) if ((await env.aws.kms.keyStoreOfKey(keyId)) === id) found++;
-        scan = { checked: scan.checked + page.keyIds.length, found, marker: page.next, done: !page.next };
+        let { found, pending = 0, latestDeletion } = scan;
+        for (const keyId of page.keyIds) {
+            const key = await env.aws.kms.keyStoreOfKey(keyId);
+            if (key?.storeId !== id) continue;
+            found++;
+            if (!key.deletionDate) continue;
+            pending++;
+            latestDeletion = Math.max(latestDeletion ?? 0, key.deletionDate.getTime());
+        }
+        scan = { checked: scan.checked + page.keyIds.length, found, pending, latestDeletion, marker: page.next, done: !page.next };
     }
     const ctx = { ...env.ctx, keyScan: scan };
-    return scan.found > 0 ? done(ctx, keptMessage(id, scan.found)) : next(ctx);
+    return scan.found > 0 ? done(ctx, keptMessage(id, scan)) : next(ctx);
 };
 
-function keptMessage(id: string, keys: number): string {
-    return `Key store ${id} holds ${keys} KMS key(s), so it was left as it is, connected, and removed from the stack only: disconnecting it would make those keys unusable. Schedule the keys' deletion and delete the key store once they are gone.`;
+/** KMS counts keys pending deletion until their waiting period ends, so they keep the store as any key does. */
+function keptMessage(id: string, scan: { found: number; pending?: number; latestDeletion?: number }): string {
+    const kept = `Key store ${id} holds ${scan.found} KMS key(s), so it was left as it is, connected, and removed from the stack only: disconnecting it would make those keys unusable.`;
+    if (!scan.pending || scan.latestDeletion === undefined) return `${kept} Schedule the keys' deletion and delete the key store once they are gone.`;
+    const until = new Date(scan.latestDeletion).toISOString();
+    const others = scan.found - scan.pending;
+    const which = others ? `${scan.pending} of them are pending deletion (the last until ${until}); schedule the deletion of the other ${others} too.` : `All of them are pending deletion, the last until ${until}.`;
+    return (
+        `${kept} ${which} Once they are deleted, delete the key store with: ` +
+        `aws kms disconnect-custom-key-store --custom-key-store-id ${id}; then, when aws kms describe-custom-key-stores --custom-key-store-id ${id} shows DISCONNECTED, ` +
+        `aws kms delete-custom-key-store --custom-key-store-id ${id}. (To keep a key instead, aws kms cancel-key-deletion --key-id <key-id> before that date.)`
+    );
 }
 
 const deleteStore: Phase = async (env) => {

@@ -282,8 +282,14 @@ describe('KmsAdapter.listKeys', () => {
 describe('KmsAdapter.keyStoreOfKey', () => {
     it('sends DescribeKey with KeyId and returns KeyMetadata.CustomKeyStoreId', async () => {
         kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k1', CustomKeyStoreId: 'cks-1', Origin: 'AWS_CLOUDHSM' } });
-        await expect(kms.keyStoreOfKey('k1')).resolves.toBe('cks-1');
+        await expect(kms.keyStoreOfKey('k1')).resolves.toStrictEqual({ storeId: 'cks-1' });
         expect(inputsOf(DescribeKeyCommand)).toStrictEqual([{ KeyId: 'k1' }]);
+    });
+
+    it('gives the DeletionDate of a key pending deletion', async () => {
+        const when = new Date('2027-01-01T00:00:00Z');
+        kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k1', CustomKeyStoreId: 'cks-1', KeyState: 'PendingDeletion', DeletionDate: when } });
+        await expect(kms.keyStoreOfKey('k1')).resolves.toStrictEqual({ storeId: 'cks-1', deletionDate: when });
     });
 
     it('returns undefined for a key outside any custom key store', async () => {

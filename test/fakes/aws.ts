@@ -20,7 +20,7 @@
  */
 import { createHash } from 'crypto';
 import type { Cluster, ClusterHsm, CloudHsmAdapter } from '../../src/aws/cloudhsm';
-import type { ConnectionState, KeyPage, KeyStore, KeyStorePage, KmsAdapter } from '../../src/aws/kms';
+import type { ConnectionState, KeyMembership, KeyPage, KeyStore, KeyStorePage, KeyTag, KmsAdapter, KmsKey } from '../../src/aws/kms';
 import type { SecretInfo, SecretsAdapter } from '../../src/aws/secrets';
 import type { Invocation, SsmAdapter } from '../../src/aws/ssm';
 import type { Clock } from '../../src/workflow/runner';
@@ -258,6 +258,17 @@ export interface StoreRec {
     transition?: Transition;
 }
 
+/** A KMS key of the fake: keys in a store need it CONNECTED to be created and are Unavailable otherwise. */
+export interface FakeKey {
+    id: string;
+    storeId?: string;
+    deletionDate?: Date;
+    enabled?: boolean;
+    description?: string;
+    policy?: string;
+    tags?: KeyTag[];
+}
+
 export class FakeKms implements PublicOf<KmsAdapter> {
     /** A connect shows its outcome on the Nth describe after it (unless connectSeconds is set). */
     connectDescribes = 3;
@@ -276,7 +287,7 @@ export class FakeKms implements PublicOf<KmsAdapter> {
     keyPageSize = 100;
     maxStores = 10;
     readonly stores = new Map<string, StoreRec>();
-    readonly keys: Array<{ id: string; storeId?: string }> = [];
+    readonly keys: FakeKey[] = [];
     private made = 0;
     private rotations = 0;
 
@@ -443,11 +454,110 @@ export class FakeKms implements PublicOf<KmsAdapter> {
         });
     }
 
-    keyStoreOfKey(keyId: string): Promise<string | undefined> {
-        return this.world.call('kms.keyStoreOfKey', [keyId], () => this.keys.find((k) => k.id === keyId)?.storeId);
+    keyStoreOfKey(keyId: string): Promise<KeyMembership | undefined> {
+        return this.world.call('kms.keyStoreOfKey', [keyId], () => {
+            const key = this.keys.find((k) => k.id === keyId);
+            if (!key?.storeId) return undefined;
+            return key.deletionDate ? { storeId: key.storeId, deletionDate: key.deletionDate } : { storeId: key.storeId };
+        });
+    }
+
+    describeKey(keyId: string): Promise<KmsKey | undefined> {
+        return this.world.call('kms.describeKey', [keyId], () => {
+            const k = this.keys.find((x) => x.id === keyId);
+            return k ? this.metadata(k) : undefined;
+        });
+    }
+
+    createKey(p: { storeId: string; description?: string; policy?: string; bypassPolicyLockoutSafetyCheck?: boolean; tags?: KeyTag[] }): Promise<KmsKey> {
+        return this.world.call('kms.createKey', [p], () => {
+            const store = this.mustFind(p.storeId);
+            if (store.state !== 'CONNECTED') throw invalidState(store, 'CreateKey');
+            const [id] = this.addKeys(p.storeId, 1);
+            const k = this.keys.find((x) => x.id === id) as FakeKey;
+            Object.assign(k, { enabled: true, description: p.description ?? '', policy: p.policy ?? 'default-policy', tags: [...(p.tags ?? [])] });
+            return this.metadata(k);
+        });
+    }
+
+    getKeyPolicy(keyId: string): Promise<string> {
+        return this.world.call('kms.getKeyPolicy', [keyId], () => this.mustFindKey(keyId).policy ?? 'default-policy');
+    }
+
+    putKeyPolicy(keyId: string, policy: string): Promise<void> {
+        return this.world.call('kms.putKeyPolicy', [keyId, policy], () => void (this.liveKey(keyId).policy = policy));
+    }
+
+    updateKeyDescription(keyId: string, description: string): Promise<void> {
+        return this.world.call('kms.updateKeyDescription', [keyId, description], () => void (this.liveKey(keyId).description = description));
+    }
+
+    enableKey(keyId: string): Promise<void> {
+        return this.world.call('kms.enableKey', [keyId], () => void (this.liveKey(keyId).enabled = true));
+    }
+
+    disableKey(keyId: string): Promise<void> {
+        return this.world.call('kms.disableKey', [keyId], () => void (this.liveKey(keyId).enabled = false));
+    }
+
+    listResourceTags(keyId: string, marker?: string): Promise<{ tags: KeyTag[]; next?: string }> {
+        return this.world.call('kms.listResourceTags', [keyId, marker], () => ({ tags: [...(this.mustFindKey(keyId).tags ?? [])] }));
+    }
+
+    tagResource(keyId: string, tags: KeyTag[]): Promise<void> {
+        return this.world.call('kms.tagResource', [keyId, tags], () => {
+            const k = this.liveKey(keyId);
+            k.tags = [...(k.tags ?? []).filter((t) => !tags.some((n) => n.key === t.key)), ...tags];
+        });
+    }
+
+    untagResource(keyId: string, tagKeys: string[]): Promise<void> {
+        return this.world.call('kms.untagResource', [keyId, tagKeys], () => {
+            const k = this.liveKey(keyId);
+            k.tags = (k.tags ?? []).filter((t) => !tagKeys.includes(t.key));
+        });
+    }
+
+    scheduleKeyDeletion(keyId: string, days: number): Promise<Date | undefined> {
+        return this.world.call('kms.scheduleKeyDeletion', [keyId, days], () => {
+            const k = this.liveKey(keyId);
+            k.deletionDate = new Date(this.world.clock.now() + days * 86_400_000);
+            return k.deletionDate;
+        });
     }
 
     // -- internals --
+
+    private mustFindKey(keyId: string): FakeKey {
+        const k = this.keys.find((x) => x.id === keyId);
+        if (!k) throw awsError('NotFoundException', `Key '${keyId}' does not exist`);
+        return k;
+    }
+
+    /** A key that is not pending deletion (KMS refuses to change one that is). */
+    private liveKey(keyId: string): FakeKey {
+        const k = this.mustFindKey(keyId);
+        if (k.deletionDate) throw awsError('KMSInvalidStateException', `${keyId} is pending deletion.`);
+        return k;
+    }
+
+    private metadata(k: FakeKey): KmsKey {
+        const connected = !k.storeId || this.stores.get(k.storeId)?.state === 'CONNECTED';
+        const state = k.deletionDate ? 'PendingDeletion' : !connected ? 'Unavailable' : k.enabled === false ? 'Disabled' : 'Enabled';
+        return {
+            id: k.id,
+            arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${k.id}`,
+            storeId: k.storeId,
+            origin: k.storeId ? 'AWS_CLOUDHSM' : 'AWS_KMS',
+            state,
+            enabled: state === 'Enabled',
+            description: k.description ?? '',
+            deletionDate: k.deletionDate,
+            keySpec: 'SYMMETRIC_DEFAULT',
+            keyUsage: 'ENCRYPT_DECRYPT',
+            multiRegion: false,
+        };
+    }
 
     private newId(): string {
         this.made++;

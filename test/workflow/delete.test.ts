@@ -70,6 +70,31 @@ describe('delete', () => {
         expect(r.finalSerialized).not.toHaveProperty('resourceModel');
     });
 
+    test('a store holding only keys pending deletion: kept; the message says until when and how to delete it then', async () => {
+        const aws = standardWorld();
+        const store = existingStore(aws);
+        const ids = aws.kms.addKeys(store.id, 2);
+        aws.kms.keys.find((k) => k.id === ids[0])!.deletionDate = new Date('2027-01-05T10:00:00Z');
+        aws.kms.keys.find((k) => k.id === ids[1])!.deletionDate = new Date('2027-01-20T10:00:00Z');
+        const r = await deleteOp(aws, stackModel(store));
+        expect(r.status).toBe('SUCCESS');
+        expect(r.final.message).toContain(`Key store ${store.id} holds 2 KMS key(s)`);
+        expect(r.final.message).toContain('All of them are pending deletion, the last until 2027-01-20T10:00:00.000Z.');
+        expect(r.final.message).toContain(`aws kms disconnect-custom-key-store --custom-key-store-id ${store.id}`);
+        expect(r.final.message).toContain(`aws kms delete-custom-key-store --custom-key-store-id ${store.id}`);
+        expect(aws.log.mutating()).toEqual([]);
+        expect(aws.kms.store(store.id)?.state).toBe('CONNECTED');
+    });
+
+    test('a store holding live and pending keys: kept; the message counts both', async () => {
+        const aws = standardWorld();
+        const store = existingStore(aws);
+        const [pending] = aws.kms.addKeys(store.id, 3);
+        aws.kms.keys.find((k) => k.id === pending)!.deletionDate = new Date('2027-02-01T00:00:00Z');
+        const r = await deleteOp(aws, stackModel(store));
+        expect(r.final.message).toContain('1 of them are pending deletion (the last until 2027-02-01T00:00:00.000Z); schedule the deletion of the other 2 too.');
+    });
+
     test('keys over many ListKeys pages with a small budget: the scan resumes across invocations', async () => {
         const aws = standardWorld();
         const store = existingStore(aws);
