@@ -2,6 +2,7 @@
 import { sleep } from './clock';
 import { cloudhsmOperations } from './services/cloudhsm';
 import { kmsOperations } from './services/kms';
+import { kmsKeyOperations } from './services/kms-keys';
 import { parameterOperations } from './services/parameters';
 import { secretsOperations } from './services/secrets';
 import { ssmOperations } from './services/ssm';
@@ -15,7 +16,7 @@ type Handler = (sim: Sim, body: Json) => Json;
 const MAX_LOGGED = 20_000;
 
 const OPERATIONS: Record<ServiceName, Record<string, Handler>> = {
-  kms: kmsOperations,
+  kms: { ...kmsOperations, ...kmsKeyOperations },
   cloudhsm: cloudhsmOperations,
   ssm: { ...ssmOperations, ...parameterOperations },
   secretsmanager: secretsOperations,

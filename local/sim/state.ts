@@ -106,6 +106,9 @@ export interface KmsKey {
   clusterId?: string;
   deletionDate?: number;
   pendingWindowInDays?: number;
+  /** The key policy document; undefined: KMS's default key policy. */
+  policy?: string;
+  tags?: { key: string; value: string }[];
   seq: number;
 }
 

@@ -68,6 +68,6 @@ export const awaitDisconnected: Phase = async (env) => {
     return wait(env.ctx, backoff(env.ctx.attempt, [2, 5, 10, 15, 30]), `Waiting for key store ${id} to disconnect.`, (env.ctx.attempt ?? 0) < 3);
 };
 
-export function skipUnless(predicate: (ctx: Readonly<Ctx>, env: PhaseEnv) => boolean, phase: Phase): Phase {
+export function skipUnless<P, C>(predicate: (ctx: Readonly<C>, env: PhaseEnv<P, C>) => boolean, phase: Phase<P, C>): Phase<P, C> {
     return async (env) => (predicate(env.ctx, env) ? phase(env) : next(env.ctx));
 }

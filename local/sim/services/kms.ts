@@ -286,7 +286,7 @@ const CreateKey: Handler = (sim, body) => {
   return { KeyMetadata: keyMetadata(sim, addKey(sim, { customKeyStoreId: storeId, description })) };
 };
 
-function findKey(sim: Sim, keyId: string): KmsKey {
+export function findKey(sim: Sim, keyId: string): KmsKey {
   const prefix = `arn:aws:kms:${sim.config.region}:${sim.config.accountId}:key/`;
   const k = sim.world.keys.get(keyId.startsWith(prefix) ? keyId.slice(prefix.length) : keyId);
   if (k) return k;

@@ -1,0 +1,74 @@
+import { KeyTag, KmsAdapter, KmsKey } from '../aws/kms';
+import { policyValue } from './policy';
+import { KeyProps } from './types';
+
+/** How many DescribeKey calls LIST keeps in flight: fast, and far below KMS's request quota. */
+const LIST_CONCURRENCY = 8;
+const LIST_PAGE_SIZE = 100;
+
+/** A key this type manages: in an AWS CloudHSM key store and not on its way out (AWS::KMS::Key reads PendingDeletion as gone). */
+export function isManagedKey(key: KmsKey | undefined): key is KmsKey {
+    return !!key && key.origin === 'AWS_CLOUDHSM' && !!key.storeId && key.state !== 'PendingDeletion';
+}
+
+/** What DescribeKey alone says about a key (LIST's model). */
+export function toKeyProps(key: KmsKey): KeyProps {
+    return {
+        keyId: key.id,
+        arn: key.arn,
+        keyState: key.state,
+        customKeyStoreId: key.storeId,
+        description: key.description,
+        enabled: key.enabled,
+        keySpec: key.keySpec || 'SYMMETRIC_DEFAULT',
+        keyUsage: key.keyUsage || 'ENCRYPT_DECRYPT',
+        enableKeyRotation: false,
+        multiRegion: key.multiRegion,
+    };
+}
+
+export async function allTags(kms: KmsAdapter, keyId: string): Promise<KeyTag[]> {
+    const tags: KeyTag[] = [];
+    let marker: string | undefined;
+    do {
+        const page = await kms.listResourceTags(keyId, marker);
+        tags.push(...page.tags);
+        marker = page.next;
+    } while (marker);
+    return tags;
+}
+
+/** The model of a key as Read returns it; create and update finish with the same function. undefined: NotFound. */
+export async function readKey(kms: KmsAdapter, keyId: string | undefined): Promise<KeyProps | undefined> {
+    if (!keyId) return undefined;
+    const key = await kms.describeKey(keyId);
+    if (!isManagedKey(key)) return undefined;
+    const [policy, tags] = await Promise.all([kms.getKeyPolicy(key.id), allTags(kms, key.id)]);
+    return { ...toKeyProps(key), keyPolicy: policyValue(policy), tags };
+}
+
+export interface KeyListPage {
+    models: KeyProps[];
+    nextToken?: string;
+}
+
+/** Runs fn over items with at most `limit` calls in flight, keeping the items' order. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+    const out: R[] = new Array(items.length);
+    let nextIndex = 0;
+    const worker = async () => {
+        while (nextIndex < items.length) {
+            const i = nextIndex++;
+            out[i] = await fn(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return out;
+}
+
+/** One ListKeys page (nextToken is its Marker), keys of AWS CloudHSM key stores only. */
+export async function listKeys(kms: KmsAdapter, nextToken?: string): Promise<KeyListPage> {
+    const page = await kms.listKeys(nextToken, LIST_PAGE_SIZE);
+    const keys = await mapBounded(page.keyIds, LIST_CONCURRENCY, (id) => kms.describeKey(id));
+    return { models: keys.filter(isManagedKey).map(toKeyProps), nextToken: page.next };
+}
