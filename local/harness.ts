@@ -2,10 +2,14 @@
  * Wires the pieces together on one machine: the simulator, the real handler (through `entrypoint`,
  * with its SDK clients pointed at the simulator), and the driver that plays CloudFormation.
  */
+import { join } from 'path';
 import { format } from 'util';
 import { Driver, DriverEvent, Entrypoint, RequestPath, scaleLibraryDelay } from './driver';
 import { loadSchema, LoadedSchema } from './schema';
 import { controlClient, DEFAULT_SCENARIO, SimControl, startSimulator } from './sim';
+
+/** The key type's schema, in its own folder as `cfn` expects. */
+export const KEY_SCHEMA_PATH = join(__dirname, '..', 'key', 'custom-kms-cloudhsmkey.json');
 
 /** The simulator as the harness needs it: where it listens and its control API (embedded or attached). */
 export interface SimHandle {
@@ -17,6 +21,9 @@ export interface Harness {
     sim: SimHandle;
     driver: Driver;
     schema: LoadedSchema;
+    /** The same CloudFormation for the second type, Custom::KMS::CloudHsmKey (src/key/handlers.ts, key/ schema). */
+    keyDriver: Driver;
+    keyEntrypoint: Entrypoint;
     /** Everything the handler and the library printed, one entry per line. */
     logs: string[];
     entrypoint: Entrypoint;
@@ -66,23 +73,21 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     const restoreDelay = scaleLibraryDelay(timeScale);
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const handlers = require('../src/handlers') as { entrypoint: Entrypoint; testEntrypoint: Entrypoint };
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const keyHandlers = require('../src/key/handlers') as { entrypoint: Entrypoint };
     const logs: string[] = [];
     const entrypoint = capturingConsole(logs, handlers.entrypoint);
+    const keyEntrypoint = capturingConsole(logs, keyHandlers.entrypoint);
     const schema = loadSchema();
-    const driver = new Driver({
-        entrypoint,
-        schema,
-        timeScale,
-        region: DEFAULT_SCENARIO.region,
-        accountId: DEFAULT_SCENARIO.accountId,
-        onEvent: opts.onEvent,
-        logicalResourceId: opts.logicalResourceId ?? 'MyKeyStore',
-        path: opts.path,
-    });
+    const common = { timeScale, region: DEFAULT_SCENARIO.region, accountId: DEFAULT_SCENARIO.accountId, onEvent: opts.onEvent, path: opts.path };
+    const driver = new Driver({ ...common, entrypoint, schema, logicalResourceId: opts.logicalResourceId ?? 'MyKeyStore' });
+    const keyDriver = new Driver({ ...common, entrypoint: keyEntrypoint, schema: loadSchema(KEY_SCHEMA_PATH), logicalResourceId: 'MyKey', stackId: driver.stackId });
     return {
         sim,
         driver,
         schema,
+        keyDriver,
+        keyEntrypoint,
         logs,
         entrypoint,
         testEntrypoint: capturingConsole(logs, handlers.testEntrypoint),
@@ -101,6 +106,16 @@ export function defaultProperties(overrides: Record<string, unknown> = {}): Reco
         CloudHsmCustCaCertSecretName: DEFAULT_SCENARIO.caSecretName,
         CloudHsmAdminPasswordSecretName: DEFAULT_SCENARIO.adminSecretName,
         ClientInstanceId: DEFAULT_SCENARIO.instanceId,
+        ...overrides,
+    };
+}
+
+/** The template Properties of a key in the given key store. */
+export function defaultKeyProperties(customKeyStoreId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+        CustomKeyStoreId: customKeyStoreId,
+        Description: 'Example key in the CloudHSM key store',
+        Tags: [{ Key: 'team', Value: 'payments' }],
         ...overrides,
     };
 }
