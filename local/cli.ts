@@ -108,11 +108,15 @@ async function serve(flags: Record<string, string>, timeScale: number): Promise<
     const sim = await startSimulator({ port: Number(flags['sim-port'] ?? 4566), timeScale });
     pointHandlerAt(sim.endpoint, timeScale);
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const handlers = require('../src/handlers');
+    const store = require('../src/handlers');
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const key = require('../src/key/handlers');
+    const handlers = { ...store, keyEntrypoint: key.entrypoint, keyTestEntrypoint: key.testEntrypoint };
     const lambda = await startLambdaEndpoint({ port: Number(flags.port ?? 3001), handlers, timeScale });
     console.log(`SIM_ENDPOINT=${sim.endpoint}`);
     console.log(`LAMBDA_ENDPOINT=${lambda.url}`);
-    console.error(`[local] cfn test --endpoint ${lambda.url}   (inputs/ are written for the default scenario)`);
+    console.error(`[local] key store: cfn test --endpoint ${lambda.url} --function-name TypeFunction   (inputs/ are written for the default scenario)`);
+    console.error(`[local] key:       cfn test --endpoint ${lambda.url} --function-name KeyTypeFunction, inside key/ (npm run test:contract -- --type key makes the key store its inputs name)`);
     const stop = () => void Promise.all([lambda.stop(), sim.stop()]).then(() => process.exit(0));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -4,6 +4,8 @@
  *
  *   POST /2015-03-31/functions/TypeFunction/invocations     body = HandlerRequest  -> entrypoint
  *   POST /2015-03-31/functions/TestEntrypoint/invocations   body = SAM test event  -> testEntrypoint
+ *   POST /2015-03-31/functions/KeyTypeFunction/invocations  the key type (Custom::KMS::CloudHsmKey): keyEntrypoint
+ *   POST /2015-03-31/functions/KeyTestEntrypoint/invocations                                   -> keyTestEntrypoint
  *
  * Answers 200 with the ProgressEvent JSON. IN_PROGRESS `callbackDelaySeconds` are multiplied by
  * `timeScale` and rounded up, so an external caller waits in simulated time.
@@ -22,7 +24,7 @@ export interface LambdaEndpointOptions {
   port?: number;
   /** default 127.0.0.1 */
   host?: string;
-  handlers: { entrypoint: InvokeFn; testEntrypoint?: InvokeFn };
+  handlers: { entrypoint: InvokeFn; testEntrypoint?: InvokeFn; keyEntrypoint?: InvokeFn; keyTestEntrypoint?: InvokeFn };
   /** IN_PROGRESS callbackDelaySeconds are multiplied by this and rounded up (default 1) */
   timeScale?: number;
   /** one line per invocation; default: stderr */
@@ -35,7 +37,12 @@ export interface LambdaEndpoint {
   stop(): Promise<void>;
 }
 
-export const FUNCTION_NAMES = { TypeFunction: 'entrypoint', TestEntrypoint: 'testEntrypoint' } as const;
+export const FUNCTION_NAMES = {
+  TypeFunction: 'entrypoint',
+  TestEntrypoint: 'testEntrypoint',
+  KeyTypeFunction: 'keyEntrypoint',
+  KeyTestEntrypoint: 'keyTestEntrypoint',
+} as const;
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
 const MAX_BODY_BYTES = 6 * 1024 * 1024; // Lambda's synchronous payload limit
 

@@ -1,14 +1,27 @@
 /**
- * `npm run test:contract [-- --artifact DIR] [--repeat N]`: the official CloudFormation contract suite
- * (`cfn test`, the `cfn` on PATH) against `npm run local -- serve`, then a look at the simulator for anything
- * the suite left behind (key stores, records, kmsuser, live bootstrap secrets). Runs the suite N times
- * (default 1) against the same server, so a second run proves the first left nothing in its way.
- * Exits with cfn test's status, or 1 when something was left behind.
+ * `npm run test:contract [-- --type store|key] [--artifact DIR] [--repeat N]`: the official CloudFormation contract
+ * suite (`cfn test`, the `cfn` on PATH) against `npm run local -- serve`, then a look at the simulator for anything
+ * the suite left behind. Runs the suite N times (default 1) against the same server, so a second run proves the
+ * first left nothing in its way. Exits with cfn test's status, or 1 when something was left behind.
+ * - `--type store` (default): Custom::KMS::CloudHsmKeyStore in the repository root, function TypeFunction; nothing may
+ *   remain (key stores, records, kmsuser, live bootstrap secrets).
+ * - `--type key`: Custom::KMS::CloudHsmKey in key/, function KeyTypeFunction. Its inputs name a key store, so one is
+ *   made first through TypeFunction (the real key store handler) and the suite runs in a copy of key/ whose inputs
+ *   carry that store's id; no key of the store may remain outside PendingDeletion. Last, the key store's delete
+ *   must keep the store (its keys are pending deletion) and say until when.
  */
 import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { createInterface } from 'readline';
 import { join } from 'path';
+import { Driver } from '../local/driver';
+import { defaultProperties } from '../local/harness';
+import { lambdaInvoker } from '../local/lambda-endpoint';
+import { loadSchema } from '../local/schema';
 
+/** The key store id key/inputs name; replaced by the id of the store made for the run. */
+const INPUTS_STORE_ID = 'cks-0123456789abcdef0';
 const ROOT = join(__dirname, '..');
 const INSTALL_HINT = [
     'cfn (the CloudFormation CLI) is not on PATH. Install it with',
@@ -45,15 +58,16 @@ function startServe(artifact: string | undefined): Promise<{ child: ChildProcess
     });
 }
 
-function runCfnTest(endpoint: string): number {
-    const r = spawnSync('cfn', ['test', '--endpoint', endpoint, '--function-name', 'TypeFunction', '--region', 'us-east-1', '--enforce-timeout', '60', '--', '-q', '-o', 'log_cli=false'], {
-        cwd: ROOT,
+function runCfnTest(endpoint: string, cwd: string, functionName: string): number {
+    const r = spawnSync('cfn', ['test', '--endpoint', endpoint, '--function-name', functionName, '--region', 'us-east-1', '--enforce-timeout', '60', '--', '-q', '-o', 'log_cli=false'], {
+        cwd,
         stdio: 'inherit',
     });
     return r.status ?? 1;
 }
 
 interface SimState {
+    keys: Array<{ keyId: string; customKeyStoreId?: string; keyState: string; deletionDate?: string }>;
     stores: Array<{ id: string }>;
     parameters: Record<string, string>;
     clusters: Array<{ id: string; users: Array<{ username: string }> }>;
@@ -70,27 +84,84 @@ async function leftovers(sim: string): Promise<string[]> {
     return found;
 }
 
+async function keyLeftovers(sim: string, storeId: string): Promise<string[]> {
+    const state = (await (await fetch(`${sim}/_sim/state`)).json()) as SimState;
+    return state.keys.filter((k) => k.customKeyStoreId === storeId && k.keyState !== 'PendingDeletion').map((k) => `key ${k.keyId} (${k.keyState})`);
+}
+
+/** A key store made by the real key store handler through the Lambda endpoint, as a stack would make it. */
+function storeDriver(lambda: string): Driver {
+    return new Driver({ entrypoint: lambdaInvoker(lambda, 'TypeFunction'), schema: loadSchema(), logicalResourceId: 'ContractKeyStore', log: (l) => console.log(l) });
+}
+
+/** A copy of key/ whose inputs name the given key store. */
+function keyProject(storeId: string): string {
+    const dir = mkdtempSync(join(tmpdir(), 'cfn-test-key-'));
+    cpSync(join(ROOT, 'key'), dir, { recursive: true });
+    for (const f of readdirSync(join(dir, 'inputs'))) {
+        const path = join(dir, 'inputs', f);
+        writeFileSync(path, readFileSync(path, 'utf8').split(INPUTS_STORE_ID).join(storeId));
+    }
+    return dir;
+}
+
+interface Suite {
+    cwd: string;
+    functionName: string;
+    leftovers(): Promise<string[]>;
+    /** After every run passed: what else must hold. */
+    finish(): Promise<number>;
+    cleanup(): void;
+}
+
+async function suiteFor(type: string, serve: { lambda: string; sim: string }): Promise<Suite> {
+    if (type === 'store') return { cwd: ROOT, functionName: 'TypeFunction', leftovers: () => leftovers(serve.sim), finish: async () => 0, cleanup: () => undefined };
+    const stores = storeDriver(serve.lambda);
+    const props = defaultProperties();
+    const made = await stores.create(props);
+    if (made.status !== 'SUCCESS' || !made.model) throw new Error(`the key store for the key's contract tests was not made: ${made.status} ${made.errorCode ?? ''} ${made.message}`);
+    const storeId = String(made.model.CustomKeyStoreId);
+    console.log(`[test:contract] key store ${storeId} made through TypeFunction for the key's inputs`);
+    const cwd = keyProject(storeId);
+    return {
+        cwd,
+        functionName: 'KeyTypeFunction',
+        leftovers: () => keyLeftovers(serve.sim, storeId),
+        cleanup: () => rmSync(cwd, { recursive: true, force: true }),
+        async finish() {
+            const deleted = await stores.delete({ ...props, CustomKeyStoreId: storeId });
+            console.log(`[test:contract] the key store's delete: ${deleted.status} - ${deleted.message}`);
+            return deleted.status === 'SUCCESS' && /pending deletion/.test(deleted.message) ? 0 : 1;
+        },
+    };
+}
+
 async function main(): Promise<number> {
     if (!cfnOnPath()) {
         console.error(INSTALL_HINT);
         return 127;
     }
     const repeat = Number(flag('repeat') ?? 1);
+    const type = flag('type') ?? 'store';
+    if (type !== 'store' && type !== 'key') throw new Error(`--type must be store or key, got ${type}`);
     const serve = await startServe(flag('artifact'));
+    let suite: Suite | undefined;
     try {
+        suite = await suiteFor(type, serve);
         for (let run = 1; run <= repeat; run++) {
-            console.log(`[test:contract] cfn test, run ${run} of ${repeat}, against ${serve.lambda}`);
-            const status = runCfnTest(serve.lambda);
+            console.log(`[test:contract] cfn test (${type}), run ${run} of ${repeat}, against ${serve.lambda}`);
+            const status = runCfnTest(serve.lambda, suite.cwd, suite.functionName);
             if (status !== 0) return status;
-            const left = await leftovers(serve.sim);
+            const left = await suite.leftovers();
             if (left.length) {
                 console.error(`[test:contract] the suite left behind: ${left.join(', ')}`);
                 return 1;
             }
             console.log('[test:contract] nothing left behind in the simulator');
         }
-        return 0;
+        return await suite.finish();
     } finally {
+        suite?.cleanup();
         serve.child.kill('SIGTERM');
     }
 }
