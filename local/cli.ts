@@ -1,13 +1,15 @@
 /**
- * `npm run local`: the whole lifecycle of a key store against the embedded AWS simulator, with live progress.
- *   npm run local                                   create, read, rename, move to a related cluster, list, delete
+ * `npm run local`: the whole lifecycle of both types against the embedded AWS simulator, with live progress.
+ *   npm run local                                   key store: create, read, rename, move to a related cluster, list;
+ *                                                   key in it: create, read, update, list, delete; then the key store's
+ *                                                   delete, which keeps it while the key is pending deletion
  *   npm run local -- create|read|update|delete|list --properties FILE [--previous FILE] [--endpoint URL]
  *   npm run local -- serve [--port 3001] [--sim-port 4566]   simulator + Lambda Invoke endpoint for `cfn test` / SAM events
  *   common: --time-scale X (real seconds per simulated second, default 0.01)
  */
 import { readFileSync } from 'fs';
 import { DriverEvent, OperationResult } from './driver';
-import { defaultProperties, Harness, pointHandlerAt, startHarness } from './harness';
+import { defaultKeyProperties, defaultProperties, Harness, pointHandlerAt, startHarness } from './harness';
 import { startLambdaEndpoint } from './lambda-endpoint';
 import { DEFAULT_SCENARIO, startSimulator } from './sim';
 
@@ -71,8 +73,24 @@ async function lifecycle(h: Harness): Promise<boolean> {
     const moved = { ...renamed, CloudHsmClusterId: S.relatedClusterId, ClientInstanceId: S.relatedInstanceId };
     await step('move it to a related cluster (disconnect, update, reconnect)', () => h.driver.update({ ...renamed, ...id }, moved));
     await step('list key stores', () => h.driver.list(), (r) => r.status === 'SUCCESS' && (r.models ?? []).some((m) => m.CustomKeyStoreId === id.CustomKeyStoreId));
-    await step('delete it (disconnect, delete, remove kmsuser)', () => h.driver.delete({ ...moved, ...id }));
-    await step('read after delete: NotFound', () => h.driver.read(id), (r) => r.errorCode === 'NotFound');
+
+    console.log('\n-- Custom::KMS::CloudHsmKey: a KMS key whose key material is in the store\'s cluster');
+    const keyProps = defaultKeyProperties(String(id.CustomKeyStoreId), { PendingWindowInDays: 7 });
+    const key = await step('create a key in the key store', () => h.keyDriver.create(keyProps));
+    if (key.status !== 'SUCCESS' || !key.model) return summary(results);
+    const keyId = { KeyId: key.model.KeyId };
+    await step('read the key back', () => h.keyDriver.read(keyId));
+    const keyUpdate = { ...keyProps, Description: 'Payments data key (disabled)', Enabled: false, Tags: [{ Key: 'team', Value: 'risk' }] };
+    await step('update the key in place (description, disable, tags)', () => h.keyDriver.update({ ...keyProps, ...keyId }, keyUpdate),
+        (r) => r.status === 'SUCCESS' && r.model?.Enabled === false && r.model?.KeyState === 'Disabled');
+    await step('list keys of CloudHSM key stores', () => h.keyDriver.list(), (r) => r.status === 'SUCCESS' && (r.models ?? []).some((m) => m.KeyId === keyId.KeyId));
+    await step('delete the key (scheduled, PendingWindowInDays 7)', () => h.keyDriver.delete({ ...keyUpdate, ...keyId }));
+    await step('read the key after delete: NotFound (pending deletion)', () => h.keyDriver.read(keyId), (r) => r.errorCode === 'NotFound');
+
+    console.log('\n-- the key store again');
+    await step('delete the key store: kept, since it holds the key pending deletion (the message says until when)', () => h.driver.delete({ ...moved, ...id }),
+        (r) => r.status === 'SUCCESS' && /pending deletion, the last until/.test(r.message));
+    await step('read the key store after its delete: still there, CONNECTED', () => h.driver.read(id), (r) => r.status === 'SUCCESS' && r.model?.ConnectionState === 'CONNECTED');
     return summary(results);
 }
 
