@@ -101,6 +101,8 @@ export class CallLog {
 export const MUTATING = new Set([
     'kms.createStore', 'kms.connect', 'kms.disconnect', 'kms.update', 'kms.deleteStore',
     'secrets.create', 'secrets.forceDelete', 'ssm.sendShellScript', 'ssm.putParameter', 'ssm.deleteParameter',
+    'kms.createKey', 'kms.putKeyPolicy', 'kms.updateKeyDescription', 'kms.enableKey', 'kms.disableKey', 'kms.tagResource',
+    'kms.untagResource', 'kms.scheduleKeyDeletion',
 ]);
 
 interface Injection {
