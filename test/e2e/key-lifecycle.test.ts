@@ -3,7 +3,7 @@
  * simulator, and a key store made by the real key store handler. The driver checks the handler contract on
  * every response, on each request path CloudFormation uses.
  */
-import { DescribeKeyCommand, GetKeyPolicyCommand, KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, DisconnectCustomKeyStoreCommand, GetKeyPolicyCommand, KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { REQUEST_PATHS } from '../../local/driver';
 import { defaultKeyProperties, defaultProperties } from '../../local/harness';
 import { E2E, S, useE2E } from './support';
@@ -69,4 +69,31 @@ test.each(REQUEST_PATHS)('the key lifecycle on the %s request path: create, read
     expect((await h.run(driver.delete(updated.model!))).errorCode).toBe('NotFound');
     const after = await h.run(driver.list());
     expect(after.models?.map((m) => m.KeyId)).not.toContain(keyId);
+});
+
+test('LIST pages through ListKeys (nextToken = Marker) and returns only keys of CloudHSM key stores, none pending deletion', async () => {
+    const storeId = await connectedStore();
+    const made: string[] = [];
+    for (let i = 0; i < 3; i++) made.push((await h.sim.control.putKey({ customKeyStoreId: storeId })).keyId);
+    for (let i = 0; i < 120; i++) await h.sim.control.putKey({});
+    await h.sim.control.putKey({ customKeyStoreId: storeId, pendingDeletion: true });
+    made.push((await h.sim.control.putKey({ customKeyStoreId: storeId })).keyId);
+    const listed = await h.run(h.keyDriver.list());
+    expect(listed.status).toBe('SUCCESS');
+    expect(listed.events.length).toBe(2);
+    expect(listed.models?.map((m) => m.KeyId).sort()).toEqual([...made].sort());
+    const describes = (await h.sim.control.state()).requests.filter((r) => r.operation === 'DescribeKey').length;
+    expect(describes).toBe(125);
+});
+
+test('a key whose key store is disconnected reads as Unavailable, and can still be updated', async () => {
+    const storeId = await connectedStore();
+    const created = await h.run(h.keyDriver.create(defaultKeyProperties(storeId)));
+    await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
+    for (let i = 0; i < 400 && (await h.sim.control.state()).stores[0].connectionState !== 'DISCONNECTED'; i++) await new Promise((r) => setTimeout(r, 25));
+    const read = await h.run(h.keyDriver.read(created.model!));
+    expect(read.model?.KeyState).toBe('Unavailable');
+    const updated = await h.run(h.keyDriver.update(created.model!, defaultKeyProperties(storeId, { Description: 'changed while disconnected' })));
+    expect(updated.status).toBe('SUCCESS');
+    expect(updated.model).toMatchObject({ Description: 'changed while disconnected', KeyState: 'Unavailable' });
 });
