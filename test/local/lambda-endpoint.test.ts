@@ -107,6 +107,24 @@ test('no testEntrypoint given: TestEntrypoint is not found', async () => {
   }
 });
 
+test('KeyTypeFunction and KeyTestEntrypoint reach the key type\'s two functions; absent ones are not found', async () => {
+  const calls: string[] = [];
+  const fn = (name: string) => async () => {
+    calls.push(name);
+    return { status: 'SUCCESS', resourceModel: { KeyId: 'k' } };
+  };
+  const both = await startLambdaEndpoint({ port: 0, handlers: { entrypoint, keyEntrypoint: fn('key'), keyTestEntrypoint: fn('keyTest') }, log: () => undefined });
+  try {
+    const at = (name: string) => fetch(`${both.url}/2015-03-31/functions/${name}/invocations`, { method: 'POST', body: '{"action":"READ"}' });
+    expect(await (await at('KeyTypeFunction')).json()).toEqual({ status: 'SUCCESS', resourceModel: { KeyId: 'k' } });
+    expect((await at('KeyTestEntrypoint')).status).toBe(200);
+    expect(calls).toEqual(['key', 'keyTest']);
+    expect((await at('TestEntrypoint')).status).toBe(404);
+  } finally {
+    await both.stop();
+  }
+});
+
 test('the whole contract sequence over real HTTP (as cfn test would call it)', async () => {
   const fast = await startLambdaEndpoint({ port: 0, handlers: { entrypoint }, timeScale: 0, log: () => undefined });
   try {
