@@ -5,7 +5,7 @@ import { checkCluster } from '../workflow/validate';
 import { policyProblem } from './policy';
 import { KeyPhase, KeyProps } from './types';
 
-/** How long a create waits for a CONNECTING key store inside one invocation (it has no key id to hand back yet). */
+/** What a create keeps of its invocation while it waits for a CONNECTING key store inside it (it has no key id to hand back yet). */
 const INLINE_RESERVE_MS = 5_000;
 
 /** What KMS would refuse in the request, found before any call that changes something. */
