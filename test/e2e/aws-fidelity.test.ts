@@ -28,7 +28,7 @@ const STORE_ID = /cks-[0-9a-f]{17}/;
  */
 async function whileHeld(service: 'kms' | 'ssm' | 'secretsmanager', operation: string, change: () => Promise<unknown>): Promise<() => Promise<void>> {
     const since = (await h.sim.control.requests()).at(-1)?.seq ?? 0;
-    await h.sim.control.addFault({ service, operation, delayMs: 500 });
+    await h.sim.control.addFault({ service, operation, delayMs: 1500 });
     const watching = (async () => {
         for (let i = 0; i < 6000; i++) {
             if ((await h.sim.control.requests({ service, operation, since })).length) return void (await change());
@@ -131,8 +131,8 @@ test('an instance id SSM does not know (InvalidInstanceId) fails validation with
 });
 
 test('a create request sent again after its rollback waits until the bootstrap secret name is free, then succeeds', async () => {
-    // 60 simulated seconds (0.3 s here) for Secrets Manager to finish a forced deletion
-    await h.sim.control.config({ secretPurgeSeconds: 60 });
+    // 200 simulated seconds (1 s here) for Secrets Manager to finish a forced deletion
+    await h.sim.control.config({ secretPurgeSeconds: 200 });
     // a transient KMS failure (the SDK's 3 attempts) fails the first invocation after the bootstrap secret was made
     await h.sim.control.addFault({ service: 'kms', operation: 'CreateCustomKeyStore', error: 'KMSInternalException', times: 3 });
     const first = await h.run(h.driver.create(defaultProperties()));

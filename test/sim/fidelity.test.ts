@@ -113,8 +113,8 @@ test('a secret deleted with ForceDeleteWithoutRecovery keeps its name for secret
 test('GetCommandInvocation right after SendCommand: InvocationDoesNotExist for commandVisibilitySeconds (default a few seconds)', async () => {
   const visibility = DEFAULT_CONFIG.commandVisibilitySeconds;
   expect(visibility).toBeGreaterThanOrEqual(1);
-  // slower time for this test, so that the window is long in real time too (3 s -> 150 ms)
-  await h.sim.control.config({ commandVisibilitySeconds: visibility, timeScale: 0.05 });
+  // slower time for this test, so that the window is long in real time too (3 s -> 600 ms)
+  await h.sim.control.config({ commandVisibilitySeconds: visibility, timeScale: 0.2 });
   try {
     const { Command } = await h.ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [D.instanceId], Parameters: { commands: ['echo hi'] } }));
     const early = await errorOf(h.ssm.send(new GetCommandInvocationCommand({ CommandId: Command!.CommandId, InstanceId: D.instanceId })));
