@@ -3,7 +3,8 @@
  * after a move, the delete's reconnect after a key race), InvalidInstanceId from the instance check, a bootstrap
  * secret name still being purged, and GetCommandInvocation's InvocationDoesNotExist right after SendCommand.
  */
-import { ConnectCustomKeyStoreCommand, KMSClient } from '@aws-sdk/client-kms';
+import { ConnectCustomKeyStoreCommand, DisconnectCustomKeyStoreCommand, KMSClient } from '@aws-sdk/client-kms';
+import { OperationResult } from '../../local/driver';
 import { defaultProperties } from '../../local/harness';
 import { DEFAULT_CONFIG } from '../../local/sim/state';
 import { E2E, kmsuserOn, liveBootstrapSecrets, requestsOf, S, useE2E } from './support';
@@ -16,10 +17,12 @@ beforeEach(() => {
     h = e2e();
 });
 afterEach(async () => {
-    await h.sim.control.config({ secretPurgeSeconds: DEFAULT_CONFIG.secretPurgeSeconds });
+    await h.sim.control.config({ secretPurgeSeconds: DEFAULT_CONFIG.secretPurgeSeconds, connectSeconds: DEFAULT_CONFIG.connectSeconds });
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** startE2E's time scale: real seconds per simulated second. */
+const TIME_SCALE = 0.005;
 const STORE_ID = /cks-[0-9a-f]{17}/;
 
 /**
@@ -130,6 +133,30 @@ test('an instance id SSM does not know (InvalidInstanceId) fails validation with
     for (const op of ['CreateSecret', 'CreateCustomKeyStore', 'SendCommand']) expect(requestsOf(state, op)).toEqual([]);
 });
 
+type Response = { status: string; callbackDelaySeconds?: number; callbackContext?: unknown; resourceModel?: unknown; message?: string };
+
+/**
+ * Lambda retries an invocation whose response was lost with the same payload (same clientRequestToken); this sends
+ * it again and follows it as CloudFormation would. Every exchange joins the leak scan of useE2E.
+ */
+async function resend(sent: { action?: string }): Promise<Response> {
+    let request = JSON.parse(JSON.stringify(sent));
+    const events: OperationResult['events'] = [];
+    h.results.push({ action: sent.action, status: 'SUCCESS', message: '', invokedHandler: true, elapsedRealMs: 0, elapsedSimSeconds: 0, events } as OperationResult);
+    for (let i = 0; i < 200; i++) {
+        const response: Response = JSON.parse(JSON.stringify(await h.entrypoint(request, {})));
+        events.push({ action: request.action, attempt: i + 1, request, response, elapsedRealMs: 0, elapsedSimSeconds: 0 } as OperationResult['events'][number]);
+        if (response.status !== 'IN_PROGRESS') return response;
+        await sleep((response.callbackDelaySeconds ?? 0) * 1000 * TIME_SCALE);
+        request = { ...request, callbackContext: response.callbackContext, requestData: { ...request.requestData, resourceProperties: response.resourceModel } };
+    }
+    throw new Error('still IN_PROGRESS after 200 invocations');
+}
+
+const waitUntil = async (check: () => Promise<boolean>) => {
+    for (let i = 0; i < 400 && !(await check()); i++) await sleep(25);
+};
+
 test('a create request sent again after its rollback waits until the bootstrap secret name is free, then succeeds', async () => {
     // 200 simulated seconds (1 s here) for Secrets Manager to finish a forced deletion
     await h.sim.control.config({ secretPurgeSeconds: 200 });
@@ -141,16 +168,9 @@ test('a create request sent again after its rollback waits until the bootstrap s
     const purging = (await h.sim.control.state()).secrets.filter((s) => s.name.startsWith('custom-kms-cloudhsmkeystore/'));
     expect(purging.map((s) => s.deleted)).toEqual([true]);
 
-    // Lambda retries an invocation whose response was lost with the same payload: same clientRequestToken, so the
-    // same bootstrap secret name, which its rollback has just force-deleted.
-    let request = JSON.parse(JSON.stringify(first.events[0].request));
-    let response: { status: string; callbackDelaySeconds?: number; callbackContext?: unknown; resourceModel?: unknown; message?: string };
-    for (let i = 0; ; i++) {
-        response = JSON.parse(JSON.stringify(await h.entrypoint(request, {})));
-        if (response.status !== 'IN_PROGRESS' || i > 200) break;
-        await sleep((response.callbackDelaySeconds ?? 0) * 5);
-        request = { ...request, callbackContext: response.callbackContext, requestData: { ...request.requestData, resourceProperties: response.resourceModel } };
-    }
+    // Its response is lost and the invocation sent again: same clientRequestToken, so the same bootstrap secret name,
+    // which the rollback has just force-deleted.
+    const response = await resend(first.events[0].request);
     expect([response.status, response.message]).toEqual(['SUCCESS', expect.any(String)]);
     expect(response.resourceModel).toMatchObject({ ConnectionState: 'CONNECTED' });
     expect(h.logs.join('\n')).toMatch(/create\/bootstrapSecret: wait/);
@@ -158,6 +178,39 @@ test('a create request sent again after its rollback waits until the bootstrap s
     const bootstrapCalls = state.requests.filter((q) => q.service === 'secretsmanager' && JSON.stringify(q.body).includes(purging[0].name));
     expect(bootstrapCalls.filter((q) => q.operation === 'CreateSecret').map((q) => q.errorType ?? 'ok')).toEqual(['ok', 'ok']);
     expect(state.stores).toHaveLength(1);
+    expect(kmsuserOn(state, S.clusterId)?.password).toBe(state.stores[0].password);
+    expect(liveBootstrapSecrets(state)).toEqual([]);
+});
+
+test('a kmsuser repair retried after its rollback waits until the bootstrap secret name is free, then repairs and connects', async () => {
+    const props = defaultProperties();
+    const created = await h.run(h.driver.create(props));
+    const id = created.model?.CustomKeyStoreId as string;
+    // kmsuser's password changed by hand: the store ends FAILED with INVALID_CREDENTIALS
+    const client = kms();
+    await client.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    await waitUntil(async () => (await h.sim.control.state()).stores[0].connectionState === 'DISCONNECTED');
+    await h.sim.control.putUser(S.clusterId, { username: 'kmsuser', role: 'crypto-user', password: 'ChangedByHand1' });
+    await client.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    await waitUntil(async () => (await h.sim.control.state()).stores[0].connectionState === 'FAILED');
+    client.destroy();
+
+    await h.sim.control.config({ secretPurgeSeconds: 200, connectSeconds: 30 });
+    // SSM fails the repair's SendCommand (all the SDK's 3 attempts) after the repair's bootstrap secret was made
+    await h.sim.control.addFault({ service: 'ssm', operation: 'SendCommand', error: 'InternalServerError', times: 3 });
+    const first = await h.run(h.driver.update({ ...props, CustomKeyStoreId: id }, props));
+    expect(first).toMatchObject({ status: 'FAILED', errorCode: 'ServiceInternalError' });
+    let state = await h.sim.control.state();
+    const repairSecrets = state.secrets.filter((s) => s.name.startsWith('custom-kms-cloudhsmkeystore/'));
+    expect(repairSecrets.map((s) => s.deleted)).toEqual([true]); // the repair's, force-deleted by the rollback and still purging
+
+    // The last invocation is sent again (its response lost): the repair runs again under the same name.
+    const response = await resend(first.events[first.events.length - 1].request);
+    expect([response.status, response.message]).toEqual(['SUCCESS', expect.any(String)]);
+    expect(response.resourceModel).toMatchObject({ ConnectionState: 'CONNECTED' });
+    expect(h.logs.join('\n')).toMatch(/update\/repairBootstrapSecret: wait/);
+    state = await h.sim.control.state();
+    expect(state.stores[0]).toMatchObject({ id, connectionState: 'CONNECTED' });
     expect(kmsuserOn(state, S.clusterId)?.password).toBe(state.stores[0].password);
     expect(liveBootstrapSecrets(state)).toEqual([]);
 });
