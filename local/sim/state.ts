@@ -9,12 +9,21 @@ export interface SimConfig {
   connectSeconds: number;
   /** Simulated seconds from DisconnectCustomKeyStore to DISCONNECTED. */
   disconnectSeconds: number;
-  /** Simulated seconds after SendCommand before GetCommandInvocation knows the invocation. */
+  /**
+   * Simulated seconds after SendCommand before GetCommandInvocation knows the invocation (InvocationDoesNotExist
+   * until then). SSM is eventually consistent; AWS gives no figure, so the default is a few seconds (assumed).
+   */
   commandVisibilitySeconds: number;
   /** Simulated seconds after SendCommand before the script starts on an online instance. */
   commandRunDelaySeconds: number;
   /** Real-millisecond floor of a script's execution timeout, so a scaled-down TimeoutSeconds does not kill real work. */
   commandTimeoutFloorMs: number;
+  /**
+   * Simulated seconds a secret deleted with ForceDeleteWithoutRecovery keeps its name: deletion is "an asynchronous
+   * background process, so there might be a short delay" (Secrets Manager API reference, DeleteSecret); the length
+   * of the delay is not documented (assumed a few seconds).
+   */
+  secretPurgeSeconds: number;
   /** KMS quota of custom key stores per account and Region. */
   maxKeyStores: number;
   /** Page size of DescribeCustomKeyStores without Limit (AWS does not document its own). */
@@ -27,9 +36,10 @@ export const DEFAULT_CONFIG: SimConfig = {
   timeScale: 1,
   connectSeconds: 300,
   disconnectSeconds: 10,
-  commandVisibilitySeconds: 0.005,
+  commandVisibilitySeconds: 3,
   commandRunDelaySeconds: 1,
   commandTimeoutFloorMs: 10_000,
+  secretPurgeSeconds: 5,
   maxKeyStores: 10,
   describeStoresPageSize: 100,
   region: 'us-east-1',
@@ -139,6 +149,8 @@ export interface Secret {
   lastAccessedAt?: number;
   deletedAt?: number;
   deletionDate?: number;
+  /** Set by a ForceDeleteWithoutRecovery: the simulated ms at which the name becomes free. */
+  purgeAt?: number;
 }
 
 export type InvocationStatus = 'Pending' | 'InProgress' | 'Success' | 'Failed' | 'TimedOut' | 'Cancelled';

@@ -60,6 +60,14 @@ const finished: Phase = async (env) => done(env.ctx);
 
 const raced = (ctx: Readonly<Ctx>) => (ctx.keyScan?.found ?? 0) > 0;
 
+/** The keys found by the race stay unusable while the store is disconnected: a failed reconnect says so. */
+const reconnect: Phase = async (env) => {
+    const outcome = await connectStore(env);
+    if (outcome.kind !== 'fail') return outcome;
+    const id = storeIdOf(env);
+    return fail(outcome.ctx, outcome.code, `Key store ${id} gained KMS keys while it was being deleted, so it was kept, but it could not be reconnected and its keys are unusable until it is: ${outcome.message} Once the cluster is fixed, connect the key store (ConnectCustomKeyStore ${id}), then retry the delete.`);
+};
+
 const reconnected: Phase = async (env) =>
     done(env.ctx, `Key store ${storeIdOf(env)} gained KMS keys while it was being deleted, so it was reconnected and left in place; removed from the stack only.`);
 
@@ -76,7 +84,7 @@ export const deleteWorkflow: Workflow = {
         ['awaitKmsUser', skipUnless((ctx) => ctx.command?.purpose === 'delete', awaitKmsUserCommand({ fatal: false }))],
         ['forgetRecord', forgetRecord],
         ['finished', finished],
-        ['reconnect', skipUnless(raced, connectStore)],
+        ['reconnect', skipUnless(raced, reconnect)],
         ['awaitReconnected', skipUnless(raced, awaitConnected())],
         ['reconnected', reconnected],
     ],

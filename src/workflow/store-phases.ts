@@ -1,5 +1,6 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { describeConnectionError, HandlerFailure, REPAIRABLE_CONNECTION_ERRORS } from '../errors';
+import { errorName } from '../aws/error-name';
+import { describeConnectionError, HandlerFailure, mapAwsError, REPAIRABLE_CONNECTION_ERRORS } from '../errors';
 import { connected, disconnected } from './checks';
 import { backoff, fail, next, wait } from './outcomes';
 import { Ctx, Outcome, Phase, PhaseEnv } from './types';
@@ -14,13 +15,23 @@ export function storeIdOf(env: PhaseEnv): string {
     return id;
 }
 
+/** What ConnectCustomKeyStore answers at once, leaving the store DISCONNECTED, about its cluster (KMS API reference). */
+const QUICK_CONNECT_ERRORS = new Set(['CloudHsmClusterNotActiveException', 'CloudHsmClusterInvalidConfigurationException']);
+
 /** Asks KMS to connect unless the store already is (or is getting) connected. */
 export const connectStore: Phase = async (env) => {
     const id = storeIdOf(env);
     const store = await env.aws.kms.describeStore(id);
     if (!store) return fail(env.ctx, HandlerErrorCode.NotFound, `Key store ${id} no longer exists.`);
     if (store.state === 'DISCONNECTING') return wait(env.ctx, 5, `Key store ${id} is DISCONNECTING; connecting once it has settled.`, true);
-    if (store.state === 'DISCONNECTED') await env.aws.kms.connect(id);
+    if (store.state !== 'DISCONNECTED') return next(env.ctx);
+    try {
+        await env.aws.kms.connect(id);
+    } catch (err) {
+        if (!QUICK_CONNECT_ERRORS.has(errorName(err))) throw err;
+        const m = mapAwsError(err, `Connecting key store ${id} to CloudHSM cluster ${store.clusterId}`);
+        return fail(env.ctx, m.code, `${m.message} The key store is DISCONNECTED.`);
+    }
     return next(env.ctx);
 };
 
