@@ -11,8 +11,9 @@ export interface Clock {
 /** Only the local simulator sets this: it runs AWS time faster, so the handler's inline waits shrink with it. */
 const localTimeScale = (): number => Number(process.env.KEYSTORE_LOCAL_TIME_SCALE ?? 1);
 
+/** Wall time; under the local simulator, its simulated time, so an invocation's budget means the same there. */
 export const realClock: Clock = {
-    now: () => Date.now(),
+    now: () => Date.now() / localTimeScale(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms * localTimeScale())),
 };
 
@@ -23,6 +24,11 @@ export interface RunnerOptions {
 }
 
 const THROTTLE_WAITS = [5, 10, 20, 40, 60, 60];
+/**
+ * How long one invocation works before it hands back: CloudFormation allows 60 s, and an invocation that
+ * stays under 30 s costs no duration charge (registry handler pricing bills seconds beyond 30).
+ */
+const DEFAULT_BUDGET_MS = 25_000;
 /** The callbackContext phase of a workflow whose phases are done but whose final read was throttled. */
 const FINISH = '#finish';
 const SAFETY_MS = 2_000;
@@ -93,7 +99,7 @@ function rollbackSummary(ctx: Ctx): string {
  */
 export async function runWorkflow(wf: Workflow, env: Env, incoming: Readonly<Ctx>, opts: RunnerOptions = {}): Promise<ProgressEvent<ResourceModel>> {
     const clock = opts.clock ?? realClock;
-    const budgetMs = opts.budgetMs ?? Number(process.env.KEYSTORE_INVOCATION_BUDGET_MS ?? 45_000);
+    const budgetMs = opts.budgetMs ?? Number(process.env.KEYSTORE_INVOCATION_BUDGET_MS ?? DEFAULT_BUDGET_MS);
     const started = clock.now();
     const timeLeftMs = () => budgetMs - (clock.now() - started);
     let ctx: Ctx = { ...incoming };

@@ -8,6 +8,8 @@ import { Ctx, Outcome, Phase, PhaseEnv } from './types';
 /** How long a connect or disconnect may take before the operation ends NotStabilized. */
 export const CONNECT_BUDGET_SECONDS = 25 * 60;
 export const DISCONNECT_BUDGET_SECONDS = 10 * 60;
+/** DescribeCustomKeyStores every 5 s while connecting: well inside KMS's request quota, and a short wait after CONNECTED. */
+export const CONNECT_POLL_SECONDS = 5;
 
 export function storeIdOf(env: PhaseEnv): string {
     const id = env.ctx.storeId ?? env.desired.customKeyStoreId ?? env.previous.customKeyStoreId;
@@ -49,7 +51,9 @@ export function awaitConnected(onRepairable?: (env: PhaseEnv, code: string) => O
                 return fail(env.ctx, HandlerErrorCode.NotStabilized, `Key store ${id} was still ${check.detail} after ${CONNECT_BUDGET_SECONDS / 60} minutes; check the cluster's HSMs and network, then retry.`);
             }
             const minutes = Math.round((env.ctx.waited ?? 0) / 60);
-            return wait(env.ctx, backoff(env.ctx.attempt), `Waiting for key store ${id} to connect (${check.detail}, ${minutes} min so far).`);
+            // Polled inside the invocation while it has time, so SUCCESS follows CONNECTED within one poll; the
+            // runner hands back IN_PROGRESS with this short delay only when the invocation's budget is spent.
+            return wait(env.ctx, CONNECT_POLL_SECONDS, `Waiting for key store ${id} to connect (${check.detail}, ${minutes} min so far).`, true);
         }
         const code = check.connectionErrorCode;
         if (code && REPAIRABLE_CONNECTION_ERRORS.has(code) && onRepairable) {
@@ -76,7 +80,7 @@ export const awaitDisconnected: Phase = async (env) => {
     if ((env.ctx.waited ?? 0) >= DISCONNECT_BUDGET_SECONDS) {
         return fail(env.ctx, HandlerErrorCode.NotStabilized, `Key store ${id} was still DISCONNECTING after ${DISCONNECT_BUDGET_SECONDS / 60} minutes; retry later.`);
     }
-    return wait(env.ctx, backoff(env.ctx.attempt, [2, 5, 10, 15, 30]), `Waiting for key store ${id} to disconnect.`, (env.ctx.attempt ?? 0) < 3);
+    return wait(env.ctx, backoff(env.ctx.attempt, [2, 5]), `Waiting for key store ${id} to disconnect.`, true);
 };
 
 export function skipUnless(predicate: (ctx: Readonly<Ctx>, env: PhaseEnv) => boolean, phase: Phase): Phase {

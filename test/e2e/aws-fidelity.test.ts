@@ -158,8 +158,9 @@ const waitUntil = async (check: () => Promise<boolean>) => {
 };
 
 test('a create request sent again after its rollback waits until the bootstrap secret name is free, then succeeds', async () => {
-    // 200 simulated seconds (1 s here) for Secrets Manager to finish a forced deletion
-    await h.sim.control.config({ secretPurgeSeconds: 200 });
+    // 15 simulated seconds for Secrets Manager to finish a forced deletion: before the store exists the wait
+    // must fit in one invocation (an IN_PROGRESS needs the store's id)
+    await h.sim.control.config({ secretPurgeSeconds: 15 });
     // a transient KMS failure (the SDK's 3 attempts) fails the first invocation after the bootstrap secret was made
     await h.sim.control.addFault({ service: 'kms', operation: 'CreateCustomKeyStore', error: 'KMSInternalException', times: 3 });
     const first = await h.run(h.driver.create(defaultProperties()));
