@@ -176,6 +176,18 @@ export class CustomResourceDriver {
     while (responses.to(path).length <= seen && Date.now() < until) await responses.waitFor(path, Math.min(250, until - Date.now()));
   }
 
+  /** Delivers a request that was already sent once more (Lambda may deliver an event twice) and waits until the function is quiet. */
+  async redeliver(request: CfnRequestEvent): Promise<void> {
+    await this.invokeAsync(request);
+    await new Promise((r) => setTimeout(r, 20));
+    await this.quiet();
+  }
+
+  /** Every response a request got, in order (the protocol wants exactly one). */
+  responsesTo(request: CfnRequestEvent): string[] {
+    return this.o.sim.cfnResponses.to(this.pathOf(request)).map((r) => r.body);
+  }
+
   /** Waits until no invocation runs or waits for a retry (a late second response would show up then). */
   async quiet(maxRealMs = 10_000): Promise<void> {
     const until = Date.now() + maxRealMs;
