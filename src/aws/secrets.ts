@@ -21,7 +21,7 @@ export class SecretsAdapter {
     async describe(secretId: string): Promise<SecretInfo | undefined> {
         try {
             const out = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }));
-            return { arn: out.ARN ?? '', name: out.Name ?? '', deleted: out.DeletedDate !== undefined, description: out.Description };
+            return { arn: out.ARN ?? '', name: out.Name ?? '', deleted: out.DeletedDate !== undefined, ...(out.Description !== undefined ? { description: out.Description } : {}) };
         } catch (err) {
             if (errorName(err) === 'ResourceNotFoundException') return undefined;
             throw err;
