@@ -34,7 +34,7 @@ export async function handler(event: unknown, context: LambdaContextLike): Promi
     const aws = adapters(requestInfo(request).region);
     let answered = false;
     const respond = async (outcome: Outcome) => {
-        await sendResponse(request, outcome, { log });
+        await sendResponse(request, outcome, { log, sleep: handlerClock.sleep });
         answered = true;
         await releaseClaim(aws.secrets, request).catch((err: unknown) => log(`The request's claim was not released (${err instanceof Error ? err.name : String(err)}); it is harmless.`));
     };

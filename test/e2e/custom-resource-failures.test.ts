@@ -122,6 +122,15 @@ test('a response PUT that fails is retried until it gets through', async () => {
     expect(h.logs.filter((l) => /The response PUT failed \(HTTP 503\)/.test(l))).toHaveLength(2);
 });
 
+test('a response that cannot be delivered fails the invocation; Lambda\'s retry (same request id) answers once', async () => {
+    h.sim.sim.cfnResponses.failNext(5); // every attempt of the first invocation
+    const r = await h.run(h.driver.create(defaultProperties({ ClientInstanceId: S.offlineInstanceId })));
+    expect(r.status).toBe('FAILED');
+    expect(r.invocations.map((i) => [i.attempt, Boolean(i.error)])).toEqual([[1, true], [2, false]]);
+    expect(new Set(r.invocations.map((i) => i.awsRequestId)).size).toBe(1);
+    expect(h.logs.join('\n')).not.toMatch(/delivered again/);
+});
+
 test('the leak scan finds a ResponseURL or a secret that reaches a log line', async () => {
     const r = await h.run(h.driver.create(defaultProperties({ ClientInstanceId: S.offlineInstanceId })));
     const url = new URL(r.request.ResponseURL);
