@@ -5,6 +5,9 @@ import { CfnRequest } from '../../src/custom-resource/event';
 import { deadlinesOf, planOf } from '../../src/custom-resource/operation';
 import { toOutcome } from '../../src/custom-resource/outcome';
 import { ResourceModel } from '../../src/models';
+import { createWorkflow } from '../../src/workflow/create';
+import { deleteWorkflow } from '../../src/workflow/delete';
+import { abandon } from '../../src/workflow/runner';
 
 const props = {
     ServiceToken: 'arn:aws:lambda:us-east-1:111122223333:function:p',
@@ -82,5 +85,14 @@ describe('claimRequest', () => {
         expect(await claimRequest(secrets, req('Create', { RequestId: 'r-2' }), 'lambda-2')).toBe('owner');
         await releaseClaim(secrets, req('Create'));
         expect(await claimRequest(secrets, req('Create'), 'lambda-1')).toBe('replay');
+    });
+});
+
+describe('abandon (the runner hook for a caller whose deadline is near)', () => {
+    test('starts the rollback with the failure to report, once', () => {
+        const ctx = abandon(createWorkflow, { phase: 'awaitConnected', storeId: ID, attempt: 4 }, HandlerErrorCode.NotStabilized, 'late');
+        expect(ctx).toMatchObject({ phase: 'rollbackDisconnect', storeId: ID, attempt: undefined, failure: { code: HandlerErrorCode.NotStabilized, message: 'late' } });
+        expect(abandon(createWorkflow, ctx, HandlerErrorCode.InternalFailure, 'again')).toEqual(ctx);
+        expect(abandon(deleteWorkflow, { phase: 'scanKeys' }, HandlerErrorCode.NotStabilized, 'late')).toEqual({ phase: 'scanKeys' });
     });
 });
