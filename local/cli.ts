@@ -3,9 +3,11 @@
  *   npm run local                                   create, read, rename, move to a related cluster, list, delete
  *   npm run local -- create|read|update|delete|list --properties FILE [--previous FILE] [--endpoint URL]
  *   npm run local -- serve [--port 3001] [--sim-port 4566]   simulator + Lambda Invoke endpoint for `cfn test` / SAM events
+ *   npm run local -- --mode custom-resource        the same lifecycle through the Custom::KMS::CloudHsmKeyStore custom resource
  *   common: --time-scale X (real seconds per simulated second, default 0.01)
  */
 import { readFileSync } from 'fs';
+import { runCustomResourceLifecycle } from './custom-resource-cli';
 import { DriverEvent, OperationResult } from './driver';
 import { defaultProperties, Harness, pointHandlerAt, startHarness } from './harness';
 import { startLambdaEndpoint } from './lambda-endpoint';
@@ -122,6 +124,10 @@ async function main(): Promise<void> {
     const { command, flags } = parseArgs(process.argv.slice(2));
     const timeScale = Number(flags['time-scale'] ?? 0.01);
     if (command === 'serve') return serve(flags, timeScale);
+    if (flags.mode === 'custom-resource') {
+        process.exitCode = (await runCustomResourceLifecycle(timeScale)) ? 0 : 1;
+        return;
+    }
     const h = await startHarness({ timeScale, endpoint: flags.endpoint, onEvent: printEvent });
     console.log(`Simulator at ${h.sim.endpoint} (time scale ${timeScale}: a simulated minute takes ${secs(60_000 * timeScale)}s); handler logs are kept out of this view.`);
     let ok = false;

@@ -2,7 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RESPONSE_PATH_PREFIX } from './cfn-responses';
 import { handleControl } from './control';
+import { INVOKE_PATH } from './lambda';
 import { handleApiCall } from './router';
 import type { Sim } from './sim';
 
@@ -36,6 +38,20 @@ async function handle(sim: Sim, req: IncomingMessage, res: ServerResponse): Prom
   if (url.pathname === '/_sim' || url.pathname.startsWith('/_sim/')) {
     const a = handleControl(sim, req.method ?? 'GET', url.pathname, url.searchParams, raw);
     send(res, a.status, a.body, { 'Content-Type': 'application/json' });
+    return;
+  }
+  if (req.method === 'PUT' && url.pathname.startsWith(RESPONSE_PATH_PREFIX)) {
+    const a = sim.cfnResponses.put(url.pathname + url.search, req.headers['content-type'], raw, sim.now());
+    res.writeHead(a.status, { 'Content-Length': Buffer.byteLength(a.body) });
+    res.end(a.body);
+    return;
+  }
+  const invoke = req.method === 'POST' ? INVOKE_PATH.exec(url.pathname) : null;
+  if (invoke) {
+    const type = req.headers['x-amz-invocation-type'];
+    const a = await sim.lambda.handle(invoke[1], Array.isArray(type) ? type[0] : type, raw);
+    res.writeHead(a.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(a.body), 'x-amzn-RequestId': randomUUID(), ...a.headers });
+    res.end(a.body);
     return;
   }
   const target = req.headers['x-amz-target'];

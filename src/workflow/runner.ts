@@ -178,3 +178,12 @@ async function finish(wf: Workflow, env: Env, ctx: Ctx, timeLeftMs: () => number
         return failed(m.code, m.message);
     }
 }
+
+/**
+ * The callbackContext that makes the next runWorkflow undo what the operation made and then report this
+ * failure (for a caller whose own deadline is near, e.g. a custom resource's service timeout).
+ */
+export function abandon(wf: Workflow, ctx: Readonly<Ctx>, code: HandlerErrorCode, message: string): Ctx {
+    if (ctx.failure || !wf.rollback) return { ...ctx };
+    return entering({ ...ctx, failure: { code, message } }, wf.rollback[0][0]);
+}

@@ -1,3 +1,4 @@
+import type { DriveResult } from '../fakes/drive';
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { readStore } from '../../src/workflow/read';
 import { hsmsIn } from '../fakes/aws';
