@@ -2,6 +2,8 @@
  * Wires the pieces together on one machine: the simulator, the real handler (through `entrypoint`,
  * with its SDK clients pointed at the simulator), and the driver that plays CloudFormation.
  */
+import { existsSync } from 'fs';
+import * as path from 'path';
 import { format } from 'util';
 import { Driver, DriverEvent, Entrypoint, scaleLibraryDelay } from './driver';
 import { loadSchema, LoadedSchema } from './schema';
@@ -31,6 +33,25 @@ export interface HarnessOptions {
     endpoint?: string;
     onEvent?: (e: DriverEvent) => void;
     logicalResourceId?: string;
+    /** Run this built artifact (an ARTIFACTS_DIR holding dist/handlers.js) instead of src/; default $KEYSTORE_ARTIFACT. */
+    artifact?: string;
+}
+
+export interface Handlers {
+    entrypoint: Entrypoint;
+    testEntrypoint: Entrypoint;
+}
+
+/**
+ * The handler module: the TypeScript sources, or what ships when `artifact` (or $KEYSTORE_ARTIFACT) names a
+ * build output, e.g. `make build-TypeFunction ARTIFACTS_DIR=DIR` or the unzipped handler package.
+ */
+export function loadHandlers(artifact: string | undefined = process.env.KEYSTORE_ARTIFACT || undefined): Handlers {
+    if (!artifact) return require('../src/handlers') as Handlers; // eslint-disable-line @typescript-eslint/no-var-requires
+    const candidates = [path.resolve(artifact, 'dist', 'handlers.js'), path.resolve(artifact, 'handlers.js')];
+    const file = candidates.find((f) => existsSync(f));
+    if (!file) throw new Error(`No built handler in ${artifact} (looked for ${candidates.join(' and ')}). Build one with: make artifact ARTIFACTS_DIR=${artifact}`);
+    return require(file) as Handlers; // eslint-disable-line @typescript-eslint/no-var-requires
 }
 
 /** The handler's AWS endpoints: every client goes to the simulator (CloudHSM v2 needs its own variable). */
@@ -62,8 +83,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     const sim: SimHandle = embedded ?? { endpoint: opts.endpoint as string, control: controlClient(opts.endpoint as string) };
     pointHandlerAt(sim.endpoint, timeScale);
     const restoreDelay = scaleLibraryDelay(timeScale);
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const handlers = require('../src/handlers') as { entrypoint: Entrypoint; testEntrypoint: Entrypoint };
+    const handlers = loadHandlers(opts.artifact);
     const logs: string[] = [];
     const entrypoint = capturingConsole(logs, handlers.entrypoint);
     const schema = loadSchema();
