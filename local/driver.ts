@@ -8,7 +8,7 @@
  */
 import { ContractContext, ContractViolation, ProgressEventJson, assertContract, deepEqual } from './contract';
 import {
-  CallerCredentials, CfnAction, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, HandlerRequestPayload, TEST_CREDENTIALS,
+  CallerCredentials, CfnAction, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, HandlerRequestPayload, ProviderLogging, TEST_CREDENTIALS,
   buildHandlerRequest, defaultStackId, jsonClone, lambdaContext, newBearerToken,
 } from './handler-request';
 import type { LoadedSchema, Props } from './schema';
@@ -35,6 +35,8 @@ export interface DriverOptions {
   region?: string;
   accountId?: string;
   credentials?: CallerCredentials;
+  /** Send providerCredentials and providerLogGroupName, as for a type registered with a logging configuration. */
+  providerLogging?: ProviderLogging;
   /**
    * 1 = real time. callbackDelaySeconds*timeScale is slept between calls; timeoutInMinutes is enforced in
    * simulated time = sum of callbackDelaySeconds + handler run time / timeScale. 0 = never sleep, and handler
@@ -102,6 +104,7 @@ export class Driver {
   readonly logicalResourceId: string;
   readonly timeScale: number;
   private readonly credentials: CallerCredentials;
+  private readonly providerLogging?: ProviderLogging;
   private readonly entrypoint: Entrypoint;
   private readonly onEvent?: (e: DriverEvent) => void;
   private readonly maxInvocations: number;
@@ -115,6 +118,7 @@ export class Driver {
     this.region = o.region ?? DEFAULT_REGION;
     this.accountId = o.accountId ?? DEFAULT_ACCOUNT_ID;
     this.credentials = o.credentials ?? TEST_CREDENTIALS;
+    this.providerLogging = o.providerLogging;
     this.timeScale = o.timeScale ?? 1;
     if (!(this.timeScale >= 0) || !Number.isFinite(this.timeScale)) throw new Error(`timeScale must be a finite number >= 0, got ${o.timeScale}`);
     this.onEvent = o.onEvent;
@@ -308,6 +312,7 @@ export class Driver {
       action, bearerToken, resourceProperties, previousResourceProperties, callbackContext, nextToken,
       resourceType: this.schema.typeName, region: this.region, accountId: this.accountId,
       credentials: this.credentials, stackId: this.stackId, logicalResourceId: this.logicalResourceId,
+      providerLogging: this.providerLogging,
     });
   }
 

@@ -6,6 +6,7 @@ import { existsSync } from 'fs';
 import * as path from 'path';
 import { format } from 'util';
 import { Driver, DriverEvent, Entrypoint, scaleLibraryDelay } from './driver';
+import type { ProviderLogging } from './handler-request';
 import { loadSchema, LoadedSchema } from './schema';
 import { controlClient, DEFAULT_SCENARIO, SimControl, startSimulator } from './sim';
 
@@ -33,6 +34,8 @@ export interface HarnessOptions {
     endpoint?: string;
     onEvent?: (e: DriverEvent) => void;
     logicalResourceId?: string;
+    /** Send providerCredentials + providerLogGroupName (the library then logs to the simulated CloudWatch Logs). */
+    providerLogging?: ProviderLogging;
     /** Run this built artifact (an ARTIFACTS_DIR holding dist/handlers.js) instead of src/; default $KEYSTORE_ARTIFACT. */
     artifact?: string;
 }
@@ -95,6 +98,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         accountId: DEFAULT_SCENARIO.accountId,
         onEvent: opts.onEvent,
         logicalResourceId: opts.logicalResourceId ?? 'MyKeyStore',
+        providerLogging: opts.providerLogging,
     });
     return {
         sim,

@@ -1,6 +1,6 @@
 /**
  * `npm run build`: the Lambda handler as one esbuild bundle per entry point in dist/ (plus its source map),
- * with no node_modules beside it. Usage: tsx scripts/build.ts [--outdir DIR] [--metafile]
+ * with no node_modules beside it. Usage: tsx scripts/build.ts [--outdir DIR]
  */
 import { build, BuildOptions } from 'esbuild';
 import { existsSync } from 'fs';
@@ -37,15 +37,17 @@ export function buildOptions(outdir: string): BuildOptions {
     };
 }
 
+/** Bundles every entry point into `outdir` (default dist/); returns the written files and their sizes. */
+export async function bundle(outdir = path.join(ROOT, 'dist')): Promise<Array<{ file: string; bytes: number }>> {
+    const result = await build({ ...buildOptions(outdir), metafile: true });
+    return Object.entries(result.metafile.outputs).map(([file, out]) => ({ file: path.resolve(ROOT, file), bytes: out.bytes }));
+}
+
 async function main(): Promise<void> {
     const args = process.argv.slice(2);
     const at = args.indexOf('--outdir');
-    const outdir = path.resolve(at >= 0 ? args[at + 1] : path.join(ROOT, 'dist'));
-    const options = buildOptions(outdir);
-    const result = await build({ ...options, metafile: true });
-    for (const [file, out] of Object.entries(result.metafile.outputs)) {
-        if (!file.endsWith('.map')) console.log(`${path.relative(process.cwd(), path.resolve(ROOT, file))}: ${(out.bytes / 1024).toFixed(0)} KiB`);
-    }
+    const files = await bundle(path.resolve(at >= 0 ? args[at + 1] : path.join(ROOT, 'dist')));
+    for (const f of files) if (!f.file.endsWith('.map')) console.log(`${path.relative(process.cwd(), f.file)}: ${(f.bytes / 1024).toFixed(0)} KiB`);
 }
 
 if (require.main === module) {

@@ -10,7 +10,7 @@ import {
     SessionProxy,
 } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { buildClients } from './aws/clients';
-import { pointLibraryClientsAtEnv, waitOnlyForPendingDelivery } from './library-runtime';
+import { pointLibraryClientsAtEnv, putLogEventsWithoutPacing, waitOnlyForPendingDelivery } from './library-runtime';
 import { CloudHsmAdapter } from './aws/cloudhsm';
 import { KmsAdapter } from './aws/kms';
 import { SecretsAdapter } from './aws/secrets';
@@ -101,6 +101,7 @@ class Resource extends BaseResource<ResourceModel> {
 
 export const resource = new Resource(ResourceModel.TYPE_NAME, ResourceModel, undefined, undefined, TypeConfigurationModel);
 waitOnlyForPendingDelivery(resource);
+putLogEventsWithoutPacing();
 
 /**
  * Library 1.0.6 adds two redaction filters to its shared Lambda log publisher on every invocation and never
