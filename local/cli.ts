@@ -5,11 +5,12 @@
  *   npm run local -- serve [--port 3001] [--sim-port 4566]   simulator + Lambda Invoke endpoint for `cfn test` / SAM events
  *   npm run local -- --mode custom-resource        the same lifecycle through the Custom::KMS::CloudHsmKeyStore custom resource
  *   common: --time-scale X (real seconds per simulated second, default 0.01)
+ *           --artifact DIR (run the built handler in DIR, e.g. `make artifact ARTIFACTS_DIR=DIR`, not src/)
  */
 import { readFileSync } from 'fs';
 import { runCustomResourceLifecycle } from './custom-resource-cli';
 import { DriverEvent, OperationResult } from './driver';
-import { defaultProperties, Harness, pointHandlerAt, startHarness } from './harness';
+import { defaultProperties, Harness, loadHandlers, pointHandlerAt, startHarness } from './harness';
 import { startLambdaEndpoint } from './lambda-endpoint';
 import { DEFAULT_SCENARIO, startSimulator } from './sim';
 
@@ -109,11 +110,11 @@ async function single(h: Harness, command: string, flags: Record<string, string>
 async function serve(flags: Record<string, string>, timeScale: number): Promise<void> {
     const sim = await startSimulator({ port: Number(flags['sim-port'] ?? 4566), timeScale });
     pointHandlerAt(sim.endpoint, timeScale);
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const handlers = require('../src/handlers');
+    const handlers = loadHandlers(flags.artifact || undefined);
     const lambda = await startLambdaEndpoint({ port: Number(flags.port ?? 3001), handlers, timeScale });
     console.log(`SIM_ENDPOINT=${sim.endpoint}`);
     console.log(`LAMBDA_ENDPOINT=${lambda.url}`);
+    console.error(`[local] handler: ${flags.artifact ? `built artifact in ${flags.artifact}` : 'src/ (TypeScript sources)'}`);
     console.error(`[local] cfn test --endpoint ${lambda.url}   (inputs/ are written for the default scenario)`);
     const stop = () => void Promise.all([lambda.stop(), sim.stop()]).then(() => process.exit(0));
     process.once('SIGINT', stop);
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
         process.exitCode = (await runCustomResourceLifecycle(timeScale)) ? 0 : 1;
         return;
     }
-    const h = await startHarness({ timeScale, endpoint: flags.endpoint, onEvent: printEvent });
+    const h = await startHarness({ timeScale, endpoint: flags.endpoint, onEvent: printEvent, artifact: flags.artifact || undefined });
     console.log(`Simulator at ${h.sim.endpoint} (time scale ${timeScale}: a simulated minute takes ${secs(60_000 * timeScale)}s); handler logs are kept out of this view.`);
     let ok = false;
     try {

@@ -2,8 +2,11 @@
  * Wires the pieces together on one machine: the simulator, the real handler (through `entrypoint`,
  * with its SDK clients pointed at the simulator), and the driver that plays CloudFormation.
  */
+import { existsSync } from 'fs';
+import * as path from 'path';
 import { format } from 'util';
 import { Driver, DriverEvent, Entrypoint, RequestPath, scaleLibraryDelay } from './driver';
+import type { ProviderLogging } from './handler-request';
 import { loadSchema, LoadedSchema } from './schema';
 import { controlClient, DEFAULT_SCENARIO, SimControl, startSimulator } from './sim';
 
@@ -33,6 +36,27 @@ export interface HarnessOptions {
     logicalResourceId?: string;
     /** Whose requests the driver sends: a stack's (default), Cloud Control's or `cfn test`'s. */
     path?: RequestPath;
+    /** Send providerCredentials + providerLogGroupName (the library then logs to the simulated CloudWatch Logs). */
+    providerLogging?: ProviderLogging;
+    /** Run this built artifact (an ARTIFACTS_DIR holding dist/handlers.js) instead of src/; default $KEYSTORE_ARTIFACT. */
+    artifact?: string;
+}
+
+export interface Handlers {
+    entrypoint: Entrypoint;
+    testEntrypoint: Entrypoint;
+}
+
+/**
+ * The handler module: the TypeScript sources, or what ships when `artifact` (or $KEYSTORE_ARTIFACT) names a
+ * build output, e.g. `make build-TypeFunction ARTIFACTS_DIR=DIR` or the unzipped handler package.
+ */
+export function loadHandlers(artifact: string | undefined = process.env.KEYSTORE_ARTIFACT || undefined): Handlers {
+    if (!artifact) return require('../src/handlers') as Handlers; // eslint-disable-line @typescript-eslint/no-var-requires
+    const candidates = [path.resolve(artifact, 'dist', 'handlers.js'), path.resolve(artifact, 'handlers.js')];
+    const file = candidates.find((f) => existsSync(f));
+    if (!file) throw new Error(`No built handler in ${artifact} (looked for ${candidates.join(' and ')}). Build one with: make artifact ARTIFACTS_DIR=${artifact}`);
+    return require(file) as Handlers; // eslint-disable-line @typescript-eslint/no-var-requires
 }
 
 /** The handler's AWS endpoints: every client goes to the simulator (CloudHSM v2 needs its own variable). */
@@ -64,8 +88,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     const sim: SimHandle = embedded ?? { endpoint: opts.endpoint as string, control: controlClient(opts.endpoint as string) };
     pointHandlerAt(sim.endpoint, timeScale);
     const restoreDelay = scaleLibraryDelay(timeScale);
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const handlers = require('../src/handlers') as { entrypoint: Entrypoint; testEntrypoint: Entrypoint };
+    const handlers = loadHandlers(opts.artifact);
     const logs: string[] = [];
     const entrypoint = capturingConsole(logs, handlers.entrypoint);
     const schema = loadSchema();
@@ -78,6 +101,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         onEvent: opts.onEvent,
         logicalResourceId: opts.logicalResourceId ?? 'MyKeyStore',
         path: opts.path,
+        providerLogging: opts.providerLogging,
     });
     return {
         sim,

@@ -10,6 +10,7 @@ import {
     SessionProxy,
 } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { buildClients } from './aws/clients';
+import { pointLibraryClientsAtEnv, putLogEventsWithoutPacing, waitOnlyForPendingDelivery } from './library-runtime';
 import { CloudHsmAdapter } from './aws/cloudhsm';
 import { KmsAdapter } from './aws/kms';
 import { SecretsAdapter } from './aws/secrets';
@@ -99,6 +100,8 @@ class Resource extends BaseResource<ResourceModel> {
 }
 
 export const resource = new Resource(ResourceModel.TYPE_NAME, ResourceModel, undefined, undefined, TypeConfigurationModel);
+waitOnlyForPendingDelivery(resource);
+putLogEventsWithoutPacing();
 
 /**
  * Library 1.0.6 adds two redaction filters to its shared Lambda log publisher on every invocation and never
@@ -112,6 +115,7 @@ export function clearStaleLogFilters(): void {
 
 export const entrypoint: typeof resource.entrypoint = (event, context) => {
     clearStaleLogFilters();
+    pointLibraryClientsAtEnv();
     return resource.entrypoint(event, context);
 };
 

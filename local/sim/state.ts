@@ -204,6 +204,40 @@ export interface RequestRecord {
   fault?: string;
 }
 
+export interface LogEvent {
+  timestamp: number;
+  message: string;
+  /** Simulated epoch ms. */
+  ingestionTime: number;
+}
+
+export interface LogStream {
+  name: string;
+  createdAt: number;
+  events: LogEvent[];
+  /** Counts accepted PutLogEvents calls; the (deprecated, ignored) sequence token is derived from it. */
+  puts: number;
+}
+
+export interface LogGroup {
+  name: string;
+  createdAt: number;
+  streams: Map<string, LogStream>;
+}
+
+/** One PutMetricData datum as CloudWatch received it. */
+export interface MetricDatum {
+  namespace: string;
+  metricName: string;
+  dimensions: Array<{ name: string; value: string }>;
+  unit?: string;
+  value?: number;
+  /** As sent (ISO-8601 from SDK v2), or absent. */
+  timestamp?: string;
+  /** Simulated epoch ms of receipt. */
+  receivedAt: number;
+}
+
 export interface World {
   clusters: Map<string, Cluster>;
   stores: Map<string, KeyStore>;
@@ -214,6 +248,8 @@ export interface World {
   parameters: Map<string, Parameter>;
   requests: RequestRecord[];
   seq: number;
+  logGroups: Map<string, LogGroup>;
+  metrics: MetricDatum[];
 }
 
 export const newWorld = (): World => ({
@@ -226,6 +262,8 @@ export const newWorld = (): World => ({
   parameters: new Map(),
   requests: [],
   seq: 0,
+  logGroups: new Map(),
+  metrics: [],
 });
 
 export const randomHex = (n: number): string => randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
