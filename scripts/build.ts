@@ -3,23 +3,34 @@
  * with no node_modules beside it. Usage: tsx scripts/build.ts [--outdir DIR]
  */
 import { build, BuildOptions } from 'esbuild';
-import { existsSync } from 'fs';
+import { existsSync, mkdirSync, writeFileSync } from 'fs';
 import * as path from 'path';
 
 const ROOT = path.resolve(__dirname, '..');
 
-/** Handler files in src/ -> dist/<name>.js. One line per entry point; a file not written yet is skipped. */
+/**
+ * Handler modules in src/ -> dist/<name>.js. One line per entry point; a file not written yet is skipped.
+ * They share one bundle, dist/index.js (SDK v3 and the library once, not once per entry point), which loads
+ * each module only when its stub is first required; dist/<name>.js is a one-line stub, so the handler paths
+ * in template.yml, .rpdk-config and the examples (dist/handlers.entrypoint, ...) stay as they are.
+ */
 export const ENTRY_POINTS = ['handlers', 'custom-resource'];
 
 /** The Lambda runtime in template.yml and .rpdk-config (nodejs22.x); the bundle must also load on Node 20. */
 export const TARGET = 'node22';
 
+const present = (): string[] => ENTRY_POINTS.filter((name) => existsSync(path.join(ROOT, 'src', `${name}.ts`)));
+
+/** The bundle's entry: a lazy getter per handler module. */
+function indexSource(names: string[]): string {
+    return names.map((name) => `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => require(${JSON.stringify(`./src/${name}`)}) });`).join('\n');
+}
+
 export function buildOptions(outdir: string): BuildOptions {
-    const entryPoints = ENTRY_POINTS.filter((name) => existsSync(path.join(ROOT, 'src', `${name}.ts`))).map((name) => ({ in: path.join(ROOT, 'src', `${name}.ts`), out: name }));
     return {
         absWorkingDir: ROOT,
-        entryPoints,
-        outdir,
+        stdin: { contents: indexSource(present()), resolveDir: ROOT, sourcefile: 'dist-index.js', loader: 'js' },
+        outfile: path.join(outdir, 'index.js'),
         bundle: true,
         platform: 'node',
         format: 'cjs',
@@ -39,8 +50,16 @@ export function buildOptions(outdir: string): BuildOptions {
 
 /** Bundles every entry point into `outdir` (default dist/); returns the written files and their sizes. */
 export async function bundle(outdir = path.join(ROOT, 'dist')): Promise<Array<{ file: string; bytes: number }>> {
+    mkdirSync(outdir, { recursive: true });
     const result = await build({ ...buildOptions(outdir), metafile: true });
-    return Object.entries(result.metafile.outputs).map(([file, out]) => ({ file: path.resolve(ROOT, file), bytes: out.bytes }));
+    const files = Object.entries(result.metafile.outputs).map(([file, out]) => ({ file: path.resolve(ROOT, file), bytes: out.bytes }));
+    for (const name of present()) {
+        const stub = path.join(outdir, `${name}.js`);
+        const text = `module.exports = require('./index.js')[${JSON.stringify(name)}];\n`;
+        writeFileSync(stub, text);
+        files.push({ file: stub, bytes: Buffer.byteLength(text) });
+    }
+    return files;
 }
 
 async function main(): Promise<void> {

@@ -32,6 +32,7 @@ const posix = (p: string) => p.split(path.sep).join('/');
 
 export interface PackageResult {
     handlerZip: string;
+    providerZip: string;
     submissionZip: string;
     handlerBytes: number;
     submissionBytes: number;
@@ -54,6 +55,10 @@ export function packageType(outDir = ROOT): PackageResult {
     const handlerZip = Buffer.from(zipSync(handler));
     const handlerZipPath = path.join(build, 'ResourceProvider.zip');
     writeFileSync(handlerZipPath, handlerZip);
+    // The same package serves the literal Custom:: name: examples/custom-resource-provider.yaml deploys this zip
+    // (handler dist/custom-resource.handler) from the S3 bucket and key it is given.
+    const providerZipPath = path.join(build, 'custom-resource-provider.zip');
+    writeFileSync(providerZipPath, handlerZip);
 
     const schema = JSON.parse(readFileSync(schemaFile, 'utf8')) as Record<string, unknown>;
     const stored = { level: 0 as const, mtime: MTIME };
@@ -73,7 +78,7 @@ export function packageType(outDir = ROOT): PackageResult {
     const submissionZip = Buffer.from(zipSync(submission));
     const submissionZipPath = path.join(outDir, `${hyphenated}.zip`);
     writeFileSync(submissionZipPath, submissionZip);
-    return { handlerZip: handlerZipPath, submissionZip: submissionZipPath, handlerBytes: handlerZip.length, submissionBytes: submissionZip.length };
+    return { handlerZip: handlerZipPath, providerZip: providerZipPath, submissionZip: submissionZipPath, handlerBytes: handlerZip.length, submissionBytes: submissionZip.length };
 }
 
 if (require.main === module) {
@@ -84,6 +89,7 @@ if (require.main === module) {
         const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
         console.log(`handler package: ${path.relative(process.cwd(), r.handlerZip)} (${kib(r.handlerBytes)})`);
         console.log(`submission:      ${path.relative(process.cwd(), r.submissionZip)} (${kib(r.submissionBytes)}): what \`cfn submit\` uploads`);
+        console.log(`custom resource: ${path.relative(process.cwd(), r.providerZip)} (${kib(r.handlerBytes)}): upload to S3 for examples/custom-resource-provider.yaml`);
     } catch (err) {
         console.error(err instanceof Error ? err.message : err);
         process.exit(1);

@@ -2,13 +2,14 @@
  * `npm run rename -- Acme::KMS::CloudHsmKeyStore`: registers the type under another organisation namespace
  * (DESIGN section 2: `Custom` is reserved for RegisterType). Rewrites the type name where it names the
  * registered type: .rpdk-config, the schema's typeName and file name, TYPE_NAME in src/models.ts,
- * template.yml, inputs/, sam-tests/, docs/ and examples/ (all three spellings: `A::B::C`, `a-b-c`, `A-B-C`).
+ * template.yml, inputs/, sam-tests/, docs/ and examples/ (all three spellings: `A::B::C`, `a-b-c`, `A-B-C`), and
+ * the schema's file name where src/ loads it.
  * Idempotent (renaming to the current name changes nothing) and reversible byte for byte (it refuses a name
  * that already appears in a file it would rewrite, so renaming back restores exactly what was there).
  *
  * Left alone on purpose: the names of what the handler makes at run time (the bootstrap secrets' prefix
- * `custom-kms-cloudhsmkeystore/kmsuser-bootstrap/`, the kmsuser Run Command comment, the secrets' managed-by
- * tag). They are the product's identifiers, not the type's: IAM policies in the docs scope the execution and
+ * `custom-kms-cloudhsmkeystore/kmsuser-bootstrap/`, the key stores' records under
+ * `/custom-kms-cloudhsmkeystore/key-stores/`, the kmsuser Run Command comment, the secrets' managed-by tag). They are the product's identifiers, not the type's: IAM policies in the docs scope the execution and
  * instance roles to that prefix, and an in-flight create, the custom-resource variant and a re-registered type
  * must all find the same secrets and commands again. README.md and package.json describe the project under
  * its canonical name and are not rewritten either.
@@ -52,13 +53,16 @@ export function planRename(newName: string, root = ROOT): { from: string; to: st
 
     const pairs = spellings(from).map((s, i) => [s, spellings(newName)[i]] as const);
     const whole = (file: string) => ['.rpdk-config', 'template.yml', ...FOLDERS.flatMap(filesUnder)].includes(file);
-    const candidates = ['.rpdk-config', schemaFile(from), 'src/models.ts', 'template.yml', ...FOLDERS.flatMap(filesUnder)];
+    // src/ files that load the schema by its file name (the custom resource validates against it)
+    const loaders = filesUnder('src').filter((f) => f.endsWith('.ts') && f !== 'src/models.ts' && readFileSync(path.join(root, f), 'utf8').includes(schemaFile(from)));
+    const candidates = ['.rpdk-config', schemaFile(from), 'src/models.ts', 'template.yml', ...FOLDERS.flatMap(filesUnder), ...loaders];
     const edits: Edit[] = [];
     for (const file of candidates) {
         const before = readFileSync(path.join(root, file), 'utf8');
         let after = before;
         if (file === schemaFile(from)) after = before.replace(/("typeName"\s*:\s*")([^"]+)(")/, (_m, a, _n, b) => `${a}${newName}${b}`);
         else if (file === 'src/models.ts') after = before.split(`TYPE_NAME: string = '${from}'`).join(`TYPE_NAME: string = '${newName}'`);
+        else if (loaders.includes(file)) after = before.split(schemaFile(from)).join(schemaFile(newName));
         else if (whole(file)) for (const [a, b] of pairs) after = after.split(a).join(b);
         if (after === before) continue;
         // Renaming back replaces every occurrence, so the new name must be nowhere in a wholly rewritten file yet.

@@ -35,7 +35,8 @@ test('the submission zip has the layout cfn submit writes for a TypeScript resou
 });
 
 test('the handler package is the bundle alone, at most 2 MB zipped, and its entry points match .rpdk-config', () => {
-    expect(Object.keys(handler).sort()).toEqual(['dist/handlers.js', 'dist/handlers.js.map']);
+    // one bundle for every entry point, and a one-line stub per entry point
+    expect(Object.keys(handler).sort()).toEqual(['dist/custom-resource.js', 'dist/handlers.js', 'dist/index.js', 'dist/index.js.map']);
     expect(Object.keys(handler).some((n) => n.includes('node_modules'))).toBe(false);
     expect(submission['ResourceProvider.zip'].length).toBeLessThanOrEqual(2 * 1024 * 1024);
     expect(Buffer.from(readFileSync(join(out, 'build', 'ResourceProvider.zip'))).equals(Buffer.from(submission['ResourceProvider.zip']))).toBe(true);

@@ -65,7 +65,7 @@ test('rename to Acme, build, test, validate and package it, then back: the tree 
     run(dir, TSX, ['scripts/package.ts']);
     const submission = unzipSync(readFileSync(join(dir, 'acme-kms-cloudhsmkeystore.zip')));
     expect(JSON.parse(Buffer.from(submission['schema.json']).toString()).typeName).toBe(NEW_NAME);
-    const bundle = Buffer.from(unzipSync(submission['ResourceProvider.zip'])['dist/handlers.js']).toString();
+    const bundle = Buffer.from(unzipSync(submission['ResourceProvider.zip'])['dist/index.js']).toString();
     expect(bundle).toContain(NEW_NAME);
     run(dir, join(dir, 'node_modules', '.bin', 'jest'), ['test/e2e/lifecycle.test.ts', '-t', 'contract sequence', '--ci'], { KEYSTORE_ARTIFACT: join(dir, 'build', 'TypeFunction') });
     if (onPath('cfn')) expect(run(dir, 'cfn', ['validate'])).toContain('Resource schema is valid.');

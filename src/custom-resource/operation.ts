@@ -96,7 +96,9 @@ export async function drive(c: Continuation, deps: Deps): Promise<void> {
             deps.log(`${r.LogicalResourceId}: the service timeout is near; undoing what this ${c.workflow} made.`);
             ctx = abandon(wf, ctx, HandlerErrorCode.NotStabilized, `The ${r.RequestType} could not finish within the custom resource's service timeout.`);
         }
-        const budgetMs = Math.min(deps.remainingMs() - RESERVE_MS, deadlines.answer - now);
+        // the runner polls inside its budget, so the budget ends where the rollback must begin
+        const until = wf.rollback && !ctx.failure ? deadlines.rollback : deadlines.answer;
+        const budgetMs = Math.min(deps.remainingMs() - RESERVE_MS, until - now);
         if (budgetMs <= 0) return handOff(now);
         const { desired, previous } = inputsOf(r, c.workflow, storeId);
         const env: Env = { aws: deps.aws, request: info, desired, previous, log: deps.log };

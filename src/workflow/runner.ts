@@ -11,11 +11,22 @@ export interface Clock {
 /** Only the local simulator sets this: it runs AWS time faster, so the handler's inline waits shrink with it. */
 const localTimeScale = (): number => Number(process.env.KEYSTORE_LOCAL_TIME_SCALE ?? 1);
 
-/** Wall time; under the local simulator, its simulated time, so an invocation's budget means the same there. */
-export const realClock: Clock = {
-    now: () => Date.now() / localTimeScale(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms * localTimeScale())),
-};
+/**
+ * Wall time, one clock per invocation. Under the local simulator a sleep takes `ms * scale` real time but
+ * advances this clock by the whole `ms`, so an invocation's budget holds as many waits as in AWS, while the
+ * handler's own work (and AWS calls) count as long as they really take.
+ */
+export function wallClock(): Clock {
+    let skippedMs = 0;
+    return {
+        now: () => Date.now() + skippedMs,
+        sleep: async (ms) => {
+            const scale = localTimeScale();
+            await new Promise((resolve) => setTimeout(resolve, ms * scale));
+            if (scale < 1) skippedMs += ms * (1 - scale);
+        },
+    };
+}
 
 export interface RunnerOptions {
     clock?: Clock;
@@ -98,7 +109,7 @@ function rollbackSummary(ctx: Ctx): string {
  * (after the workflow's rollback phases have undone what the operation made).
  */
 export async function runWorkflow(wf: Workflow, env: Env, incoming: Readonly<Ctx>, opts: RunnerOptions = {}): Promise<ProgressEvent<ResourceModel>> {
-    const clock = opts.clock ?? realClock;
+    const clock = opts.clock ?? wallClock();
     const budgetMs = opts.budgetMs ?? Number(process.env.KEYSTORE_INVOCATION_BUDGET_MS ?? DEFAULT_BUDGET_MS);
     const started = clock.now();
     const timeLeftMs = () => budgetMs - (clock.now() - started);
