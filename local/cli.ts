@@ -5,11 +5,14 @@
  *                                                   delete, which keeps it while the key is pending deletion
  *   npm run local -- create|read|update|delete|list --properties FILE [--previous FILE] [--endpoint URL]
  *   npm run local -- serve [--port 3001] [--sim-port 4566]   simulator + Lambda Invoke endpoint for `cfn test` / SAM events
+ *   npm run local -- --mode custom-resource        the same lifecycle through the Custom::KMS::CloudHsmKeyStore custom resource
  *   common: --time-scale X (real seconds per simulated second, default 0.01)
+ *           --artifact DIR (run the built handler in DIR, e.g. `make artifact ARTIFACTS_DIR=DIR`, not src/)
  */
 import { readFileSync } from 'fs';
+import { runCustomResourceLifecycle } from './custom-resource-cli';
 import { DriverEvent, OperationResult } from './driver';
-import { defaultKeyProperties, defaultProperties, Harness, pointHandlerAt, startHarness } from './harness';
+import { defaultKeyProperties, defaultProperties, Harness, loadHandlers, pointHandlerAt, startHarness } from './harness';
 import { startLambdaEndpoint } from './lambda-endpoint';
 import { DEFAULT_SCENARIO, startSimulator } from './sim';
 
@@ -125,14 +128,13 @@ async function single(h: Harness, command: string, flags: Record<string, string>
 async function serve(flags: Record<string, string>, timeScale: number): Promise<void> {
     const sim = await startSimulator({ port: Number(flags['sim-port'] ?? 4566), timeScale });
     pointHandlerAt(sim.endpoint, timeScale);
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const store = require('../src/handlers');
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const key = require('../src/key/handlers');
+    const store = loadHandlers(flags.artifact || undefined);
+    const key = loadHandlers(flags.artifact || undefined, 'key-handlers');
     const handlers = { ...store, keyEntrypoint: key.entrypoint, keyTestEntrypoint: key.testEntrypoint };
     const lambda = await startLambdaEndpoint({ port: Number(flags.port ?? 3001), handlers, timeScale });
     console.log(`SIM_ENDPOINT=${sim.endpoint}`);
     console.log(`LAMBDA_ENDPOINT=${lambda.url}`);
+    console.error(`[local] handler: ${flags.artifact ? `built artifact in ${flags.artifact}` : 'src/ (TypeScript sources)'}`);
     console.error(`[local] key store: cfn test --endpoint ${lambda.url} --function-name TypeFunction   (inputs/ are written for the default scenario)`);
     console.error(`[local] key:       cfn test --endpoint ${lambda.url} --function-name KeyTypeFunction, inside key/ (npm run test:contract -- --type key makes the key store its inputs name)`);
     const stop = () => void Promise.all([lambda.stop(), sim.stop()]).then(() => process.exit(0));
@@ -144,7 +146,11 @@ async function main(): Promise<void> {
     const { command, flags } = parseArgs(process.argv.slice(2));
     const timeScale = Number(flags['time-scale'] ?? 0.01);
     if (command === 'serve') return serve(flags, timeScale);
-    const h = await startHarness({ timeScale, endpoint: flags.endpoint, onEvent: printEvent });
+    if (flags.mode === 'custom-resource') {
+        process.exitCode = (await runCustomResourceLifecycle(timeScale)) ? 0 : 1;
+        return;
+    }
+    const h = await startHarness({ timeScale, endpoint: flags.endpoint, onEvent: printEvent, artifact: flags.artifact || undefined });
     console.log(`Simulator at ${h.sim.endpoint} (time scale ${timeScale}: a simulated minute takes ${secs(60_000 * timeScale)}s); handler logs are kept out of this view.`);
     let ok = false;
     try {

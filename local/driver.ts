@@ -8,7 +8,7 @@
  */
 import { ContractContext, ContractViolation, ProgressEventJson, assertContract, deepEqual } from './contract';
 import {
-  CallerCredentials, CfnAction, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, HandlerRequestPayload, TEST_CREDENTIALS,
+  CallerCredentials, CfnAction, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, HandlerRequestPayload, ProviderLogging, TEST_CREDENTIALS,
   buildContractTestRequest, buildHandlerRequest, defaultStackId, jsonClone, lambdaContext, newBearerToken,
 } from './handler-request';
 import type { LoadedSchema, Props } from './schema';
@@ -53,6 +53,8 @@ export interface DriverOptions {
   region?: string;
   accountId?: string;
   credentials?: CallerCredentials;
+  /** Send providerCredentials and providerLogGroupName, as for a type registered with a logging configuration. */
+  providerLogging?: ProviderLogging;
   /**
    * 1 = real time. callbackDelaySeconds*timeScale is slept between calls; timeoutInMinutes is enforced in
    * simulated time = sum of callbackDelaySeconds + handler run time / timeScale. 0 = never sleep, and handler
@@ -122,6 +124,7 @@ export class Driver {
   readonly path: RequestPath;
   private readonly options: DriverOptions;
   private readonly credentials: CallerCredentials;
+  private readonly providerLogging?: ProviderLogging;
   private readonly entrypoint: Entrypoint;
   private readonly onEvent?: (e: DriverEvent) => void;
   private readonly maxInvocations: number;
@@ -137,6 +140,7 @@ export class Driver {
     this.region = o.region ?? DEFAULT_REGION;
     this.accountId = o.accountId ?? DEFAULT_ACCOUNT_ID;
     this.credentials = o.credentials ?? TEST_CREDENTIALS;
+    this.providerLogging = o.providerLogging;
     this.timeScale = o.timeScale ?? 1;
     if (!(this.timeScale >= 0) || !Number.isFinite(this.timeScale)) throw new Error(`timeScale must be a finite number >= 0, got ${o.timeScale}`);
     this.onEvent = o.onEvent;
@@ -361,6 +365,7 @@ export class Driver {
       action, bearerToken, resourceProperties, previousResourceProperties, callbackContext, nextToken,
       resourceType: this.schema.typeName, region: this.region, accountId: this.accountId,
       credentials: this.credentials, stackId: this.stackId, logicalResourceId: this.logicalResourceId,
+      providerLogging: this.providerLogging,
     });
   }
 

@@ -2,8 +2,9 @@
  * The payloads CloudFormation (and SAM) send to a resource type's Lambda function.
  *
  * - `HandlerRequestPayload`: what CloudFormation sends to `TypeFunction` (the library's `entrypoint`).
- *   No `providerCredentials`: with them the 1.0.6 library calls real CloudWatch/S3/Logs before the handler
- *   runs and fails offline (AWS-API-FACTS.md section 7).
+ *   `providerCredentials` and `providerLogGroupName` only when asked for (`providerLogging`), as for a type
+ *   registered with a logging configuration: the 1.0.6 library then delivers logs and metrics with SDK v2,
+ *   which reaches the simulator only through AWS_ENDPOINT_URL (src/library-runtime.ts).
  * - `TestEventPayload`: the SAM test-event shape `testEntrypoint` takes.
  */
 import { randomUUID } from 'crypto';
@@ -40,6 +41,8 @@ export interface HandlerRequestPayload {
   nextToken?: string | null;
   requestData: {
     callerCredentials: CallerCredentials;
+    providerCredentials?: CallerCredentials;
+    providerLogGroupName?: string;
     resourceProperties: Record<string, unknown>;
     previousResourceProperties?: Record<string, unknown>;
     logicalResourceId?: string;
@@ -85,6 +88,13 @@ export interface BuildRequestOptions {
   logicalResourceId?: string;
   stackTags?: Record<string, string>;
   previousStackTags?: Record<string, string>;
+  /** The type's logging configuration: the log-delivery role's credentials and the log group. */
+  providerLogging?: ProviderLogging;
+}
+
+export interface ProviderLogging {
+  credentials: CallerCredentials;
+  logGroupName: string;
 }
 
 export function newBearerToken(): string {
@@ -140,6 +150,10 @@ export function buildHandlerRequest(o: BuildRequestOptions): HandlerRequestPaylo
       typeConfiguration: undefined,
     },
   };
+  if (o.providerLogging) {
+    req.requestData.providerCredentials = { ...o.providerLogging.credentials };
+    req.requestData.providerLogGroupName = o.providerLogging.logGroupName;
+  }
   if (o.action === 'UPDATE') req.requestData.previousStackTags = { ...(o.previousStackTags ?? o.stackTags ?? {}) };
   if (o.nextToken != null) req.nextToken = o.nextToken;
   return req;

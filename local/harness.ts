@@ -2,14 +2,16 @@
  * Wires the pieces together on one machine: the simulator, the real handler (through `entrypoint`,
  * with its SDK clients pointed at the simulator), and the driver that plays CloudFormation.
  */
-import { join } from 'path';
+import { existsSync } from 'fs';
+import * as path from 'path';
 import { format } from 'util';
 import { Driver, DriverEvent, Entrypoint, RequestPath, scaleLibraryDelay } from './driver';
+import type { ProviderLogging } from './handler-request';
 import { loadSchema, LoadedSchema } from './schema';
 import { controlClient, DEFAULT_SCENARIO, SimControl, startSimulator } from './sim';
 
 /** The key type's schema, in its own folder as `cfn` expects. */
-export const KEY_SCHEMA_PATH = join(__dirname, '..', 'key', 'custom-kms-cloudhsmkey.json');
+export const KEY_SCHEMA_PATH = path.join(__dirname, '..', 'key', 'custom-kms-cloudhsmkey.json');
 
 /** The simulator as the harness needs it: where it listens and its control API (embedded or attached). */
 export interface SimHandle {
@@ -40,6 +42,31 @@ export interface HarnessOptions {
     logicalResourceId?: string;
     /** Whose requests the driver sends: a stack's (default), Cloud Control's or `cfn test`'s. */
     path?: RequestPath;
+    /** Send providerCredentials + providerLogGroupName (the library then logs to the simulated CloudWatch Logs). */
+    providerLogging?: ProviderLogging;
+    /** Run this built artifact (an ARTIFACTS_DIR holding dist/handlers.js) instead of src/; default $KEYSTORE_ARTIFACT. */
+    artifact?: string;
+}
+
+export interface Handlers {
+    entrypoint: Entrypoint;
+    testEntrypoint: Entrypoint;
+}
+
+/** Where each type's handler module is in src/ (its dist/<name>.js in a build). */
+const SOURCES: Record<string, string> = { handlers: '../src/handlers', 'key-handlers': '../src/key/handlers' };
+
+/**
+ * A handler module (`handlers`: the key store, `key-handlers`: the key): the TypeScript sources, or what ships
+ * when `artifact` (or $KEYSTORE_ARTIFACT) names a build output, e.g. `make build-TypeFunction ARTIFACTS_DIR=DIR`
+ * or the unzipped handler package.
+ */
+export function loadHandlers(artifact: string | undefined = process.env.KEYSTORE_ARTIFACT || undefined, name = 'handlers'): Handlers {
+    if (!artifact) return require(SOURCES[name]) as Handlers; // eslint-disable-line @typescript-eslint/no-var-requires
+    const candidates = [path.resolve(artifact, 'dist', `${name}.js`), path.resolve(artifact, `${name}.js`)];
+    const file = candidates.find((f) => existsSync(f));
+    if (!file) throw new Error(`No built handler in ${artifact} (looked for ${candidates.join(' and ')}). Build one with: make artifact ARTIFACTS_DIR=${artifact}`);
+    return require(file) as Handlers; // eslint-disable-line @typescript-eslint/no-var-requires
 }
 
 /** The handler's AWS endpoints: every client goes to the simulator (CloudHSM v2 needs its own variable). */
@@ -71,15 +98,13 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     const sim: SimHandle = embedded ?? { endpoint: opts.endpoint as string, control: controlClient(opts.endpoint as string) };
     pointHandlerAt(sim.endpoint, timeScale);
     const restoreDelay = scaleLibraryDelay(timeScale);
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const handlers = require('../src/handlers') as { entrypoint: Entrypoint; testEntrypoint: Entrypoint };
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const keyHandlers = require('../src/key/handlers') as { entrypoint: Entrypoint };
+    const handlers = loadHandlers(opts.artifact);
+    const keyHandlers = loadHandlers(opts.artifact, 'key-handlers');
     const logs: string[] = [];
     const entrypoint = capturingConsole(logs, handlers.entrypoint);
     const keyEntrypoint = capturingConsole(logs, keyHandlers.entrypoint);
     const schema = loadSchema();
-    const common = { timeScale, region: DEFAULT_SCENARIO.region, accountId: DEFAULT_SCENARIO.accountId, onEvent: opts.onEvent, path: opts.path };
+    const common = { timeScale, region: DEFAULT_SCENARIO.region, accountId: DEFAULT_SCENARIO.accountId, onEvent: opts.onEvent, path: opts.path, providerLogging: opts.providerLogging };
     const driver = new Driver({ ...common, entrypoint, schema, logicalResourceId: opts.logicalResourceId ?? 'MyKeyStore' });
     const keyDriver = new Driver({ ...common, entrypoint: keyEntrypoint, schema: loadSchema(KEY_SCHEMA_PATH), logicalResourceId: 'MyKey', stackId: driver.stackId });
     return {

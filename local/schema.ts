@@ -2,7 +2,7 @@
  * The resource schema as the local CloudFormation stand-in sees it.
  *
  * - `loadSchema(path?)` reads a CloudFormation resource provider schema (default: the repo's
- *   `custom-kms-cloudhsmkeystore.json`) and exposes the property lists as property NAMES, the handler
+ *   schema `.rpdk-config` names) and exposes the property lists as property NAMES, the handler
  *   timeouts, and two ajv (draft-07) validators:
  *     - `validateDesired(props)`: what CloudFormation checks before it calls CREATE/UPDATE (types,
  *       patterns, lengths, required, no unknown property) plus "read-only properties must not be supplied";
@@ -16,7 +16,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 
-export const DEFAULT_SCHEMA_PATH = path.resolve(__dirname, '..', 'custom-kms-cloudhsmkeystore.json');
+/** The schema `cfn` uses: `<typeName with '::' -> '-', lower case>.json` beside `.rpdk-config` (so `npm run rename` moves it). */
+export const DEFAULT_SCHEMA_PATH = (() => {
+  const root = path.resolve(__dirname, '..');
+  const { typeName } = JSON.parse(fs.readFileSync(path.join(root, '.rpdk-config'), 'utf8')) as { typeName: string };
+  return path.join(root, `${typeName.split('::').join('-').toLowerCase()}.json`);
+})();
 
 export type HandlerAction = 'create' | 'read' | 'update' | 'delete' | 'list';
 export const HANDLER_ACTIONS: readonly HandlerAction[] = ['create', 'read', 'update', 'delete', 'list'];

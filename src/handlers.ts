@@ -10,7 +10,7 @@ import {
     SessionProxy,
 } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { envOf as baseEnvOf } from './env';
-import { entrypointOf, keepNextToken } from './library-fixes';
+import { entrypointOf, keepNextToken } from './library-runtime';
 import { ResourceModel, TypeConfigurationModel } from './models';
 import { createWorkflow } from './workflow/create';
 import { deleteWorkflow } from './workflow/delete';

@@ -4,7 +4,6 @@
  * to delete and update, so the handler keeps these names and ids itself, one SSM Parameter Store String
  * parameter per key store it manages. Names and ids only: never a secret value.
  */
-import { ResourceModel } from './models';
 import { ADMIN_USERNAME_RE, INSTANCE_ID_RE, SECRET_ID_RE } from './kmsuser/script';
 import type { KeyStoreProps } from './workflow/types';
 
@@ -21,12 +20,13 @@ export interface KeyStoreRecord {
     logicalResourceId?: string;
 }
 
-/** `/custom-kms-cloudhsmkeystore/key-stores/`: derived from the type name, so a renamed type keeps its own records. */
-export function recordPrefix(typeName: string = ResourceModel.TYPE_NAME): string {
-    return `/${typeName.toLowerCase().replace(/::/g, '-')}/key-stores/`;
-}
+/**
+ * Where the records live. Fixed, like the bootstrap secrets' prefix, rather than derived from the type name:
+ * a type renamed for registration and the custom resource find the same records, and IAM policies can name it.
+ */
+export const RECORD_PREFIX = '/custom-kms-cloudhsmkeystore/key-stores/';
 
-export const recordName = (storeId: string): string => `${recordPrefix()}${storeId}`;
+export const recordName = (storeId: string): string => `${RECORD_PREFIX}${storeId}`;
 
 /** The record's JSON uses the schema's property names, so a person reading the parameter recognises them. */
 export function encodeRecord(record: KeyStoreRecord): string {

@@ -67,7 +67,7 @@ function checkCluster(body: unknown): ClusterSpec {
 }
 
 const CONFIG_NUMBERS: (keyof SimConfig)[] = [
-  'timeScale', 'connectSeconds', 'disconnectSeconds', 'commandVisibilitySeconds', 'commandRunDelaySeconds', 'commandTimeoutFloorMs', 'maxKeyStores', 'describeStoresPageSize',
+  'timeScale', 'connectSeconds', 'disconnectSeconds', 'commandVisibilitySeconds', 'commandRunDelaySeconds', 'commandTimeoutFloorMs', 'secretPurgeSeconds', 'maxKeyStores', 'describeStoresPageSize',
 ];
 
 function checkConfig(body: unknown): Partial<SimConfig> {
@@ -119,6 +119,7 @@ function putSecret(sim: Sim, body: unknown) {
   // An existing secret (even one scheduled for deletion) is restored and gets a new AWSCURRENT version.
   delete existing.deletedAt;
   delete existing.deletionDate;
+  delete existing.purgeAt;
   const prev = existing.versions.find((v) => v.stages.includes('AWSCURRENT'));
   for (const v of existing.versions) v.stages = v.stages.filter((l) => l !== 'AWSPREVIOUS' && l !== 'AWSCURRENT');
   if (prev) prev.stages.push('AWSPREVIOUS');

@@ -62,7 +62,7 @@ export const CONNECTION_ERROR_CODES = [
   'USER_LOCKED_OUT', 'USER_NOT_FOUND', 'USER_LOGGED_IN', 'SUBNET_NOT_FOUND', 'INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET',
 ] as const;
 
-const SERVICES: ServiceName[] = ['kms', 'cloudhsm', 'ssm', 'secretsmanager'];
+const SERVICES: ServiceName[] = ['kms', 'cloudhsm', 'ssm', 'secretsmanager', 'logs', 'monitoring', 's3'];
 
 export class BadInput extends Error {}
 

@@ -56,5 +56,5 @@ export type { ScenarioName } from './scenario';
 export type { FaultSpec, ApiFault, ConnectFailureFault, CommandResultFault, FaultRecord } from './faults';
 export type { ClusterSpec, UserSpec } from './services/cloudhsm';
 export type { SimConfig, HsmUser } from './state';
-export type { SimStateView, StoreView, ClusterView, SecretView, KeyView, CommandView, InvocationView, RequestView, InstanceView } from './views';
+export type { SimStateView, StoreView, ClusterView, SecretView, KeyView, CommandView, InvocationView, RequestView, InstanceView, LogGroupView, LogStreamView, MetricView } from './views';
 export { Sim } from './sim';

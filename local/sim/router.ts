@@ -1,8 +1,14 @@
-/** Routes an awsJson1_1 call on its X-Amz-Target to a service operation, with faults and the request log. */
+/**
+ * Routes an AWS call to a service operation, with faults and the request log. awsJson1_1 calls are routed on
+ * X-Amz-Target; CloudWatch's query-protocol PutMetricData and S3's REST calls (the library's, SDK v2) on
+ * their own shapes. Encoding the answer is left to each protocol's caller.
+ */
 import { sleep } from './clock';
 import { cloudhsmOperations } from './services/cloudhsm';
 import { kmsOperations } from './services/kms';
 import { kmsKeyOperations } from './services/kms-keys';
+import { logsOperations } from './services/logs';
+import { monitoringOperations } from './services/monitoring';
 import { parameterOperations } from './services/parameters';
 import { secretsOperations } from './services/secrets';
 import { ssmOperations } from './services/ssm';
@@ -20,6 +26,9 @@ const OPERATIONS: Record<ServiceName, Record<string, Handler>> = {
   cloudhsm: cloudhsmOperations,
   ssm: { ...ssmOperations, ...parameterOperations },
   secretsmanager: secretsOperations,
+  logs: logsOperations,
+  monitoring: monitoringOperations,
+  s3: {},
 };
 
 export interface ApiAnswer {
@@ -28,12 +37,53 @@ export interface ApiAnswer {
   errorType?: string;
 }
 
-/** Answer one AWS API call. `target` is the X-Amz-Target header, `raw` the request body. */
+/** The outcome of one call before protocol encoding: output, or the error to send. */
+export interface Outcome {
+  status: number;
+  out?: Json;
+  error?: AwsError;
+}
+
+/**
+ * Log the call, apply faults, run it. `deny` answers a known call with an error without running anything
+ * (S3: the log role has no permission). `parseError` is reported after faults, as before.
+ */
+export async function dispatch(
+  sim: Sim, service: ServiceName | undefined, operation: string, body: unknown, opts: { parseError?: AwsError; unknown?: AwsError; deny?: AwsError } = {},
+): Promise<Outcome> {
+  const record: RequestRecord = { seq: ++sim.world.seq, service: service ?? 'unknown', operation, time: sim.now(), body };
+  const log = sim.world.requests;
+  log.push(record);
+  if (log.length > MAX_LOGGED) log.splice(0, log.length - MAX_LOGGED);
+  const answer = (status: number, out?: Json, error?: AwsError): Outcome => {
+    record.status = status;
+    if (error) record.errorType = error.type;
+    return { status, out, error };
+  };
+  const fail = (e: AwsError) => answer(e.status, undefined, e);
+
+  const handler = service ? OPERATIONS[service][operation] : undefined;
+  if (!service || (!handler && !opts.deny)) return fail(opts.unknown ?? new AwsError('UnknownOperationException', `Unknown operation ${operation}`));
+  const fault = sim.faults.forApiCall(service, operation);
+  if (fault.label) record.fault = fault.label;
+  if (fault.delayMs > 0) await sleep(fault.delayMs);
+  if (fault.error) return fail(fault.error);
+  if (opts.parseError) return fail(opts.parseError);
+  if (opts.deny) return fail(opts.deny);
+  try {
+    return answer(200, handler!(sim, body as Json));
+  } catch (e) {
+    if (e instanceof AwsError) return fail(e);
+    console.error(`[sim] internal error in ${service}.${operation}:`, e);
+    return fail(new AwsError(INTERNAL_ERROR[service], `Simulator internal error: ${String(e)}`, 500));
+  }
+}
+
+/** Answer one awsJson1_1 call. `target` is the X-Amz-Target header, `raw` the request body. */
 export async function handleApiCall(sim: Sim, target: string | undefined, raw: string): Promise<ApiAnswer> {
   const dot = target?.indexOf('.') ?? -1;
   const service = dot > 0 ? TARGET_PREFIX[target!.slice(0, dot)] : undefined;
   const operation = dot > 0 ? target!.slice(dot + 1) : '';
-  const handler = service ? OPERATIONS[service][operation] : undefined;
 
   let body: unknown;
   let parseError: AwsError | undefined;
@@ -43,31 +93,7 @@ export async function handleApiCall(sim: Sim, target: string | undefined, raw: s
   } catch {
     parseError = new AwsError('SerializationException', 'Start of structure or map found where not expected.');
   }
-
-  const record: RequestRecord = { seq: ++sim.world.seq, service: service ?? 'unknown', operation: operation || (target ?? ''), time: sim.now(), body: body ?? raw };
-  const log = sim.world.requests;
-  log.push(record);
-  if (log.length > MAX_LOGGED) log.splice(0, log.length - MAX_LOGGED);
-  const answer = (status: number, out: Json, errorType?: string): ApiAnswer => {
-    record.status = status;
-    if (errorType) record.errorType = errorType;
-    return { status, body: out, errorType };
-  };
-  const fail = (svc: ServiceName | undefined, e: AwsError) => answer(e.status, errorBody(svc ?? 'kms', e), e.type);
-
-  if (!service || !handler) {
-    return fail(service, new AwsError('UnknownOperationException', target ? `Unknown operation ${target}` : 'Missing X-Amz-Target header'));
-  }
-  const fault = sim.faults.forApiCall(service, operation);
-  if (fault.label) record.fault = fault.label;
-  if (fault.delayMs > 0) await sleep(fault.delayMs);
-  if (fault.error) return fail(service, fault.error);
-  if (parseError) return fail(service, parseError);
-  try {
-    return answer(200, handler(sim, body as Json));
-  } catch (e) {
-    if (e instanceof AwsError) return fail(service, e);
-    console.error(`[sim] internal error in ${service}.${operation}:`, e);
-    return fail(service, new AwsError(INTERNAL_ERROR[service], `Simulator internal error: ${String(e)}`, 500));
-  }
+  const unknown = new AwsError('UnknownOperationException', target ? `Unknown operation ${target}` : 'Missing X-Amz-Target header');
+  const o = await dispatch(sim, service, operation || (target ?? ''), body ?? raw, { parseError, unknown });
+  return o.error ? { status: o.status, body: errorBody(service ?? 'kms', o.error), errorType: o.error.type } : { status: o.status, body: o.out ?? {} };
 }

@@ -1,9 +1,18 @@
-/** The loopback HTTP server: /_sim/* is the control API, every other request an AWS JSON call routed on X-Amz-Target. */
+/**
+ * The loopback HTTP server: /_sim/* is the control API; every other request is an AWS call: awsJson1_1 routed
+ * on X-Amz-Target, or (SDK v2 calls of the CloudFormation library) CloudWatch query protocol and S3 REST,
+ * told apart by the service in the SigV4 credential scope.
+ */
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RESPONSE_PATH_PREFIX } from './cfn-responses';
 import { handleControl } from './control';
-import { handleApiCall } from './router';
+import { INVOKE_PATH } from './lambda';
+import { dispatch, handleApiCall } from './router';
+import { parseQuery, queryErrorXml, queryResultXml } from './services/monitoring';
+import { s3ErrorXml, s3Operation } from './services/s3';
+import { AwsError } from './wire';
 import type { Sim } from './sim';
 
 const MAX_BODY = 16 << 20;
@@ -38,11 +47,56 @@ async function handle(sim: Sim, req: IncomingMessage, res: ServerResponse): Prom
     send(res, a.status, a.body, { 'Content-Type': 'application/json' });
     return;
   }
+  if (req.method === 'PUT' && url.pathname.startsWith(RESPONSE_PATH_PREFIX)) {
+    const a = sim.cfnResponses.put(url.pathname + url.search, req.headers['content-type'], raw, sim.now());
+    res.writeHead(a.status, { 'Content-Length': Buffer.byteLength(a.body) });
+    res.end(a.body);
+    return;
+  }
+  const invoke = req.method === 'POST' ? INVOKE_PATH.exec(url.pathname) : null;
+  if (invoke) {
+    const type = req.headers['x-amz-invocation-type'];
+    const a = await sim.lambda.handle(invoke[1], Array.isArray(type) ? type[0] : type, raw);
+    res.writeHead(a.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(a.body), 'x-amzn-RequestId': randomUUID(), ...a.headers });
+    res.end(a.body);
+    return;
+  }
   const target = req.headers['x-amz-target'];
+  const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(String(req.headers.authorization ?? ''))?.[1];
+  if (!target && scope === 'monitoring') return answerQuery(sim, raw, res);
+  if (!target && scope === 's3') return answerS3(sim, req.method ?? 'GET', url, res);
   const a = await handleApiCall(sim, Array.isArray(target) ? target[0] : target, raw);
   const headers: Record<string, string> = { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': randomUUID() };
   if (a.errorType) headers['x-amzn-ErrorType'] = a.errorType;
   send(res, a.status, a.body, headers);
+}
+
+function sendXml(res: ServerResponse, status: number, xml: string, requestId: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(xml), 'x-amzn-RequestId': requestId, ...headers });
+  res.end(xml);
+}
+
+/** CloudWatch, query protocol (form-encoded Action=...&Version=2010-08-01), XML answers. */
+async function answerQuery(sim: Sim, raw: string, res: ServerResponse): Promise<void> {
+  const body = parseQuery(raw);
+  const operation = typeof body.Action === 'string' ? body.Action : '';
+  const unknown = new AwsError('InvalidAction', `Could not find operation ${operation || '(no Action)'} for version 2010-08-01`);
+  const o = await dispatch(sim, 'monitoring', operation, body, { unknown });
+  const requestId = randomUUID();
+  if (o.error) sendXml(res, o.status, queryErrorXml(o.error, requestId), requestId);
+  else sendXml(res, 200, queryResultXml(operation, requestId), requestId);
+}
+
+/** S3 (path style): every call is denied, as for the managed log role (services/s3.ts). */
+async function answerS3(sim: Sim, method: string, url: URL, res: ServerResponse): Promise<void> {
+  const operation = s3Operation(method, url.pathname, url.searchParams);
+  const o = await dispatch(sim, 's3', operation, { path: url.pathname, query: Object.fromEntries(url.searchParams) }, { deny: new AwsError('AccessDenied', 'Access Denied', 403) });
+  const requestId = randomUUID();
+  const e = o.error ?? new AwsError('InternalError', 'We encountered an internal error. Please try again.', 500);
+  if (method === 'HEAD') {
+    res.writeHead(e.status, { 'x-amz-request-id': requestId });
+    res.end();
+  } else sendXml(res, e.status, s3ErrorXml(e.type, e.message, requestId), requestId, { 'Content-Type': 'application/xml', 'x-amz-request-id': requestId });
 }
 
 export function listen(sim: Sim, port: number): Promise<{ server: Server; port: number }> {

@@ -1,8 +1,10 @@
 /** The simulator's core object: settings, clock, world, faults and the per-cluster lock shared by all services. */
+import { CfnResponses } from './cfn-responses';
 import { Clock } from './clock';
 import { Faults } from './faults';
 import { CommandRunner } from './runcommand';
 import { buildScenario, ScenarioName } from './scenario';
+import { LambdaService } from './lambda';
 import { DEFAULT_CONFIG, KeyedMutex, newWorld, SimConfig, World } from './state';
 
 export interface SimOptions {
@@ -20,12 +22,16 @@ export class Sim {
   /** Serializes everything that touches one cluster's user table (SSM scripts, KMS connect/disconnect). */
   readonly clusterLock = new KeyedMutex();
   readonly runner: CommandRunner;
+  /** Functions registered in process (the custom resource provider) and the responses they PUT. */
+  readonly lambda: LambdaService;
+  readonly cfnResponses = new CfnResponses();
   world: World = newWorld();
 
   constructor(opts: SimOptions = {}) {
     this.config = { ...DEFAULT_CONFIG, ...opts.config, ...(opts.timeScale !== undefined ? { timeScale: opts.timeScale } : {}) };
     this.clock = new Clock(this.config.timeScale);
     this.runner = new CommandRunner(this, opts.standinsDir);
+    this.lambda = new LambdaService(this.clock, this.config.region, this.config.accountId);
     this.reset(opts.scenario ?? 'default');
   }
 
@@ -44,6 +50,8 @@ export class Sim {
     this.clock.cancelAll();
     this.runner.killAll();
     this.faults.clear();
+    this.cfnResponses.reset();
+    this.lambda.reset();
     this.world = newWorld();
     buildScenario(this, scenario);
   }

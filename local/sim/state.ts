@@ -9,12 +9,21 @@ export interface SimConfig {
   connectSeconds: number;
   /** Simulated seconds from DisconnectCustomKeyStore to DISCONNECTED. */
   disconnectSeconds: number;
-  /** Simulated seconds after SendCommand before GetCommandInvocation knows the invocation. */
+  /**
+   * Simulated seconds after SendCommand before GetCommandInvocation knows the invocation (InvocationDoesNotExist
+   * until then). SSM is eventually consistent; AWS gives no figure, so the default is a few seconds (assumed).
+   */
   commandVisibilitySeconds: number;
   /** Simulated seconds after SendCommand before the script starts on an online instance. */
   commandRunDelaySeconds: number;
   /** Real-millisecond floor of a script's execution timeout, so a scaled-down TimeoutSeconds does not kill real work. */
   commandTimeoutFloorMs: number;
+  /**
+   * Simulated seconds a secret deleted with ForceDeleteWithoutRecovery keeps its name: deletion is "an asynchronous
+   * background process, so there might be a short delay" (Secrets Manager API reference, DeleteSecret); the length
+   * of the delay is not documented (assumed a few seconds).
+   */
+  secretPurgeSeconds: number;
   /** KMS quota of custom key stores per account and Region. */
   maxKeyStores: number;
   /** Page size of DescribeCustomKeyStores without Limit (AWS does not document its own). */
@@ -27,9 +36,10 @@ export const DEFAULT_CONFIG: SimConfig = {
   timeScale: 1,
   connectSeconds: 300,
   disconnectSeconds: 10,
-  commandVisibilitySeconds: 0.005,
+  commandVisibilitySeconds: 3,
   commandRunDelaySeconds: 1,
   commandTimeoutFloorMs: 10_000,
+  secretPurgeSeconds: 5,
   maxKeyStores: 10,
   describeStoresPageSize: 100,
   region: 'us-east-1',
@@ -142,6 +152,8 @@ export interface Secret {
   lastAccessedAt?: number;
   deletedAt?: number;
   deletionDate?: number;
+  /** Set by a ForceDeleteWithoutRecovery: the simulated ms at which the name becomes free. */
+  purgeAt?: number;
 }
 
 export type InvocationStatus = 'Pending' | 'InProgress' | 'Success' | 'Failed' | 'TimedOut' | 'Cancelled';
@@ -195,6 +207,40 @@ export interface RequestRecord {
   fault?: string;
 }
 
+export interface LogEvent {
+  timestamp: number;
+  message: string;
+  /** Simulated epoch ms. */
+  ingestionTime: number;
+}
+
+export interface LogStream {
+  name: string;
+  createdAt: number;
+  events: LogEvent[];
+  /** Counts accepted PutLogEvents calls; the (deprecated, ignored) sequence token is derived from it. */
+  puts: number;
+}
+
+export interface LogGroup {
+  name: string;
+  createdAt: number;
+  streams: Map<string, LogStream>;
+}
+
+/** One PutMetricData datum as CloudWatch received it. */
+export interface MetricDatum {
+  namespace: string;
+  metricName: string;
+  dimensions: Array<{ name: string; value: string }>;
+  unit?: string;
+  value?: number;
+  /** As sent (ISO-8601 from SDK v2), or absent. */
+  timestamp?: string;
+  /** Simulated epoch ms of receipt. */
+  receivedAt: number;
+}
+
 export interface World {
   clusters: Map<string, Cluster>;
   stores: Map<string, KeyStore>;
@@ -205,6 +251,8 @@ export interface World {
   parameters: Map<string, Parameter>;
   requests: RequestRecord[];
   seq: number;
+  logGroups: Map<string, LogGroup>;
+  metrics: MetricDatum[];
 }
 
 export const newWorld = (): World => ({
@@ -217,6 +265,8 @@ export const newWorld = (): World => ({
   parameters: new Map(),
   requests: [],
   seq: 0,
+  logGroups: new Map(),
+  metrics: [],
 });
 
 export const randomHex = (n: number): string => randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);

@@ -83,6 +83,25 @@ export interface RequestView {
   errorType?: string;
   fault?: string;
 }
+export interface LogStreamView {
+  name: string;
+  createdAt: string;
+  events: Array<{ timestamp: number; message: string }>;
+}
+export interface LogGroupView {
+  name: string;
+  createdAt: string;
+  streams: LogStreamView[];
+}
+export interface MetricView {
+  namespace: string;
+  metricName: string;
+  dimensions: Array<{ name: string; value: string }>;
+  unit?: string;
+  value?: number;
+  timestamp?: string;
+  receivedAt: string;
+}
 export interface SimStateView {
   /** Simulated time, ISO-8601. */
   now: string;
@@ -97,6 +116,10 @@ export interface SimStateView {
   parameters: Record<string, string>;
   faults: FaultRecord[];
   requests: RequestView[];
+  /** CloudWatch Logs, as the CloudFormation library delivered a handler's log lines (providerCredentials). */
+  logGroups: LogGroupView[];
+  /** CloudWatch PutMetricData data points (the library's invocation, duration and exception metrics). */
+  metrics: MetricView[];
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -170,5 +193,11 @@ export function stateView(sim: Sim): SimStateView {
     parameters: Object.fromEntries([...w.parameters.values()].map((p) => [p.name, p.value])),
     faults: sim.faults.list(),
     requests: requestViews(sim),
+    logGroups: [...w.logGroups.values()].map((g) => ({
+      name: g.name,
+      createdAt: iso(g.createdAt)!,
+      streams: [...g.streams.values()].map((st) => ({ name: st.name, createdAt: iso(st.createdAt)!, events: st.events.map((e) => ({ timestamp: e.timestamp, message: e.message })) })),
+    })),
+    metrics: w.metrics.map((m) => ({ ...m, dimensions: m.dimensions.map((d) => ({ ...d })), receivedAt: iso(m.receivedAt)! })),
   };
 }

@@ -4,13 +4,15 @@
  * error(s) detected: Value 'x' at 'member' failed to satisfy constraint: ...").
  */
 
-export type ServiceName = 'kms' | 'cloudhsm' | 'ssm' | 'secretsmanager';
+/** `logs`, `monitoring` and `s3` are what the CloudFormation library (SDK v2) calls with providerCredentials. */
+export type ServiceName = 'kms' | 'cloudhsm' | 'ssm' | 'secretsmanager' | 'logs' | 'monitoring' | 's3';
 
 export const TARGET_PREFIX: Record<string, ServiceName> = {
   TrentService: 'kms',
   BaldrApiService: 'cloudhsm',
   AmazonSSM: 'ssm',
   secretsmanager: 'secretsmanager',
+  Logs_20140328: 'logs',
 };
 
 /** The modelled internal (5xx) error of each service. */
@@ -19,6 +21,9 @@ export const INTERNAL_ERROR: Record<ServiceName, string> = {
   cloudhsm: 'CloudHsmInternalFailureException',
   ssm: 'InternalServerError',
   secretsmanager: 'InternalServiceError',
+  logs: 'ServiceUnavailableException',
+  monitoring: 'InternalServiceError',
+  s3: 'InternalError',
 };
 
 /** An AWS error answer. `message` undefined means the body carries no message (e.g. SSM InvocationDoesNotExist). */
@@ -41,7 +46,7 @@ export function errorBody(service: ServiceName, err: AwsError): Json {
   const body: Json = { __type: err.type };
   if (err.hasMessage) {
     body.message = err.message;
-    if (service !== 'kms') body.Message = err.message;
+    if (service !== 'kms' && service !== 'logs') body.Message = err.message;
   }
   return body;
 }

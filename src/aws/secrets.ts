@@ -11,6 +11,7 @@ export interface SecretInfo {
     arn: string;
     name: string;
     deleted: boolean;
+    description?: string;
 }
 
 export class SecretsAdapter {
@@ -20,7 +21,7 @@ export class SecretsAdapter {
     async describe(secretId: string): Promise<SecretInfo | undefined> {
         try {
             const out = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }));
-            return { arn: out.ARN ?? '', name: out.Name ?? '', deleted: out.DeletedDate !== undefined };
+            return { arn: out.ARN ?? '', name: out.Name ?? '', deleted: out.DeletedDate !== undefined, ...(out.Description !== undefined ? { description: out.Description } : {}) };
         } catch (err) {
             if (errorName(err) === 'ResourceNotFoundException') return undefined;
             throw err;
@@ -49,6 +50,16 @@ export class SecretsAdapter {
     async forceDelete(secretId: string): Promise<void> {
         try {
             await this.client.send(new DeleteSecretCommand({ SecretId: secretId, ForceDeleteWithoutRecovery: true }));
+        } catch (err) {
+            if (errorName(err) === 'ResourceNotFoundException') return;
+            throw err;
+        }
+    }
+
+    /** Deletes after a recovery window: until then the name stays taken and DescribeSecret still finds it. */
+    async scheduleDelete(secretId: string, recoveryWindowInDays: number): Promise<void> {
+        try {
+            await this.client.send(new DeleteSecretCommand({ SecretId: secretId, RecoveryWindowInDays: recoveryWindowInDays }));
         } catch (err) {
             if (errorName(err) === 'ResourceNotFoundException') return;
             throw err;

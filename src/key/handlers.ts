@@ -11,7 +11,7 @@ import {
     SessionProxy,
 } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { envOf as baseEnvOf } from '../env';
-import { entrypointOf, keepNextToken } from '../library-fixes';
+import { entrypointOf, keepNextToken } from '../library-runtime';
 import { Env, eventsOf, failed, runOnce, runWorkflow } from '../workflow/runner';
 import { createKeyWorkflow } from './create';
 import { deleteKeyWorkflow } from './delete';

@@ -1,4 +1,5 @@
 import { KeyTag, KmsAdapter, KmsKey } from '../aws/kms';
+import { mapLimit } from '../workflow/concurrency';
 import { policyValue } from './policy';
 import { KeyProps } from './types';
 
@@ -52,23 +53,9 @@ export interface KeyListPage {
     nextToken?: string;
 }
 
-/** Runs fn over items with at most `limit` calls in flight, keeping the items' order. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-    const out: R[] = new Array(items.length);
-    let nextIndex = 0;
-    const worker = async () => {
-        while (nextIndex < items.length) {
-            const i = nextIndex++;
-            out[i] = await fn(items[i]);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return out;
-}
-
 /** One ListKeys page (nextToken is its Marker), keys of AWS CloudHSM key stores only. */
 export async function listKeys(kms: KmsAdapter, nextToken?: string): Promise<KeyListPage> {
     const page = await kms.listKeys(nextToken, LIST_PAGE_SIZE);
-    const keys = await mapBounded(page.keyIds, LIST_CONCURRENCY, (id) => kms.describeKey(id));
+    const keys = await mapLimit(page.keyIds, LIST_CONCURRENCY, (id) => kms.describeKey(id));
     return { models: keys.filter(isManagedKey).map(toKeyProps), nextToken: page.next };
 }

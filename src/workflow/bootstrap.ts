@@ -1,8 +1,9 @@
 import { randomInt } from 'crypto';
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { requestDigest } from './hash';
-import { fail, next } from './outcomes';
-import { Phase, PhaseEnv } from './types';
+import { errorMessage, errorName } from '../aws/error-name';
+import { backoff, fail, next, wait } from './outcomes';
+import { Outcome, Phase, PhaseEnv } from './types';
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -30,19 +31,35 @@ export function ensureBootstrapSecret(purpose: string): Phase {
         if (env.ctx.bootstrapSecretArn) return next(env.ctx);
         const name = bootstrapSecretName(env, purpose);
         const existing = await env.aws.secrets.describe(name);
-        if (existing?.deleted) {
-            return fail(env.ctx, HandlerErrorCode.InternalFailure, `The bootstrap secret ${name} of this request is scheduled for deletion; retry the operation (a new request uses a new name).`);
-        }
-        const arn =
-            existing?.arn ??
-            (await env.aws.secrets.create({
+        if (existing?.deleted) return awaitNameFree(env, name);
+        if (existing) return next({ ...env.ctx, bootstrapSecretArn: existing.arn });
+        try {
+            const arn = await env.aws.secrets.create({
                 name,
                 value: generatePassword(),
                 token: digest(env, `${purpose}:token`).slice(0, 64),
                 description: `Bootstrap password of kmsuser for KMS custom key store ${env.request.logicalResourceId}; deleted by the handler once KMS has rotated it.`,
-            }));
-        return next({ ...env.ctx, bootstrapSecretArn: arn });
+            });
+            return next({ ...env.ctx, bootstrapSecretArn: arn });
+        } catch (err) {
+            if (errorName(err) === 'InvalidRequestException' && /scheduled for deletion/i.test(errorMessage(err))) return awaitNameFree(env, name);
+            throw err;
+        }
     };
+}
+
+/** How long a name this request force-deleted (a rollback) may take to become free again. */
+const NAME_FREE_BUDGET_SECONDS = 5 * 60;
+
+/**
+ * The handler deletes its bootstrap secrets without recovery, which Secrets Manager finishes in the background
+ * ("there might be a short delay", DeleteSecret): until then the name is taken, so a retry of this request waits.
+ */
+function awaitNameFree(env: PhaseEnv, name: string): Outcome {
+    if ((env.ctx.waited ?? 0) >= NAME_FREE_BUDGET_SECONDS) {
+        return fail(env.ctx, HandlerErrorCode.NotStabilized, `The bootstrap secret ${name} of this request was still scheduled for deletion after ${NAME_FREE_BUDGET_SECONDS / 60} minutes, so it cannot be made again. Delete it with ForceDeleteWithoutRecovery (or wait for its deletion to finish), then retry the operation.`);
+    }
+    return wait(env.ctx, backoff(env.ctx.attempt, [2, 5, 10, 15, 30]), `Waiting for Secrets Manager to finish deleting the earlier bootstrap secret ${name} before making it again.`, true);
 }
 
 /** Read only to hand the password to KMS (CreateCustomKeyStore / UpdateCustomKeyStore). */

@@ -11,10 +11,22 @@ export interface Clock {
 /** Only the local simulator sets this: it runs AWS time faster, so the handler's inline waits shrink with it. */
 const localTimeScale = (): number => Number(process.env.KEYSTORE_LOCAL_TIME_SCALE ?? 1);
 
-export const realClock: Clock = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms * localTimeScale())),
-};
+/**
+ * Wall time, one clock per invocation. Under the local simulator a sleep takes `ms * scale` real time but
+ * advances this clock by the whole `ms`, so an invocation's budget holds as many waits as in AWS, while the
+ * handler's own work (and AWS calls) count as long as they really take.
+ */
+export function wallClock(): Clock {
+    let skippedMs = 0;
+    return {
+        now: () => Date.now() + skippedMs,
+        sleep: async (ms) => {
+            const scale = localTimeScale();
+            await new Promise((resolve) => setTimeout(resolve, ms * scale));
+            if (scale < 1) skippedMs += ms * (1 - scale);
+        },
+    };
+}
 
 export interface RunnerOptions {
     clock?: Clock;
@@ -23,6 +35,11 @@ export interface RunnerOptions {
 }
 
 const THROTTLE_WAITS = [5, 10, 20, 40, 60, 60];
+/**
+ * How long one invocation works before it hands back: CloudFormation allows 60 s, and an invocation that
+ * stays under 30 s costs no duration charge (registry handler pricing bills seconds beyond 30).
+ */
+const DEFAULT_BUDGET_MS = 25_000;
 /** The callbackContext phase of a workflow whose phases are done but whose final read was throttled. */
 const FINISH = '#finish';
 const SAFETY_MS = 2_000;
@@ -105,8 +122,8 @@ export async function runWorkflow<P, C extends RunnerCtx<P>, M extends BaseModel
     incoming: Readonly<C>,
     opts: RunnerOptions = {},
 ): Promise<ProgressEvent<M>> {
-    const clock = opts.clock ?? realClock;
-    const budgetMs = opts.budgetMs ?? Number(process.env.KEYSTORE_INVOCATION_BUDGET_MS ?? 45_000);
+    const clock = opts.clock ?? wallClock();
+    const budgetMs = opts.budgetMs ?? Number(process.env.KEYSTORE_INVOCATION_BUDGET_MS ?? DEFAULT_BUDGET_MS);
     const started = clock.now();
     const timeLeftMs = () => budgetMs - (clock.now() - started);
     let ctx: C = { ...incoming };
@@ -191,4 +208,13 @@ async function finish<P, C extends RunnerCtx<P>, M extends BaseModel>(
         }
         return failed<M>(m.code, m.message);
     }
+}
+
+/**
+ * The callbackContext that makes the next runWorkflow undo what the operation made and then report this
+ * failure (for a caller whose own deadline is near, e.g. a custom resource's service timeout).
+ */
+export function abandon<P, C extends RunnerCtx<P>, M extends BaseModel>(wf: Workflow<P, C, M>, ctx: Readonly<C>, code: HandlerErrorCode, message: string): C {
+    if (ctx.failure || !wf.rollback) return { ...ctx };
+    return entering({ ...ctx, failure: { code, message } }, wf.rollback[0][0]);
 }

@@ -33,6 +33,11 @@ describe('SecretsAdapter.describe', () => {
         await expect(sm.describe(ARN)).resolves.toStrictEqual({ arn: ARN, name: 'kmsuser', deleted: true });
     });
 
+    it('returns the Description when there is one (the custom resource keeps its request claim there)', async () => {
+        smMock.on(DescribeSecretCommand).resolves({ ARN, Name: 'claim', Description: 'handled by Lambda request abc.' });
+        await expect(sm.describe('claim')).resolves.toStrictEqual({ arn: ARN, name: 'claim', deleted: false, description: 'handled by Lambda request abc.' });
+    });
+
     it('defaults missing ARN/Name to empty strings', async () => {
         smMock.on(DescribeSecretCommand).resolves({});
         await expect(sm.describe('x')).resolves.toStrictEqual({ arn: '', name: '', deleted: false });
@@ -126,5 +131,23 @@ describe('SecretsAdapter.forceDelete', () => {
         const err = new InvalidRequestException({ message: 'nope', Message: 'nope', ...md });
         smMock.on(DeleteSecretCommand).rejects(err);
         await expect(sm.forceDelete('x')).rejects.toBe(err);
+    });
+});
+
+describe('SecretsAdapter.scheduleDelete', () => {
+    it('sends DeleteSecret with the recovery window, and treats a missing secret as done', async () => {
+        smMock.on(DeleteSecretCommand).resolvesOnce({ ARN, Name: 'claim', DeletionDate: new Date() }).rejectsOnce(new ResourceNotFoundException({ message: 'gone', Message: 'gone', ...md }));
+        await expect(sm.scheduleDelete('claim', 7)).resolves.toBeUndefined();
+        await expect(sm.scheduleDelete('claim', 7)).resolves.toBeUndefined();
+        expect(smMock.commandCalls(DeleteSecretCommand).map((c) => c.args[0].input)).toStrictEqual([
+            { SecretId: 'claim', RecoveryWindowInDays: 7 },
+            { SecretId: 'claim', RecoveryWindowInDays: 7 },
+        ]);
+    });
+
+    it('propagates other errors unchanged', async () => {
+        const err = new InvalidRequestException({ message: 'nope', Message: 'nope', ...md });
+        smMock.on(DeleteSecretCommand).rejects(err);
+        await expect(sm.scheduleDelete('x', 7)).rejects.toBe(err);
     });
 });

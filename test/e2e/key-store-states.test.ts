@@ -38,7 +38,11 @@ const keysIn = async (storeId: string) => (await h.sim.control.state()).keys.fil
 test('create waits while the key store is CONNECTING, then makes the key', async () => {
     const id = await connectedStore();
     await disconnect(id);
+    // a connect that ends within the invocation's budget (the wait has no key id to hand back, so it cannot span invocations)
+    const { connectSeconds } = await h.sim.control.config({});
+    await h.sim.control.config({ connectSeconds: 12 });
     await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    await h.sim.control.config({ connectSeconds });
     expect((await storeState(id))?.connectionState).toBe('CONNECTING');
     const r = await h.run(h.keyDriver.create(defaultKeyProperties(id)));
     expect(r.status).toBe('SUCCESS');

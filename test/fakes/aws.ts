@@ -782,6 +782,13 @@ export class FakeSecrets implements PublicOf<SecretsAdapter> {
         });
     }
 
+    scheduleDelete(secretId: string, _days: number): Promise<void> {
+        return this.world.call('secrets.scheduleDelete', [secretId], () => {
+            const rec = this.find(secretId);
+            if (rec) rec.deleted = true;
+        });
+    }
+
     forceDelete(secretId: string): Promise<void> {
         return this.world.call('secrets.forceDelete', [secretId], () => {
             const rec = this.find(secretId);

@@ -88,7 +88,7 @@ export const DEFAULT_REQUEST: RequestInfo = {
 export async function drive(workflow: Workflow, opts: DriveOptions): Promise<DriveResult> {
     const { aws } = opts;
     const request: RequestInfo = { ...DEFAULT_REQUEST, ...opts.request };
-    const budgetMs = opts.budgetMs ?? 45_000;
+    const budgetMs = opts.budgetMs ?? 25_000; // the handler's own default
     const cap = opts.maxInvocations ?? 500;
     const previous = deepFreeze({ ...(opts.previous ?? {}) });
     const firstCall = aws.log.length;

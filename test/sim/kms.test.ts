@@ -187,11 +187,13 @@ test('connect failures follow the cluster user table; FAILED needs a disconnect 
   expect(await connectOutcome(id!)).toEqual({ state: 'CONNECTED', code: undefined });
 });
 
-test('connect failures from the cluster itself: no active HSM, cluster gone', async () => {
+test('connect failures from the cluster itself: HSMs gone while connecting, cluster gone', async () => {
   const { CustomKeyStoreId: id } = await create();
   await addKmsUser('Bootstrap123');
+  await connect(id!);
   await h.sim.control.putCluster({ id: D.clusterId, hsms: [{ az: 'us-east-1a', state: 'DELETED' }] });
-  expect(await connectOutcome(id!)).toEqual({ state: 'FAILED', code: 'INSUFFICIENT_CLOUDHSM_HSMS' });
+  const s = await settle(h.kms, id!);
+  expect({ state: s.ConnectionState, code: s.ConnectionErrorCode }).toEqual({ state: 'FAILED', code: 'INSUFFICIENT_CLOUDHSM_HSMS' });
   await disconnectAndWait(id!);
   await h.sim.control.deleteCluster(D.clusterId);
   expect(await connectOutcome(id!)).toEqual({ state: 'FAILED', code: 'CLUSTER_NOT_FOUND' });

@@ -6,7 +6,7 @@ import {
   PutSecretValueCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { DEFAULT_SCENARIO as D } from '../../local/sim';
-import { errorOf, Harness, harness } from './helpers';
+import { errorOf, Harness, harness, until } from './helpers';
 
 let h: Harness;
 beforeAll(async () => {
@@ -87,7 +87,9 @@ test('DeleteSecret: recovery window, DeletedDate, blocked re-create, forced dele
   expect((await h.sim.control.state()).secrets.find((s) => s.name === 'bootstrap/ks')).toMatchObject({ deleted: true, secretString: 'v1' });
 
   await h.sm.send(new DeleteSecretCommand({ SecretId: 'bootstrap/ks', ForceDeleteWithoutRecovery: true }));
-  expect((await errorOf(h.sm.send(new DescribeSecretCommand({ SecretId: 'bootstrap/ks' })))).name).toBe('ResourceNotFoundException');
+  // gone after the background deletion (secretPurgeSeconds; test/sim/fidelity.test.ts shows the delay)
+  const describeName = () => h.sm.send(new DescribeSecretCommand({ SecretId: 'bootstrap/ks' })).then(() => 'present', (e: Error) => e.name);
+  expect(await until(describeName, (n) => n !== 'present')).toBe('ResourceNotFoundException');
   await h.sm.send(new DeleteSecretCommand({ SecretId: 'bootstrap/never-existed', ForceDeleteWithoutRecovery: true }));
   expect((await errorOf(h.sm.send(new DeleteSecretCommand({ SecretId: 'bootstrap/never-existed' })))).name).toBe('ResourceNotFoundException');
   const recreated = await h.sm.send(new CreateSecretCommand({ Name: 'bootstrap/ks', SecretString: 'v9' }));

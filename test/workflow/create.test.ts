@@ -1,3 +1,4 @@
+import type { DriveResult } from '../fakes/drive';
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { readStore } from '../../src/workflow/read';
 import { hsmsIn } from '../fakes/aws';
@@ -7,6 +8,16 @@ import { createOp, existingStore, sideEffects } from '../fakes/ops';
 import { ADMIN_SECRET, CA_PEM, CA_SECRET, CLUSTER, desiredProps, INSTANCE, OTHER_CLUSTER, standardWorld, WRITE_ONLY } from '../fakes/world';
 
 checkEveryDrive();
+
+/** How long each answered invocation ran, in fake seconds (the next one starts after its callback delay). */
+function invocationSeconds(r: DriveResult): number[] {
+    const out: number[] = [];
+    for (let i = 0; i + 1 < r.steps.length; i++) {
+        const delay = r.steps[i].event?.callbackDelaySeconds ?? 0;
+        out.push((r.steps[i + 1].startedAt - r.steps[i].startedAt) / 1000 - delay);
+    }
+    return out;
+}
 
 describe('create: happy path', () => {
     test('ends SUCCESS with the model Read returns, after one CreateCustomKeyStore and one SendCommand', async () => {
@@ -63,6 +74,7 @@ describe('create: happy path', () => {
 
     test('the first invocation returns IN_PROGRESS with the CustomKeyStoreId; every IN_PROGRESS keeps id and write-only properties', async () => {
         const aws = standardWorld();
+        aws.kms.connectSeconds = 120; // longer than one invocation's budget
         const desired = desiredProps({ cloudHsmAdminUsername: 'co_admin', deleteKeyStoreUponStackDeletion: false, adoptExistingKmsUser: false });
         const r = await createOp(aws, desired);
         expect(r.status).toBe('SUCCESS');
@@ -86,27 +98,34 @@ describe('create: happy path', () => {
         expect(script).toContain("K_ADMIN_USER='co_admin'");
     });
 
-    test('the connect wait backs off 15 s, 30 s, then 60 s', async () => {
+    test('the connect is polled every 5 s inside an invocation; IN_PROGRESS (5 s) only when the budget is spent', async () => {
         const aws = standardWorld();
-        aws.kms.connectDescribes = 6;
+        aws.kms.connectSeconds = 100;
         const r = await createOp(aws);
         expect(r.status).toBe('SUCCESS');
-        const waits = r.inProgress.filter((s) => s.event?.callbackContext?.phase === 'awaitConnected').map((s) => s.event?.callbackDelaySeconds);
-        expect(waits).toEqual([15, 30, 60, 60, 60]);
+        const waits = r.inProgress.filter((s) => s.event?.callbackContext?.phase === 'awaitConnected');
+        expect(waits.length).toBeGreaterThanOrEqual(2);
+        for (const s of waits) expect(s.event?.callbackDelaySeconds).toBe(5);
         for (const s of r.inProgress) expect(s.event?.message).toBeTruthy();
+        for (const d of invocationSeconds(r)) expect(d).toBeLessThanOrEqual(30);
+        // SUCCESS within one poll of the store becoming CONNECTED
+        const connectedAt = aws.log.of('kms.connect')[0].at + 100_000;
+        expect(aws.clock.now() - connectedAt).toBeLessThanOrEqual(5_000 + 1_000);
     });
 
-    test('a 20-minute connect costs about 20 invocations', async () => {
+    test('a 20-minute connect: at most 60 invocations, none over 30 s, SUCCESS within 5 s of CONNECTED', async () => {
         const aws = standardWorld();
         aws.kms.connectSeconds = 20 * 60;
         const started = aws.clock.now();
         const r = await createOp(aws);
         expect(r.status).toBe('SUCCESS');
         expect(aws.clock.now() - started).toBeGreaterThanOrEqual(20 * 60 * 1000);
-        expect(r.invocations).toBeGreaterThanOrEqual(20);
-        expect(r.invocations).toBeLessThanOrEqual(26);
-        // one describe per waiting invocation, not a busy poll
-        expect(aws.log.count('kms.describeStore')).toBeLessThan(2 * r.invocations + 5);
+        expect(r.invocations).toBeLessThanOrEqual(60);
+        for (const d of invocationSeconds(r)) expect(d).toBeLessThanOrEqual(30);
+        const connectedAt = aws.log.of('kms.connect')[0].at + 20 * 60 * 1000;
+        expect(aws.clock.now() - connectedAt).toBeLessThanOrEqual(6_000);
+        // one describe per 5-second poll, not a busy loop
+        expect(aws.log.count('kms.describeStore')).toBeLessThanOrEqual((20 * 60) / 5 + r.invocations + 10);
     });
 
     test('no KeyStoreName: a name from the logical id and request token, the same in every invocation', async () => {

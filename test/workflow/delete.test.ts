@@ -214,7 +214,7 @@ describe('delete', () => {
 
     test('a long DISCONNECTING: IN_PROGRESS with the id until DISCONNECTED', async () => {
         const aws = standardWorld();
-        aws.kms.disconnectDescribes = 10;
+        aws.kms.disconnectDescribes = 20;
         const store = existingStore(aws);
         const r = await deleteOp(aws, stackModel(store));
         expect(r.status).toBe('SUCCESS');

@@ -3,7 +3,7 @@
  * and `cfn test` send them; the request's values win; the record goes with the store.
  */
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { decodeRecord, encodeRecord, recordName, recordPrefix } from '../../src/record';
+import { decodeRecord, encodeRecord, RECORD_PREFIX, recordName } from '../../src/record';
 import type { KeyStoreProps } from '../../src/workflow/types';
 import { FakeAws } from '../fakes/aws';
 import { checkEveryDrive } from '../fakes/checks';
@@ -31,9 +31,9 @@ async function created(aws: FakeAws, props: KeyStoreProps = desiredProps()): Pro
 }
 
 describe('the key store record', () => {
-    test('the prefix comes from the type name', () => {
-        expect(recordPrefix()).toBe('/custom-kms-cloudhsmkeystore/key-stores/');
-        expect(recordPrefix('Acme::KMS::CloudHsmKeyStore')).toBe('/acme-kms-cloudhsmkeystore/key-stores/');
+    test('one parameter per store under a fixed prefix', () => {
+        expect(recordName('cks-0123456789abcdef0')).toBe(`${RECORD_PREFIX}cks-0123456789abcdef0`);
+        expect(RECORD_PREFIX).toBe('/custom-kms-cloudhsmkeystore/key-stores/');
     });
 
     test('create writes it in the invocation that makes the store, then adds who made kmsuser', async () => {

@@ -144,6 +144,21 @@ async function finishConnect(sim: Sim, store: KeyStore, gen: number): Promise<vo
   });
 }
 
+/**
+ * The errors Connect returns at once, leaving the store DISCONNECTED (modelled errors of ConnectCustomKeyStore in the
+ * KMS API reference; the dev guide's "some configuration errors fail quickly"): a cluster that is not ACTIVE, or one
+ * without an active HSM ("For the ConnectCustomKeyStore operation, the CloudHSM must contain at least one active
+ * HSM"). A missing cluster is not among Connect's errors, so it still shows up as FAILED/CLUSTER_NOT_FOUND.
+ */
+function quickConnectCheck(sim: Sim, s: KeyStore): void {
+  const c = sim.world.clusters.get(s.clusterId);
+  if (!c || c.state === 'DELETED') return;
+  if (c.state !== 'ACTIVE')
+    throw new AwsError('CloudHsmClusterNotActiveException', `The AWS CloudHSM cluster ${c.id} that is associated with custom key store ${s.id} is not active (state ${c.state}). Initialize and activate the cluster and try the command again.`);
+  if (!c.hsms.some((h) => h.state === 'ACTIVE'))
+    throw new AwsError('CloudHsmClusterInvalidConfigurationException', `The AWS CloudHSM cluster ${c.id} that is associated with custom key store ${s.id} does not contain an active HSM. Add an HSM to the cluster and try the command again.`);
+}
+
 const ConnectCustomKeyStore: Handler = (sim, body) => {
   const v = new Validator(body);
   const id = v.str('CustomKeyStoreId', { required: true, ...STORE_ID });
@@ -151,6 +166,7 @@ const ConnectCustomKeyStore: Handler = (sim, body) => {
   const s = getStore(sim, id);
   if (s.state === 'DISCONNECTING' || s.state === 'FAILED') throw invalidState('ConnectCustomKeyStore', s);
   if (s.state === 'CONNECTED' || s.state === 'CONNECTING') return {};
+  quickConnectCheck(sim, s);
   const gen = ++s.opGen;
   s.state = 'CONNECTING';
   delete s.errorCode;
@@ -232,7 +248,8 @@ export function keyMetadata(sim: Sim, k: KmsKey): Json {
     KeyId: k.keyId,
     Arn: k.arn,
     CreationDate: sim.epoch(k.createdAt),
-    Enabled: k.deletionDate === undefined && k.enabled,
+    // "When KeyState is Enabled this value is true, otherwise it is false" (KeyMetadata docs): false while Unavailable.
+    Enabled: keyState(sim, k) === 'Enabled',
     Description: k.description,
     KeyUsage: 'ENCRYPT_DECRYPT',
     KeyState: keyState(sim, k),
@@ -265,16 +282,26 @@ export function addKey(sim: Sim, opts: { customKeyStoreId?: string; description?
   return k;
 }
 
+const KEY_SPECS = [
+  'RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'ECC_NIST_P521', 'ECC_SECG_P256K1', 'SYMMETRIC_DEFAULT',
+  'HMAC_224', 'HMAC_256', 'HMAC_384', 'HMAC_512', 'SM2', 'ML_DSA_44', 'ML_DSA_65', 'ML_DSA_87', 'ECC_NIST_EDWARDS25519',
+];
+
 const CreateKey: Handler = (sim, body) => {
   const v = new Validator(body);
   const description = v.str('Description', { max: 8192 });
   const origin = v.str('Origin', { enum: ['AWS_KMS', 'EXTERNAL', 'AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE'] }) ?? 'AWS_KMS';
   const storeId = v.str('CustomKeyStoreId', STORE_ID);
-  v.str('KeyUsage', { enum: ['SIGN_VERIFY', 'ENCRYPT_DECRYPT', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT'] });
+  const usage = v.str('KeyUsage', { enum: ['SIGN_VERIFY', 'ENCRYPT_DECRYPT', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT'] }) ?? 'ENCRYPT_DECRYPT';
+  const spec = v.str('KeySpec', { enum: KEY_SPECS }) ?? v.str('CustomerMasterKeySpec', { enum: KEY_SPECS }) ?? 'SYMMETRIC_DEFAULT';
   v.done();
   if (storeId !== undefined || origin === 'AWS_CLOUDHSM') {
     if (storeId === undefined || origin !== 'AWS_CLOUDHSM')
       throw new AwsError('ValidationException', 'To create a KMS key in an AWS CloudHSM key store, specify both CustomKeyStoreId and Origin AWS_CLOUDHSM.');
+    // "AWS CloudHSM key stores support only symmetric encryption KMS keys" (KMS developer guide). The error name is
+    // assumed: UnsupportedOperationException is CreateKey's modelled error for "a specified parameter is not supported".
+    if (spec !== 'SYMMETRIC_DEFAULT' || usage !== 'ENCRYPT_DECRYPT')
+      throw new AwsError('UnsupportedOperationException', `KeySpec ${spec} with KeyUsage ${usage} is not supported in a custom key store; AWS CloudHSM key stores support only symmetric encryption keys (KeySpec SYMMETRIC_DEFAULT, KeyUsage ENCRYPT_DECRYPT).`);
     const s = getStore(sim, storeId);
     if (s.state !== 'CONNECTED') throw invalidState('CreateKey', s);
     const c = sim.world.clusters.get(s.clusterId);
@@ -282,6 +309,8 @@ const CreateKey: Handler = (sim, body) => {
       throw new AwsError('CloudHsmClusterInvalidConfigurationException', `The AWS CloudHSM cluster ${s.clusterId} must contain at least two active HSMs, each in a different Availability Zone.`);
   } else if (origin !== 'AWS_KMS') {
     throw new AwsError('UnsupportedOperationException', `This simulator does not create keys with Origin ${origin}.`);
+  } else if (spec !== 'SYMMETRIC_DEFAULT' || usage !== 'ENCRYPT_DECRYPT') {
+    throw new AwsError('UnsupportedOperationException', 'This simulator creates only symmetric encryption keys (KeySpec SYMMETRIC_DEFAULT, KeyUsage ENCRYPT_DECRYPT).');
   }
   return { KeyMetadata: keyMetadata(sim, addKey(sim, { customKeyStoreId: storeId, description })) };
 };

@@ -171,6 +171,26 @@ const DescribeSecret: Handler = (sim, body) => {
   return describe(sim, mustFind(sim, id!));
 };
 
+/**
+ * ForceDeleteWithoutRecovery: deletion is "an asynchronous background process, so there might be a short delay"
+ * (API reference, DeleteSecret). For `secretPurgeSeconds` the secret looks like one scheduled for deletion
+ * (DescribeSecret shows DeletedDate, its value cannot be read, CreateSecret of the name fails with
+ * InvalidRequestException "...already scheduled for deletion."); then it is gone. How DescribeSecret answers during
+ * the delay is not documented (assumed).
+ */
+function forceDelete(sim: Sim, s: Secret): void {
+  const now = sim.now();
+  if (s.purgeAt !== undefined) return;
+  s.deletedAt ??= now;
+  s.deletionDate = now;
+  s.purgeAt = now + sim.config.secretPurgeSeconds * 1000;
+  const purge = () => {
+    if (s.purgeAt !== undefined) sim.world.secrets = sim.world.secrets.filter((x) => x !== s);
+  };
+  if (sim.config.secretPurgeSeconds > 0) sim.clock.after(sim.config.secretPurgeSeconds, purge);
+  else purge();
+}
+
 const DeleteSecret: Handler = (sim, body) => {
   const v = new Validator(body);
   const id = v.str('SecretId', { required: true, min: 1, max: 2048 });
@@ -184,7 +204,7 @@ const DeleteSecret: Handler = (sim, body) => {
   const s = findSecret(sim, id!);
   const now = sim.now();
   if (force) {
-    if (s) sim.world.secrets = sim.world.secrets.filter((x) => x !== s);
+    if (s) forceDelete(sim, s);
     // Force-deleting a missing secret succeeds, as in AWS.
     return { ARN: s?.arn ?? (id!.startsWith('arn:') ? id : undefined), Name: s?.name ?? (id!.startsWith('arn:') ? undefined : id), DeletionDate: sim.epoch(now) };
   }
@@ -201,6 +221,8 @@ const RestoreSecret: Handler = (sim, body) => {
   const id = v.str('SecretId', { required: true, min: 1, max: 2048 });
   v.done();
   const s = mustFind(sim, id!);
+  // A force-deleted secret cannot be recovered, also while its deletion is still running (wording assumed).
+  if (s.purgeAt !== undefined) throw new AwsError('InvalidRequestException', "You can't restore this secret because it was deleted without a recovery window.");
   delete s.deletedAt;
   delete s.deletionDate;
   return { ARN: s.arn, Name: s.name };

@@ -57,6 +57,11 @@ const DescribeInstanceInformation: Handler = (sim, body) => {
     if (key === 'InstanceIds') {
       const bad = (values as string[]).filter((x) => !INSTANCE_ID_RE.test(x));
       if (bad.length) throw new AwsError('InvalidInstanceInformationFilterValue', `The following filter values are invalid: ${bad.join(', ')}`);
+      // "If you specify a node ID that isn't valid or a node that you don't own, you receive an error" (API reference,
+      // DescribeInstanceInformation): InvalidInstanceId, the operation's modelled error. The wording is assumed.
+      const unknown = (values as string[]).filter((x) => !sim.world.instances.has(x));
+      if (unknown.length)
+        throw new AwsError('InvalidInstanceId', `Instances [[${unknown.join(', ')}]] are not valid managed nodes of account ${sim.config.accountId}.`);
     }
     return [key, values as string[]];
   });
