@@ -2,6 +2,7 @@ import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudforma
 import { buildKmsUserCommands, KmsUserAction } from '../kmsuser/script';
 import { describeKmsUserFailure, KmsUserResult, parseKmsUserResult } from '../kmsuser/result';
 import { requestDigest } from './hash';
+import { compose } from './message';
 import { fail, next, wait, withNote } from './outcomes';
 import { Ctx, KmsUserPurpose, Outcome, Phase, PhaseEnv } from './types';
 
@@ -76,7 +77,7 @@ export function awaitKmsUserCommand(opts: AwaitOptions): Phase {
             return next({ ...(note ? withNote(env.ctx, note) : env.ctx), kmsUser: result.outcome, command: undefined });
         }
         if (invocation.state === 'failed' && result.failure === 'UNEXPECTED_OUTPUT' && !invocation.stdout.includes('KMSUSER_RESULT=')) {
-            return finishWith(env, opts, HandlerErrorCode.GeneralServiceException, `The kmsuser command ${command.id} on ${instanceId} ended ${invocation.status} without a result; check the instance's SSM agent and its output. ${result.detail}`);
+            return finishWith(env, opts, HandlerErrorCode.GeneralServiceException, compose(`The kmsuser command ${command.id} on ${instanceId} ended ${invocation.status} without a result`, result.detail, `Check the instance's SSM agent and the command's output (aws ssm get-command-invocation --command-id ${command.id} --instance-id ${instanceId}).`));
         }
         const described = describeKmsUserFailure(result, instanceId);
         return finishWith(env, opts, described.code as HandlerErrorCode, described.message);
@@ -92,10 +93,10 @@ function finishWith(env: PhaseEnv, opts: AwaitOptions, code: HandlerErrorCode, m
 export function kmsUserLeftBehind(env: PhaseEnv, reason: string): string {
     const cluster = env.desired.cloudHsmClusterId ?? 'the key store\'s cluster';
     const admin = env.desired.cloudHsmAdminUsername ?? 'admin';
-    const why = reason.trim().replace(/[.\s]+$/, '');
-    return (
-        `kmsuser was not removed from ${cluster}: ${why}. Remove it by hand on a client instance of that cluster: ` +
-        `CLOUDHSM_ROLE=admin CLOUDHSM_PIN='${admin}:<admin password>' cloudhsm-cli user delete --username kmsuser --role crypto-user`
+    return compose(
+        `kmsuser was not removed from ${cluster}.`,
+        reason,
+        `Remove it by hand on a client instance of that cluster: CLOUDHSM_ROLE=admin CLOUDHSM_PIN='${admin}:<admin password>' cloudhsm-cli user delete --username kmsuser --role crypto-user.`,
     );
 }
 
@@ -111,12 +112,12 @@ export function removeKmsUser(purpose: KmsUserPurpose): Phase {
         if (!d.clientInstanceId || !d.cloudHsmAdminPasswordSecretName || !d.cloudHsmClusterId) {
             const missing = [!d.clientInstanceId && 'ClientInstanceId', !d.cloudHsmAdminPasswordSecretName && 'CloudHsmAdminPasswordSecretName'].filter(Boolean).join(' and ');
             const source = env.ctx.recordFound ? 'the key store\'s record lacks them' : 'the key store has no record in Parameter Store';
-            return next(withNote(env.ctx, kmsUserLeftBehind(env, `the request carried no ${missing || 'CloudHsmClusterId'} and ${source}`)));
+            return next(withNote(env.ctx, kmsUserLeftBehind(env, `The request carried no ${missing || 'CloudHsmClusterId'} and ${source}.`)));
         }
         const ping = await env.aws.ssm.pingStatus(d.clientInstanceId);
         if (ping !== 'Online') {
             const state = ping ? `its SSM ping status is ${ping}` : 'SSM does not know it';
-            return next(withNote(env.ctx, kmsUserLeftBehind(env, `ClientInstanceId ${d.clientInstanceId} cannot run the removal script (${state})`)));
+            return next(withNote(env.ctx, kmsUserLeftBehind(env, `ClientInstanceId ${d.clientInstanceId} cannot run the removal script: ${state}.`)));
         }
         return send(env);
     };

@@ -1,5 +1,6 @@
 import { HandlerErrorCode, OperationStatus, ProgressEvent } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { mapAwsError } from '../errors';
+import { compose } from './message';
 import { ResourceModel } from '../models';
 import { Ctx, KeyStoreProps, Outcome, Phase, PhaseEnv, Workflow } from './types';
 
@@ -33,8 +34,8 @@ function toModel(props: KeyStoreProps): ResourceModel {
     return new ResourceModel({ ...props });
 }
 
-export function succeeded(props: KeyStoreProps | undefined, message = ''): ProgressEvent<ResourceModel> {
-    const b = ProgressEvent.builder<ProgressEvent<ResourceModel>>().status(OperationStatus.Success).message(message);
+export function succeeded(props: KeyStoreProps | undefined, ...message: Array<string | undefined>): ProgressEvent<ResourceModel> {
+    const b = ProgressEvent.builder<ProgressEvent<ResourceModel>>().status(OperationStatus.Success).message(compose(...message));
     if (props) b.resourceModel(toModel(props));
     return b.build();
 }
@@ -45,8 +46,8 @@ export function listed(models: KeyStoreProps[], nextToken?: string): ProgressEve
     return b.build();
 }
 
-export function failed(code: HandlerErrorCode, message: string): ProgressEvent<ResourceModel> {
-    return ProgressEvent.failed<ProgressEvent<ResourceModel>>(code, message);
+export function failed(code: HandlerErrorCode, ...message: Array<string | undefined>): ProgressEvent<ResourceModel> {
+    return ProgressEvent.failed<ProgressEvent<ResourceModel>>(code, compose(...message));
 }
 
 function inProgress(props: KeyStoreProps, ctx: Ctx, seconds: number, message: string): ProgressEvent<ResourceModel> {
@@ -55,7 +56,7 @@ function inProgress(props: KeyStoreProps, ctx: Ctx, seconds: number, message: st
         .resourceModel(toModel(props))
         .callbackContext({ ...ctx })
         .callbackDelaySeconds(Math.max(0, Math.round(seconds)))
-        .message(message)
+        .message(compose(message))
         .build();
 }
 
@@ -82,9 +83,9 @@ function entering(ctx: Ctx, phase: string | undefined): Ctx {
     return { ...ctx, phase, attempt: undefined, waited: undefined, retries: undefined };
 }
 
-function rollbackSummary(ctx: Ctx): string {
-    return ctx.notes && ctx.notes.length ? ` ${ctx.notes.join(' ')}` : '';
-}
+/** What the operation did or undid, as notes the phases left, for the final message. */
+const notesOf = (ctx: Ctx): string[] => ctx.notes ?? [];
+const unfinished = (why: string) => `The rollback did not finish: ${why.trim().replace(/^[A-Z]/, (c) => c.toLowerCase())}`;
 
 /**
  * The only place that turns phases into ProgressEvents: runs phases while they say "next", sleeps short
@@ -137,18 +138,18 @@ export async function runWorkflow(wf: Workflow, env: Env, incoming: Readonly<Ctx
                 }
                 if (model.customKeyStoreId) return inProgress(model, ctx, outcome.seconds, outcome.message);
                 // No id to carry and no time left: a failure like any other, so the rollback undoes what was made.
-                const message = `${outcome.message} (gave up: no time left in this invocation)`;
-                if (ctx.failure) return failed(ctx.failure.code, `${ctx.failure.message} Rollback did not finish: ${message}${rollbackSummary(ctx)}`);
+                const message = compose(outcome.message, 'The handler gave up: no time was left in this invocation.');
+                if (ctx.failure) return failed(ctx.failure.code, ctx.failure.message, unfinished(message), ...notesOf(ctx));
                 if (!wf.rollback) return failed(HandlerErrorCode.NotStabilized, message);
                 ctx = entering({ ...ctx, failure: { code: HandlerErrorCode.NotStabilized, message } }, wf.rollback[0][0]);
                 continue;
             }
             case 'done':
-                if (ctx.failure) return failed(ctx.failure.code, ctx.failure.message + rollbackSummary(ctx));
+                if (ctx.failure) return failed(ctx.failure.code, ctx.failure.message, ...notesOf(ctx));
                 return finish(wf, env, ctx, timeLeftMs, outcome.message);
             case 'fail':
                 if (ctx.failure) {
-                    return failed(ctx.failure.code, `${ctx.failure.message} Rollback did not finish: ${outcome.message}${rollbackSummary(ctx)}`);
+                    return failed(ctx.failure.code, ctx.failure.message, unfinished(outcome.message), ...notesOf(ctx));
                 }
                 if (!wf.rollback) return failed(outcome.code, outcome.message);
                 ctx = entering({ ...ctx, failure: { code: outcome.code, message: outcome.message } }, wf.rollback[0][0]);
@@ -158,10 +159,10 @@ export async function runWorkflow(wf: Workflow, env: Env, incoming: Readonly<Ctx
 }
 
 async function finish(wf: Workflow, env: Env, ctx: Ctx, timeLeftMs: () => number, message?: string): Promise<ProgressEvent<ResourceModel>> {
-    if (ctx.failure) return failed(ctx.failure.code, ctx.failure.message + rollbackSummary(ctx));
+    if (ctx.failure) return failed(ctx.failure.code, ctx.failure.message, ...notesOf(ctx));
     try {
         const model = await wf.finish({ ...env, desired: desiredOf(env, ctx), ctx, timeLeftMs }, ctx);
-        return succeeded(model, message ?? (ctx.notes ?? []).join(' '));
+        return succeeded(model, ...(message ? [message] : notesOf(ctx)));
     } catch (err) {
         const m = mapAwsError(err, `${wf.name} (finish)`);
         const retries = ctx.retries ?? 0;

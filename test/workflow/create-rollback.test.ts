@@ -130,7 +130,7 @@ describe('create: the connection fails -> FAILED NotStabilized with the remedy, 
         expectNothingLeft(aws, r);
         const id = storeIdOf(r);
         expect(r.final.errorCode).toBe(HandlerErrorCode.NotStabilized);
-        expect(r.final.message).toContain(`Key store ${id} failed to connect (ConnectionErrorCode ${code}): ${remedy}`);
+        expect(r.final.message).toContain(`Key store ${id} failed to connect (ConnectionErrorCode ${code}). ${remedy}`);
         expect(r.final.message).toContain(`Rolled back: key store ${id} was deleted.`);
         expect(r.final.message).toContain('kmsuser was removed from the cluster.');
         // disconnected, then deleted; the kmsuser this create made is removed by a second command
