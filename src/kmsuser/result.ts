@@ -11,7 +11,7 @@
 import type { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { compose } from '../workflow/message';
 
-export type KmsUserOutcome = 'CREATED' | 'ADOPTED' | 'RESET' | 'DELETED' | 'ABSENT';
+export type KmsUserOutcome = 'CHECKED' | 'CREATED' | 'ADOPTED' | 'RESET' | 'DELETED' | 'ABSENT';
 export type KmsUserFailure =
   | 'CLI_MISSING'
   | 'AWS_CLI_MISSING'
@@ -30,7 +30,7 @@ type FailureCode = `${
   | HandlerErrorCode.GeneralServiceException
   | HandlerErrorCode.AccessDenied}`;
 
-export const KMSUSER_OUTCOMES: readonly KmsUserOutcome[] = ['CREATED', 'ADOPTED', 'RESET', 'DELETED', 'ABSENT'];
+export const KMSUSER_OUTCOMES: readonly KmsUserOutcome[] = ['CHECKED', 'CREATED', 'ADOPTED', 'RESET', 'DELETED', 'ABSENT'];
 
 /** At most this many characters in a detail. */
 export const KMSUSER_DETAIL_MAX = 500;

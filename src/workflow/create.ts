@@ -86,6 +86,10 @@ export const createWorkflow: Workflow = {
     name: 'create',
     phases: [
         ['validate', validate],
+        // Read-only preflight on the instance before anything is made: cloudhsm-cli there and configured, the
+        // admin secret in a usable form, kmsuser free (or to be adopted). The create's kmsuser step checks again.
+        ['sendCheck', sendKmsUserCommand('check')],
+        ['awaitCheck', awaitKmsUserCommand({ fatal: true, budgetSeconds: 30 })],
         ['bootstrapSecret', ensureBootstrapSecret('create')],
         ['createStore', createStore],
         ['sendKmsUser', sendKmsUserCommand('create')],

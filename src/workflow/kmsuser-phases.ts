@@ -10,7 +10,17 @@ import { Ctx, KmsUserPurpose, Outcome, Phase, PhaseEnv } from './types';
 const DELIVERY_TIMEOUT_SECONDS = 120;
 const COMMAND_BUDGET_SECONDS = 10 * 60;
 
-const ACTIONS: Record<KmsUserPurpose, KmsUserAction> = { create: 'create', reset: 'reset', delete: 'delete', rollback: 'delete' };
+const ACTIONS: Record<KmsUserPurpose, KmsUserAction> = { check: 'check', create: 'create', reset: 'reset', delete: 'delete', rollback: 'delete' };
+
+/**
+ * A create that resumes a store an earlier attempt of the same resource made (its record says that attempt
+ * CREATED kmsuser) resets that kmsuser's password instead of failing on it, and may not call it someone else's.
+ */
+const ownKmsUser = (env: PhaseEnv) => env.ctx.kmsUser === 'CREATED';
+
+function actionOf(env: PhaseEnv, purpose: KmsUserPurpose): KmsUserAction {
+    return purpose === 'create' && ownKmsUser(env) ? 'reset' : ACTIONS[purpose];
+}
 
 function commandComment(env: PhaseEnv, purpose: KmsUserPurpose): string {
     return `Custom::KMS::CloudHsmKeyStore kmsuser ${purpose} ${requestDigest(env.request.clientRequestToken, env.request.logicalResourceId, purpose).slice(0, 24)}`;
@@ -39,13 +49,13 @@ export function sendKmsUserCommand(purpose: KmsUserPurpose): Phase {
                 comment,
                 timeoutSeconds: DELIVERY_TIMEOUT_SECONDS,
                 commands: buildKmsUserCommands({
-                    action: ACTIONS[purpose],
-                    adopt: env.desired.adoptExistingKmsUser === true,
+                    action: actionOf(env, purpose),
+                    adopt: env.desired.adoptExistingKmsUser === true || (purpose === 'check' && ownKmsUser(env)),
                     clusterId: env.desired.cloudHsmClusterId ?? '',
                     region: env.request.region,
                     adminUsername: env.desired.cloudHsmAdminUsername ?? 'admin',
                     adminSecretId: env.desired.cloudHsmAdminPasswordSecretName ?? '',
-                    bootstrapSecretId: ACTIONS[purpose] === 'delete' ? undefined : env.ctx.bootstrapSecretArn,
+                    bootstrapSecretId: ACTIONS[purpose] === 'delete' || purpose === 'check' ? undefined : env.ctx.bootstrapSecretArn,
                 }),
             }));
         return next({ ...env.ctx, command: { purpose, comment, id } });
@@ -55,6 +65,8 @@ export function sendKmsUserCommand(purpose: KmsUserPurpose): Phase {
 export interface AwaitOptions {
     /** false: a failure is noted in the final message and the workflow goes on (best-effort cleanup). */
     fatal: boolean;
+    /** How long to wait for the command; the preflight check must finish inside one invocation. */
+    budgetSeconds?: number;
 }
 
 /** Polls the command (short waits inside the invocation) and reads the script's result marker. */
@@ -65,8 +77,10 @@ export function awaitKmsUserCommand(opts: AwaitOptions): Phase {
         const instanceId = instanceOf(env);
         const invocation = await env.aws.ssm.getInvocation(command.id, instanceId);
         if (!invocation || invocation.state === 'pending') {
-            if ((env.ctx.waited ?? 0) >= COMMAND_BUDGET_SECONDS) {
-                return finishWith(env, opts, HandlerErrorCode.NotStabilized, `The kmsuser command ${command.id} on ${instanceId} did not finish within ${COMMAND_BUDGET_SECONDS / 60} minutes (${invocation?.status ?? 'not delivered yet'}); check that the SSM agent runs and the instance can reach the cluster.`);
+            const budget = opts.budgetSeconds ?? COMMAND_BUDGET_SECONDS;
+            if ((env.ctx.waited ?? 0) >= budget) {
+                const within = budget >= 60 ? `${budget / 60} minutes` : `${budget} seconds`;
+                return finishWith(env, opts, HandlerErrorCode.NotStabilized, `The kmsuser command ${command.id} on ${instanceId} did not finish within ${within} (${invocation?.status ?? 'not delivered yet'}); check that the SSM agent runs and the instance can reach the cluster.`);
             }
             const step = Math.min(1 + (env.ctx.attempt ?? 0), 5);
             return wait(env.ctx, step, `Waiting for the kmsuser command on ${instanceId} (${invocation?.status ?? 'not visible yet'}).`, true);
@@ -74,7 +88,8 @@ export function awaitKmsUserCommand(opts: AwaitOptions): Phase {
         const result: KmsUserResult = parseKmsUserResult(invocation.stdout, invocation.stderr);
         if (result.ok) {
             const note = noteFor(command.purpose, result.outcome);
-            return next({ ...(note ? withNote(env.ctx, note) : env.ctx), kmsUser: result.outcome, command: undefined });
+            const kmsUser = result.outcome === 'CHECKED' || (result.outcome === 'RESET' && ownKmsUser(env)) ? env.ctx.kmsUser : result.outcome;
+            return next({ ...(note ? withNote(env.ctx, note) : env.ctx), kmsUser, command: undefined });
         }
         if (invocation.state === 'failed' && result.failure === 'UNEXPECTED_OUTPUT' && !invocation.stdout.includes('KMSUSER_RESULT=')) {
             return finishWith(env, opts, HandlerErrorCode.GeneralServiceException, compose(`The kmsuser command ${command.id} on ${instanceId} ended ${invocation.status} without a result`, result.detail, `Check the instance's SSM agent and the command's output (aws ssm get-command-invocation --command-id ${command.id} --instance-id ${instanceId}).`));

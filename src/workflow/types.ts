@@ -26,7 +26,7 @@ export interface Adapters {
     secrets: SecretsAdapter;
 }
 
-export type KmsUserPurpose = 'create' | 'reset' | 'delete' | 'rollback';
+export type KmsUserPurpose = 'check' | 'create' | 'reset' | 'delete' | 'rollback';
 
 /** Where a kmsuser Run Command stands; the comment is how a retry finds a command it already sent. */
 export interface CommandRef {

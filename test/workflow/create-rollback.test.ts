@@ -49,15 +49,17 @@ describe('create: the kmsuser script fails -> FAILED and full rollback', () => {
         expect(sideEffects(r.calls)).toEqual(['secrets.create', 'kms.createStore', 'ssm.sendShellScript:create', 'kms.deleteStore', 'secrets.forceDelete']);
     });
 
-    test('KMSUSER_EXISTS (a kmsuser in the cluster, AdoptExistingKmsUser not set) -> AlreadyExists, the existing kmsuser untouched', async () => {
+    test('KMSUSER_EXISTS (a kmsuser in the cluster, AdoptExistingKmsUser not set) -> AlreadyExists before anything is made, the existing kmsuser untouched', async () => {
         const aws = standardWorld();
         aws.hsm.clusters.get(CLUSTER)!.kmsUser = true;
         const r = await createOp(aws);
-        expectNothingLeft(aws, r);
+        expect(r.status).toBe('FAILED');
+        expect(aws.log.mutating().filter((c) => c.op !== 'ssm.sendShellScript')).toEqual([]);
+        expect(aws.ssm.checksSent()).toBe(1);
         expect(r.final.errorCode).toBe(HandlerErrorCode.AlreadyExists);
         expect(r.final.message).toContain('(KMSUSER_EXISTS)');
         expect(r.final.message).toContain('Set AdoptExistingKmsUser to true');
-        expect(aws.ssm.actionsSent()).toEqual(['create']);
+        expect(aws.ssm.actionsSent()).toEqual([]);
         expect(aws.hsm.clusters.get(CLUSTER)!.kmsUser).toBe(true);
     });
 
@@ -110,9 +112,10 @@ describe('create: the kmsuser script fails -> FAILED and full rollback', () => {
         const r = await createOp(aws, desiredProps({ adoptExistingKmsUser: true }));
         expect(r.status).toBe('SUCCESS');
         expect(r.model?.connectionState).toBe('CONNECTED');
-        const script = (aws.log.of('ssm.sendShellScript')[0].args[0] as { commands: string[] }).commands;
+        const script = (aws.log.of('ssm.sendShellScript')[1].args[0] as { commands: string[] }).commands;
         expect(script).toContain("K_ADOPT='true'");
-        expect(aws.ssm.commands[0].result?.stdout).toContain('KMSUSER_RESULT=ADOPTED');
+        expect(aws.ssm.commands[0].result?.stdout).toContain('KMSUSER_RESULT=CHECKED');
+        expect(aws.ssm.commands[1].result?.stdout).toContain('KMSUSER_RESULT=ADOPTED');
         expect(aws.kms.all()).toHaveLength(1);
     });
 });
@@ -197,7 +200,7 @@ describe('create: the connection fails -> FAILED NotStabilized with the remedy, 
 describe('create: AWS refuses a step -> the mapped code, after rollback', () => {
     test('SendCommand: InvalidInstanceId (the instance went away after validation) -> InvalidRequest', async () => {
         const aws = standardWorld();
-        aws.inject('ssm.sendShellScript', awsError('InvalidInstanceId', 'Instances not in a valid state for account'));
+        aws.inject('ssm.sendShellScript', awsError('InvalidInstanceId', 'Instances not in a valid state for account'), { nth: 2 });
         const r = await createOp(aws);
         expectNothingLeft(aws, r);
         expect(r.final.errorCode).toBe(HandlerErrorCode.InvalidRequest);

@@ -30,7 +30,8 @@ describe('create: happy path', () => {
         for (const key of WRITE_ONLY) expect(r.model).not.toHaveProperty(key);
 
         expect(aws.log.count('kms.createStore')).toBe(1);
-        expect(aws.log.count('ssm.sendShellScript')).toBe(1);
+        expect(aws.log.count('ssm.sendShellScript')).toBe(2);
+        expect(aws.ssm.checksSent()).toBe(1);
         expect(aws.ssm.actionsSent()).toEqual(['create']);
         expect(aws.hsm.clusters.get(CLUSTER)?.kmsUser).toBe(true);
         expect(sideEffects(r.calls)).toEqual(['secrets.create', 'kms.createStore', 'ssm.sendShellScript:create', 'kms.connect', 'secrets.forceDelete']);
@@ -56,7 +57,7 @@ describe('create: happy path', () => {
         expect(aws.secrets.forceDeleted).toHaveLength(1);
         expect(aws.secrets.forceDeleted[0]).toContain(made[0].name);
         // the script was told where the password is, never what it is
-        const script = (aws.log.of('ssm.sendShellScript')[0].args[0] as { commands: string[] }).commands.join('\n');
+        const script = (aws.log.of('ssm.sendShellScript')[1].args[0] as { commands: string[] }).commands.join('\n');
         expect(script).toContain(`K_BOOT_SECRET='${aws.secrets.forceDeleted[0]}'`);
         expect(script).toContain(`K_ADMIN_SECRET='${ADMIN_SECRET}'`);
     });
@@ -278,14 +279,15 @@ describe('create: validation fails before anything is made', () => {
         expect(aws.kms.all()).toEqual([foreign]);
         expect(aws.secrets.madeByHandler()).toHaveLength(1);
         expect(aws.secrets.leftover()).toEqual([]);
-        expect(aws.log.count('ssm.sendShellScript')).toBe(0);
+        expect(aws.ssm.actionsSent()).toEqual([]);
     });
 
     test('a cluster KMS considers in use (related to a store\'s cluster): AlreadyExists, nothing left behind', async () => {
         const aws = standardWorld();
         // a store on the related cluster (same backup family) that validation cannot see as "this cluster"
         existingStore(aws, { name: 'legacy', clusterId: 'cluster-kmsrelated45' });
-        const r = await createOp(aws);
+        // the related cluster shares its users (kmsuser among them): adopting it lets the create reach KMS
+        const r = await createOp(aws, desiredProps({ adoptExistingKmsUser: true }));
         expect(r.status).toBe('FAILED');
         expect(r.final.errorCode).toBe(HandlerErrorCode.AlreadyExists);
         expect(r.final.message).toContain('CloudHsmClusterInUseException');
