@@ -47,7 +47,7 @@ describe('create: every invocation may run twice (a lost response)', () => {
         expect(creates).toHaveLength(2);
         expect(creates[0].args).toEqual(creates[1].args);
         expect(aws.log.count('secrets.create')).toBe(1);
-        expect(aws.log.count('ssm.sendShellScript')).toBe(1);
+        expect(aws.log.count('ssm.sendShellScript')).toBe(2); // the preflight check and the create, each once
         expect(aws.log.count('kms.connect')).toBe(1);
         expect(r.model?.customKeyStoreId).toBe(aws.kms.all()[0].id);
     });
