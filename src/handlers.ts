@@ -37,6 +37,7 @@ function envOf(session: Optional<SessionProxy>, request: Request, logger: Logger
         request: {
             clientRequestToken: request.clientRequestToken,
             logicalResourceId: request.logicalResourceIdentifier ?? 'KeyStore',
+            stackId: request.systemTags?.['aws:cloudformation:stack-id'] ?? (request as { stackId?: string }).stackId,
             region: request.region ?? (session?.configuration as { region?: string } | undefined)?.region ?? '',
             awsAccountId: request.awsAccountId,
         },
@@ -54,11 +55,13 @@ class Resource extends BaseResource<ResourceModel> {
     constructor(...args: ConstructorParameters<typeof BaseResource<ResourceModel>>) {
         super(...args);
         // Library 1.0.6 drops HandlerRequest.nextToken in entrypoint, so LIST could never page; put it back.
-        const self = this as unknown as { castResourceRequest: (event: { nextToken?: string }) => Request };
+        const self = this as unknown as { castResourceRequest: (event: { nextToken?: string; stackId?: string }) => Request };
         const cast = self.castResourceRequest;
-        self.castResourceRequest = (event) => {
+        // The library's request has no stackId either; it is carried along for the key store's record.
+        self.castResourceRequest = (event: { nextToken?: string; stackId?: string }) => {
             const request = cast(event);
             if (event.nextToken && !request.nextToken) request.nextToken = event.nextToken;
+            if (event.stackId) (request as { stackId?: string }).stackId = event.stackId;
             return request;
         };
     }

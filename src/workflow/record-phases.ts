@@ -1,7 +1,11 @@
 import { decodeRecord, encodeRecord, KmsUserOrigin, recordName } from '../record';
+import { requestDigest } from './hash';
 import { next } from './outcomes';
 import { storeIdOf } from './store-phases';
 import { Ctx, KeyStoreProps, Phase, PhaseEnv } from './types';
+
+/** Names the request that made a store, in its record (a digest: the token itself stays out of the record). */
+export const createDigest = (env: Pick<PhaseEnv, 'request'>): string => requestDigest(env.request.clientRequestToken, env.request.logicalResourceId, 'store');
 
 /** kmsuser outcomes of this operation that say who made the user the store logs in as. */
 function originOf(ctx: Readonly<Ctx>): KmsUserOrigin | undefined {
@@ -27,6 +31,8 @@ export async function saveRecord(env: PhaseEnv, storeId: string, ctx: Readonly<C
         },
         kmsUser: originOf(ctx) ?? earlier?.kmsUser,
         logicalResourceId: earlier?.logicalResourceId ?? env.request.logicalResourceId,
+        stackId: earlier ? earlier.stackId : env.request.stackId,
+        createdBy: earlier ? earlier.createdBy : createDigest(env),
     });
     if (value === stored) return;
     await env.aws.ssm.putParameter(name, value, `Write-only properties of KMS custom key store ${storeId} (names and ids only), kept by its CloudFormation handler.`);

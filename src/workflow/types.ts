@@ -63,12 +63,16 @@ export interface Ctx {
     /** Write-only values from the store's record (names and ids only); the request's own values win over them. */
     recalled?: Partial<KeyStoreProps>;
     recordFound?: boolean;
+    /** Create: the store is a leftover of an earlier attempt of this same resource, proven by its record, and is resumed. */
+    resumed?: boolean;
     notes?: string[];
 }
 
 export interface RequestInfo {
     clientRequestToken: string;
     logicalResourceId: string;
+    /** The stack's ARN on a stack operation (systemTags aws:cloudformation:stack-id, or the request's stackId). */
+    stackId?: string;
     region: string;
     awsAccountId: string;
 }

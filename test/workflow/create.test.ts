@@ -269,13 +269,16 @@ describe('create: validation fails before anything is made', () => {
         expect(aws.log.mutating()).toEqual([]);
     });
 
-    test('a store with this name left DISCONNECTED on this cluster by someone else: KMS refuses, the bootstrap secret is removed', async () => {
+    test('a store with this name left DISCONNECTED on this cluster by someone else: KMS refuses; the message names it, its state, no keys and the two ways out', async () => {
         const aws = standardWorld();
         const foreign = aws.kms.addStore({ name: 'payments-keystore', clusterId: CLUSTER, state: 'DISCONNECTED', trustAnchor: CA_PEM, password: 'someone-elses-pw' });
         const r = await createOp(aws);
         expect(r.status).toBe('FAILED');
         expect(r.final.errorCode).toBe(HandlerErrorCode.AlreadyExists);
-        expect(r.final.message).toContain('CustomKeyStoreNameInUseException');
+        expect(aws.log.of('kms.createStore')).toHaveLength(1);
+        expect(r.final.message).toContain(`custom key store ${foreign.id} (named payments-keystore), which is DISCONNECTED and holds no KMS keys`);
+        expect(r.final.message).toContain(`aws kms delete-custom-key-store --custom-key-store-id ${foreign.id} --region us-east-1`);
+        expect(r.final.message).toContain(`import it into the stack as this resource by its CustomKeyStoreId ${foreign.id}`);
         expect(aws.kms.all()).toEqual([foreign]);
         expect(aws.secrets.madeByHandler()).toHaveLength(1);
         expect(aws.secrets.leftover()).toEqual([]);

@@ -50,6 +50,7 @@ describe('the key store record', () => {
             CloudHsmAdminPasswordSecretName: ADMIN_SECRET,
             CloudHsmAdminUsername: 'co1',
             CloudHsmCustCaCertSecretName: CA_SECRET,
+            CreatedBy: expect.stringMatching(/^[0-9a-f]{64}$/),
             DeleteKeyStoreUponStackDeletion: false,
             KmsUser: 'CREATED',
             LogicalResourceId: 'PaymentsKeyStore',
