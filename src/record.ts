@@ -23,6 +23,8 @@ export interface KeyStoreRecord {
     stackId?: string;
     /** A digest of the create request (token and logical id) that made the store: a replayed invocation of that request finds its own store by it. */
     createdBy?: string;
+    /** The ARN of the bootstrap secret of the create that made the store: a resumed create deletes it if it is left. */
+    bootstrapSecretArn?: string;
 }
 
 /** `/custom-kms-cloudhsmkeystore/key-stores/`: derived from the type name, so a renamed type keeps its own records. */
@@ -46,6 +48,7 @@ export function encodeRecord(record: KeyStoreRecord): string {
         LogicalResourceId: record.logicalResourceId,
         StackId: record.stackId,
         CreatedBy: record.createdBy,
+        BootstrapSecretArn: record.bootstrapSecretArn,
     });
 }
 
@@ -88,6 +91,7 @@ export function decodeRecord(value: string | undefined): KeyStoreRecord | undefi
     const kmsUser = raw.KmsUser === 'CREATED' || raw.KmsUser === 'ADOPTED' ? raw.KmsUser : undefined;
     const logicalResourceId = typeof raw.LogicalResourceId === 'string' ? raw.LogicalResourceId.slice(0, 256) : undefined;
     const stackId = typeof raw.StackId === 'string' && STACK_ID_RE.test(raw.StackId) ? raw.StackId : undefined;
+    const bootstrapSecretArn = text(raw.BootstrapSecretArn, SECRET_ID_RE);
     const createdBy = typeof raw.CreatedBy === 'string' && /^[0-9a-f]{64}$/.test(raw.CreatedBy) ? raw.CreatedBy : undefined;
     return {
         props,
@@ -95,5 +99,6 @@ export function decodeRecord(value: string | undefined): KeyStoreRecord | undefi
         ...(logicalResourceId ? { logicalResourceId } : {}),
         ...(stackId ? { stackId } : {}),
         ...(createdBy ? { createdBy } : {}),
+        ...(bootstrapSecretArn ? { bootstrapSecretArn } : {}),
     };
 }

@@ -61,7 +61,13 @@ const validate: Phase = async (env) => {
     if (problem) return fail(env.ctx, problem.code, problem.message);
     if (!own) return next(env.ctx);
     const ctx = withNote(env.ctx, `Resumed key store ${own.store.id}, which an earlier attempt of this resource made (its record names this stack and logical id).`);
-    return next({ ...ctx, storeId: own.store.id, resumed: true, kmsUser: own.record?.kmsUser === 'CREATED' ? 'CREATED' : undefined });
+    return next({
+        ...ctx,
+        storeId: own.store.id,
+        resumed: true,
+        kmsUser: own.record?.kmsUser === 'CREATED' ? 'CREATED' : undefined,
+        staleSecretArn: own.record?.bootstrapSecretArn,
+    });
 };
 
 async function storesOnCluster(env: PhaseEnv, clusterId: string): Promise<KeyStore[]> {
@@ -95,6 +101,13 @@ const createStore: Phase = async (env) => {
     // Recorded before the id is returned: from here on a delete by identifier alone can clean up.
     await saveRecord(env, id);
     return wait({ ...env.ctx, storeId: id }, 1, `Created key store ${id}; next: kmsuser on the cluster.`);
+};
+
+/** The earlier attempt's bootstrap secret, if it is still there: its password is no use to anyone now. */
+const deleteStaleSecret: Phase = async (env) => {
+    const arn = env.ctx.staleSecretArn;
+    if (arn && arn !== env.ctx.bootstrapSecretArn) await env.aws.secrets.forceDelete(arn);
+    return next({ ...env.ctx, staleSecretArn: undefined });
 };
 
 /** A resumed store holds the password of the attempt that made it: KMS is told this attempt's (it is DISCONNECTED). */
@@ -131,6 +144,7 @@ export const createWorkflow: Workflow = {
         ['connect', connectStore],
         ['awaitConnected', awaitConnected()],
         ['deleteBootstrapSecret', deleteBootstrapSecret],
+        ['deleteStaleSecret', deleteStaleSecret],
     ],
     rollback: [
         ['rollbackDisconnect', skipUnless(madeStore, disconnectStore)],
@@ -139,6 +153,7 @@ export const createWorkflow: Workflow = {
         ['rollbackSendKmsUser', skipUnless((ctx) => ctx.kmsUser === 'CREATED', sendKmsUserCommand('rollback'))],
         ['rollbackAwaitKmsUser', skipUnless((ctx) => ctx.command?.purpose === 'rollback', awaitKmsUserCommand({ fatal: false }))],
         ['rollbackBootstrapSecret', deleteBootstrapSecret],
+        ['rollbackStaleSecret', deleteStaleSecret],
         ['rollbackRecord', skipUnless(madeStore, forgetRecord)],
     ],
     async finish(env, ctx) {

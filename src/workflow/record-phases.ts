@@ -33,6 +33,7 @@ export async function saveRecord(env: PhaseEnv, storeId: string, ctx: Readonly<C
         logicalResourceId: earlier?.logicalResourceId ?? env.request.logicalResourceId,
         stackId: earlier ? earlier.stackId : env.request.stackId,
         createdBy: earlier ? earlier.createdBy : createDigest(env),
+        bootstrapSecretArn: earlier ? earlier.bootstrapSecretArn : ctx.bootstrapSecretArn,
     });
     if (value === stored) return;
     await env.aws.ssm.putParameter(name, value, `Write-only properties of KMS custom key store ${storeId} (names and ids only), kept by its CloudFormation handler.`);

@@ -65,6 +65,8 @@ export interface Ctx {
     recordFound?: boolean;
     /** Create: the store is a leftover of an earlier attempt of this same resource, proven by its record, and is resumed. */
     resumed?: boolean;
+    /** The bootstrap secret the earlier attempt of a resumed create left (from the store's record): deleted with ours. */
+    staleSecretArn?: string;
     notes?: string[];
 }
 

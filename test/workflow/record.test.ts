@@ -51,6 +51,7 @@ describe('the key store record', () => {
             CloudHsmAdminUsername: 'co1',
             CloudHsmCustCaCertSecretName: CA_SECRET,
             CreatedBy: expect.stringMatching(/^[0-9a-f]{64}$/),
+            BootstrapSecretArn: expect.stringContaining(':secret:custom-kms-cloudhsmkeystore/kmsuser-bootstrap/'),
             DeleteKeyStoreUponStackDeletion: false,
             KmsUser: 'CREATED',
             LogicalResourceId: 'PaymentsKeyStore',
