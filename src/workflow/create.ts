@@ -134,7 +134,7 @@ export const createWorkflow: Workflow = {
         // Read-only preflight on the instance before anything is made: cloudhsm-cli there and configured, the
         // admin secret in a usable form, kmsuser free (or to be adopted). The create's kmsuser step checks again.
         ['sendCheck', sendKmsUserCommand('check')],
-        ['awaitCheck', awaitKmsUserCommand({ fatal: true, budgetSeconds: 30 })],
+        ['awaitCheck', awaitKmsUserCommand({ fatal: true, withinInvocation: true })],
         ['bootstrapSecret', ensureBootstrapSecret('create')],
         ['createStore', createStore],
         ['resumePassword', skipUnless((ctx) => ctx.resumed === true, resumePassword)],

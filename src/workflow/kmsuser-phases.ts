@@ -9,6 +9,8 @@ import { Ctx, KmsUserPurpose, Outcome, Phase, PhaseEnv } from './types';
 /** Delivery timeout SSM allows the command, and how long the handler waits for its result. */
 const DELIVERY_TIMEOUT_SECONDS = 120;
 const COMMAND_BUDGET_SECONDS = 10 * 60;
+/** What a check waiting inside one invocation leaves for the rest of it (the runner keeps 2 s of its own). */
+const INVOCATION_RESERVE_MS = 5_000;
 
 const ACTIONS: Record<KmsUserPurpose, KmsUserAction> = { check: 'check', create: 'create', reset: 'reset', delete: 'delete', rollback: 'delete' };
 
@@ -65,8 +67,8 @@ export function sendKmsUserCommand(purpose: KmsUserPurpose): Phase {
 export interface AwaitOptions {
     /** false: a failure is noted in the final message and the workflow goes on (best-effort cleanup). */
     fatal: boolean;
-    /** How long to wait for the command; the preflight check must finish inside one invocation. */
-    budgetSeconds?: number;
+    /** The preflight check runs before the store exists, so it must finish inside this one invocation. */
+    withinInvocation?: boolean;
 }
 
 /** Polls the command (short waits inside the invocation) and reads the script's result marker. */
@@ -77,12 +79,12 @@ export function awaitKmsUserCommand(opts: AwaitOptions): Phase {
         const instanceId = instanceOf(env);
         const invocation = await env.aws.ssm.getInvocation(command.id, instanceId);
         if (!invocation || invocation.state === 'pending') {
-            const budget = opts.budgetSeconds ?? COMMAND_BUDGET_SECONDS;
-            if ((env.ctx.waited ?? 0) >= budget) {
-                const within = budget >= 60 ? `${budget / 60} minutes` : `${budget} seconds`;
+            const step = Math.min(1 + (env.ctx.attempt ?? 0), 5);
+            const outOfTime = opts.withinInvocation ? env.timeLeftMs() < step * 1000 + INVOCATION_RESERVE_MS : (env.ctx.waited ?? 0) >= COMMAND_BUDGET_SECONDS;
+            if (outOfTime) {
+                const within = opts.withinInvocation ? 'the time one handler invocation has for it' : `${COMMAND_BUDGET_SECONDS / 60} minutes`;
                 return finishWith(env, opts, HandlerErrorCode.NotStabilized, `The kmsuser command ${command.id} on ${instanceId} did not finish within ${within} (${invocation?.status ?? 'not delivered yet'}); check that the SSM agent runs and the instance can reach the cluster.`);
             }
-            const step = Math.min(1 + (env.ctx.attempt ?? 0), 5);
             return wait(env.ctx, step, `Waiting for the kmsuser command on ${instanceId} (${invocation?.status ?? 'not visible yet'}).`, true);
         }
         const result: KmsUserResult = parseKmsUserResult(invocation.stdout, invocation.stderr);

@@ -27,7 +27,7 @@ test('a connect that ends FAILED (NETWORK_ERRORS) rolls back store, kmsuser and 
     const state = await h.sim.control.state();
     expectNothingLeftBehind(state);
     expect(kmsuserOn(state, S.clusterId)).toBeUndefined();
-    expect(requestsOf(state, 'SendCommand')).toHaveLength(2);
+    expect(requestsOf(state, 'SendCommand')).toHaveLength(3); // check, create, rollback
 });
 
 test('an instance without cloudhsm-cli fails with the remedy and leaves nothing', async () => {
