@@ -1,7 +1,7 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { errorName } from '../aws/error-name';
 import { awaitKmsUserCommand, removeKmsUser } from './kmsuser-phases';
-import { forgetRecord, recall } from './record-phases';
+import { deleteRecordedBootstrapSecret, forgetRecord, recall } from './record-phases';
 import { done, fail, next, wait, withNote } from './outcomes';
 import { awaitConnected, awaitDisconnected, connectStore, disconnectStore, skipUnless, storeIdOf } from './store-phases';
 import { Ctx, Phase, Workflow } from './types';
@@ -74,6 +74,7 @@ export const deleteWorkflow: Workflow = {
         ['deleteStore', deleteStore],
         ['sendKmsUser', removeKmsUser('delete')],
         ['awaitKmsUser', skipUnless((ctx) => ctx.command?.purpose === 'delete', awaitKmsUserCommand({ fatal: false }))],
+        ['deleteRecordedBootstrapSecret', deleteRecordedBootstrapSecret],
         ['forgetRecord', forgetRecord],
         ['finished', finished],
         ['reconnect', skipUnless(raced, connectStore)],

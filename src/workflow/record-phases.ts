@@ -65,3 +65,17 @@ export const forgetRecord: Phase = async (env) => {
     if (name && (await env.aws.ssm.getParameter(name)) !== undefined) await env.aws.ssm.deleteParameter(name);
     return next(env.ctx);
 };
+
+/**
+ * A store whose create never finished (its response lost) may still have that create's bootstrap secret,
+ * named in its record: update and delete remove it if it is still there.
+ */
+export const deleteRecordedBootstrapSecret: Phase = async (env) => {
+    const id = env.ctx.storeId ?? env.desired.customKeyStoreId;
+    const arn = id ? decodeRecord(await env.aws.ssm.getParameter(recordName(id)))?.bootstrapSecretArn : undefined;
+    if (arn && arn !== env.ctx.bootstrapSecretArn) {
+        const info = await env.aws.secrets.describe(arn);
+        if (info && !info.deleted) await env.aws.secrets.forceDelete(arn);
+    }
+    return next(env.ctx);
+};

@@ -4,7 +4,7 @@ import { deleteBootstrapSecretOf, ensureBootstrapSecret, readBootstrapPassword }
 import { awaitKmsUserCommand, sendKmsUserCommand } from './kmsuser-phases';
 import { fail, next } from './outcomes';
 import { readStore } from './read';
-import { recall, writeRecord } from './record-phases';
+import { deleteRecordedBootstrapSecret, recall, writeRecord } from './record-phases';
 import { awaitConnected, awaitDisconnected, connectStore, disconnectStore, skipUnless, storeIdOf } from './store-phases';
 import { Ctx, Phase, UpdatePlan, Workflow } from './types';
 import { checkCluster, checkInstanceOnline, checkSecretExists, Problem, summarize } from './validate';
@@ -77,6 +77,7 @@ export const updateWorkflow: Workflow = {
         ['connect', connectStore],
         ['awaitConnected', repairOnce],
         ['deleteBootstrapSecret', deleteBootstrapSecretOf('repair')],
+        ['deleteRecordedBootstrapSecret', deleteRecordedBootstrapSecret],
         ['writeRecord', writeRecord],
     ],
     rollback: [['cleanupBootstrapSecret', deleteBootstrapSecretOf('repair')]],

@@ -80,7 +80,7 @@ test('lost first response seen from another stack: AlreadyExists with the id, st
     const read = await h.run(other.read({ CustomKeyStoreId: id }));
     expect(read).toMatchObject({ status: 'SUCCESS', model: { ConnectionState: 'DISCONNECTED' } });
     const imported = { ...defaultProperties(), CustomKeyStoreId: id };
-    const u = await h.run(other.update(imported, imported));
+    const u = await h.run(other.update(imported, defaultProperties()));
     expect(u).toMatchObject({ status: 'SUCCESS', model: { CustomKeyStoreId: id, ConnectionState: 'CONNECTED' } });
     state = await h.sim.control.state();
     expect(kmsuserOn(state, S.clusterId)?.password).toBe(state.stores[0].password);
@@ -96,7 +96,7 @@ test('an imported FAILED store (USER_NOT_FOUND) is repaired and connected by the
     await until(async () => (await h.sim.control.state()).stores[0].connectionState === 'FAILED', 'FAILED');
     const importer = driverFor(defaultStackId(S.region, S.accountId, 'importer'), 'Imported');
     const imported = { ...defaultProperties(), CustomKeyStoreId: id };
-    const u = await h.run(importer.update(imported, imported));
+    const u = await h.run(importer.update(imported, defaultProperties()));
     expect(u).toMatchObject({ status: 'SUCCESS', model: { CustomKeyStoreId: id, ConnectionState: 'CONNECTED' } });
     const state = await h.sim.control.state();
     expect(kmsuserOn(state, S.clusterId)?.password).toBe(state.stores[0].password);
