@@ -2,6 +2,7 @@ import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudforma
 import { KMSUSER_FAILURES } from '../../src/kmsuser/result';
 import { awsError, FakeAws, respondWith, scriptOutput } from '../fakes/aws';
 import { checkEveryDrive } from '../fakes/checks';
+import { count } from '../reliability/figures';
 import { DriveResult } from '../fakes/drive';
 import { createOp, sideEffects } from '../fakes/ops';
 import { CLUSTER, desiredProps, INSTANCE, standardWorld } from '../fakes/world';
@@ -11,7 +12,10 @@ checkEveryDrive();
 /** Nothing this create made is left: no store, no bootstrap secret. */
 function expectNothingLeft(aws: FakeAws, r: DriveResult): void {
     expect(r.status).toBe('FAILED');
+    count('faultCases');
+    count('leftoversFound', aws.kms.all().length + aws.secrets.leftover().length + aws.ssm.parameters.size);
     expect(aws.kms.all()).toEqual([]);
+    expect(aws.ssm.parameters.size).toBe(0);
     expect(aws.secrets.madeByHandler().length).toBeGreaterThan(0);
     expect(aws.secrets.leftover()).toEqual([]);
 }
