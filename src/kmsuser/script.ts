@@ -84,8 +84,8 @@ function check(name: string, value: unknown, re: RegExp): string {
 /**
  * awk: minimal JSON reader (RFC 8259 subset that matters here; strings are decoded, \u escapes become
  * UTF-8). Modes:
- *  -v m=secret : input is a secret value. Not `{...}` -> exit 5 (plain password). `{...}` that is not
- *                valid JSON -> exit 3; no `password` key -> 2; not a string -> 4; empty -> 6; else prints
+ *  -v m=secret : input is a secret value. Not starting with `{` -> exit 5 (plain password). Starting with
+ *                `{` (after blanks) but not valid JSON -> exit 3; no `password` key -> 2; not a string -> 4; empty -> 6; else prints
  *                the decoded password (no newline) and exits 0.
  *  -v m=data : input is cloudhsm-cli stdout; prints its `data` when that is a string (exit 0), else exit 1.
  *  -v m=cli -v want=kmsuser : input is cloudhsm-cli stdout; parses from the first `{`; prints lines
@@ -185,7 +185,7 @@ END {
   if (m == "secret") {
     t = S
     sub(/^[ \t\r\n]+/, "", t); sub(/[ \t\r\n]+$/, "", t)
-    if (substr(t, 1, 1) != "{" || substr(t, length(t), 1) != "}") exit 5
+    if (substr(t, 1, 1) != "{") exit 5
     S = t; N = length(S); P = 1
     pval("r"); if (!BAD) { skipws(); if (P <= N) fail("trailing data") }
     if (BAD) exit 3
@@ -381,6 +381,10 @@ k_read_secret() {
   if [ -z "$K_RAW" ]; then k_finish SECRET_UNREADABLE 12 "$2 secret '$1' is empty"; fi
   if [ "$K_RAW" = None ]; then K_RAW=''; k_finish SECRET_UNREADABLE 12 "$2 secret '$1' has no SecretString (binary secret?)"; fi
   if [ "$3" = plain ]; then K_VAL=$K_RAW; K_RAW=''; return 0; fi
+  case $K_RAW in
+    *[![:space:]]*) ;;
+    *) K_RAW=''; k_finish SECRET_UNREADABLE 12 "$2 secret '$1' holds only blanks; expected a plain password or {\"password\": \"...\"}" ;;
+  esac
   K_VAL=$(printf '%s' "$K_RAW" | LC_ALL=C awk -v m=secret "$K_AWK_JSON")
   k_rc=$?
   case $k_rc in
@@ -390,7 +394,7 @@ k_read_secret() {
       K_RAW=''; K_VAL=''
       case $k_rc in
         2) k_why='is JSON without a "password" key' ;;
-        3) k_why='looks like JSON ({...}) but is not valid JSON' ;;
+        3) k_why='starts with { but is not valid JSON (a value that starts with { is read as JSON)' ;;
         4) k_why='is JSON whose "password" is not a string' ;;
         6) k_why='is JSON with an empty "password"' ;;
         *) k_why="could not be parsed (awk exit $k_rc)" ;;

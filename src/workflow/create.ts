@@ -8,7 +8,7 @@ import { readStore } from './read';
 import { createDigest, forgetRecord, saveRecord, writeRecord } from './record-phases';
 import { awaitConnected, awaitDisconnected, connectStore, disconnectStore, skipUnless } from './store-phases';
 import { Phase, PhaseEnv, Workflow } from './types';
-import { checkCluster, checkInstanceOnline, checkSecretExists, Problem, readTrustAnchor, summarize } from './validate';
+import { checkCluster, checkInstanceOnline, checkSecretExists, checkShapes, Problem, readTrustAnchor, summarize } from './validate';
 import { errorName } from '../aws/error-name';
 import { KeyStore } from '../aws/kms';
 import { Leftover, leftoverProblem, ownLeftover, recordOf, withKeyCounts } from './leftover';
@@ -29,6 +29,8 @@ export function keyStoreNameOf(env: PhaseEnv): string {
  */
 const validate: Phase = async (env) => {
     const d = env.desired;
+    const malformed = summarize(checkShapes(d));
+    if (malformed) return fail(env.ctx, malformed.code, malformed.message);
     const name = keyStoreNameOf(env);
     const clusterId = d.cloudHsmClusterId ?? '';
     const problems: Problem[] = [];

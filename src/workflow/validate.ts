@@ -1,6 +1,7 @@
 import { X509Certificate } from 'crypto';
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { Adapters } from './types';
+import { ADMIN_USERNAME_RE, CLUSTER_ID_RE, INSTANCE_ID_RE, SECRET_ID_RE } from '../kmsuser/script';
+import { Adapters, KeyStoreProps } from './types';
 
 /** One problem found while validating, with the code it maps to. */
 export interface Problem {
@@ -9,6 +10,38 @@ export interface Problem {
 }
 
 const invalid = (message: string): Problem => ({ code: HandlerErrorCode.InvalidRequest, message });
+
+/** A value as a message may quote it: JSON, short, one line. */
+const quoted = (v: unknown) => {
+    const text = JSON.stringify(v) ?? String(v);
+    return text.length > 70 ? `${text.slice(0, 67)}...` : text;
+};
+
+const SHAPES: Array<{ key: keyof KeyStoreProps; property: string; required: boolean; valid: (v: unknown) => boolean; expect: string }> = [
+    { key: 'cloudHsmClusterId', property: 'CloudHsmClusterId', required: true, valid: (v) => typeof v === 'string' && CLUSTER_ID_RE.test(v), expect: 'a CloudHSM cluster id: cluster- and 11 to 16 letters or digits 2-7, as the CloudHSM console shows it' },
+    { key: 'cloudHsmCustCaCertSecretName', property: 'CloudHsmCustCaCertSecretName', required: true, valid: (v) => typeof v === 'string' && SECRET_ID_RE.test(v), expect: 'the name or ARN of a Secrets Manager secret (letters, digits and /_+=.@-)' },
+    { key: 'cloudHsmAdminPasswordSecretName', property: 'CloudHsmAdminPasswordSecretName', required: true, valid: (v) => typeof v === 'string' && SECRET_ID_RE.test(v), expect: 'the name or ARN of a Secrets Manager secret (letters, digits and /_+=.@-)' },
+    { key: 'clientInstanceId', property: 'ClientInstanceId', required: true, valid: (v) => typeof v === 'string' && INSTANCE_ID_RE.test(v), expect: 'an EC2 instance id (i-...) or a managed instance id (mi-...)' },
+    { key: 'cloudHsmAdminUsername', property: 'CloudHsmAdminUsername', required: false, valid: (v) => typeof v === 'string' && ADMIN_USERNAME_RE.test(v), expect: 'a CloudHSM user name: 1 to 31 letters, digits or underscores' },
+    { key: 'keyStoreName', property: 'KeyStoreName', required: false, valid: (v) => typeof v === 'string' && v.length >= 1 && v.length <= 256, expect: 'a name of 1 to 256 characters' },
+];
+
+/**
+ * The schema's rules, checked by the handler too (a request may come from a caller that did not validate
+ * it): before any AWS call, so junk never reaches AWS.
+ */
+export function checkShapes(d: Readonly<KeyStoreProps>): Problem[] {
+    const problems: Problem[] = [];
+    for (const s of SHAPES) {
+        const v = d[s.key];
+        if (v === undefined || v === null) {
+            if (s.required) problems.push(invalid(`${s.property} is required: set it to ${s.expect}.`));
+        } else if (!s.valid(v)) {
+            problems.push(invalid(`${s.property} ${quoted(v)} is not valid: it must be ${s.expect}.`));
+        }
+    }
+    return problems;
+}
 
 /** KMS needs an ACTIVE cluster with at least two active HSMs in different Availability Zones. */
 export async function checkCluster(aws: Adapters, clusterId: string): Promise<Problem[]> {
