@@ -1,4 +1,5 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
+import { HandlerFailure } from '../errors';
 import { buildKmsUserCommands, KmsUserAction } from '../kmsuser/script';
 import { describeKmsUserFailure, KmsUserResult, parseKmsUserResult } from '../kmsuser/result';
 import { requestDigest } from './hash';
@@ -30,7 +31,12 @@ function commandComment(env: PhaseEnv, purpose: KmsUserPurpose): string {
 
 function instanceOf(env: PhaseEnv): string {
     const id = env.desired.clientInstanceId;
-    if (!id) throw new Error('ClientInstanceId is required to manage kmsuser');
+    if (!id) {
+        throw new HandlerFailure(
+            HandlerErrorCode.InvalidRequest,
+            `ClientInstanceId and CloudHsmAdminPasswordSecretName are needed to manage kmsuser on ${env.desired.cloudHsmClusterId ?? 'the cluster'}, and neither the request nor the key store's record has them; set them in the template (or pass them in the update), then retry.`,
+        );
+    }
     return id;
 }
 

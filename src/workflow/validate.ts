@@ -57,7 +57,7 @@ export async function checkCluster(aws: Adapters, clusterId: string): Promise<Pr
 }
 
 export async function checkSecretExists(aws: Adapters, property: string, secretId: string | undefined): Promise<Problem[]> {
-    if (!secretId) return [invalid(`${property} is required.`)];
+    if (!secretId) return [invalid(`${property} is required: set it to the name or ARN of the Secrets Manager secret.`)];
     const info = await aws.secrets.describe(secretId);
     if (!info) return [invalid(`${property} ${secretId}: no such secret in Secrets Manager in this account and Region.`)];
     if (info.deleted) return [invalid(`${property} ${secretId}: the secret is scheduled for deletion; restore it or name another secret.`)];
@@ -81,7 +81,7 @@ export async function readTrustAnchor(aws: Adapters, secretId: string): Promise<
 }
 
 export async function checkInstanceOnline(aws: Adapters, instanceId: string | undefined): Promise<Problem[]> {
-    if (!instanceId) return [invalid('ClientInstanceId is required.')];
+    if (!instanceId) return [invalid('ClientInstanceId is required: set it to an instance online in SSM with cloudhsm-cli configured for the cluster.')];
     const ping = await aws.ssm.pingStatus(instanceId);
     if (ping === 'Online') return [];
     const state = ping ? `its SSM ping status is ${ping}` : 'SSM does not know it (not a managed instance, stopped, or no SSM agent/instance profile)';

@@ -256,6 +256,16 @@ const cases: Case[] = [
             return updateOp(aws, { ...previous, keyStoreName: 'taken' }, previous);
         },
     },
+    {
+        name: 'update: a FAILED store needs kmsuser repaired, and neither the request nor a record names the instance',
+        code: C.InvalidRequest,
+        ids: ['ClientInstanceId', 'CloudHsmAdminPasswordSecretName'],
+        run: (aws) => {
+            const store = existingStore(aws, { state: 'FAILED', connectionErrorCode: 'USER_NOT_FOUND' } as never);
+            const model = { customKeyStoreId: store.id, keyStoreName: store.name, cloudHsmClusterId: store.clusterId };
+            return updateOp(aws, model, model);
+        },
+    },
     { name: 'delete: no such store', code: C.NotFound, ids: ['cks-1234567890abcdef0'], run: (aws) => deleteOp(aws, desiredProps({ customKeyStoreId: 'cks-1234567890abcdef0' })) },
     {
         name: 'delete succeeds but kmsuser stays (instance offline): the SUCCESS message',
