@@ -2,7 +2,7 @@ import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudforma
 import { HandlerFailure } from '../errors';
 import { deleteBootstrapSecret, ensureBootstrapSecret, readBootstrapPassword } from './bootstrap';
 import { requestDigest } from './hash';
-import { awaitKmsUserCommand, sendKmsUserCommand } from './kmsuser-phases';
+import { awaitKmsUserCommand, kmsUserLeftBehind, sendKmsUserCommand } from './kmsuser-phases';
 import { fail, next, wait, withNote } from './outcomes';
 import { readStore } from './read';
 import { createDigest, forgetRecord, saveRecord, writeRecord } from './record-phases';
@@ -158,6 +158,12 @@ export const createWorkflow: Workflow = {
         ['rollbackStaleSecret', deleteStaleSecret],
         ['rollbackRecord', skipUnless(madeStore, forgetRecord)],
     ],
+    leftAfterRollback(env, ctx) {
+        const parts = [];
+        if (ctx.storeId) parts.push(`Key store ${ctx.storeId} may be left: once it is DISCONNECTED, delete it with aws kms delete-custom-key-store --custom-key-store-id ${ctx.storeId} --region ${env.request.region}.`);
+        if (ctx.kmsUser === 'CREATED') parts.push(kmsUserLeftBehind(env, 'The rollback did not get to it.'));
+        return parts.join(' ') || undefined;
+    },
     async finish(env, ctx) {
         const model = await readStore(env.aws.kms, ctx.storeId);
         if (!model) throw new HandlerFailure(HandlerErrorCode.NotFound, `Key store ${ctx.storeId} disappeared before the create finished.`);

@@ -85,6 +85,7 @@ function entering(ctx: Ctx, phase: string | undefined): Ctx {
 
 /** What the operation did or undid, as notes the phases left, for the final message. */
 const notesOf = (ctx: Ctx): string[] => ctx.notes ?? [];
+const leftOf = (wf: Workflow, env: Env, ctx: Ctx, timeLeftMs: () => number) => wf.leftAfterRollback?.({ ...env, desired: desiredOf(env, ctx), ctx, timeLeftMs }, ctx);
 const unfinished = (why: string) => `The rollback did not finish: ${why.trim().replace(/^[A-Z]/, (c) => c.toLowerCase())}`;
 
 /**
@@ -139,7 +140,7 @@ export async function runWorkflow(wf: Workflow, env: Env, incoming: Readonly<Ctx
                 if (model.customKeyStoreId) return inProgress(model, ctx, outcome.seconds, outcome.message);
                 // No id to carry and no time left: a failure like any other, so the rollback undoes what was made.
                 const message = compose(outcome.message, 'The handler gave up: no time was left in this invocation.');
-                if (ctx.failure) return failed(ctx.failure.code, ctx.failure.message, unfinished(message), ...notesOf(ctx));
+                if (ctx.failure) return failed(ctx.failure.code, ctx.failure.message, unfinished(message), ...notesOf(ctx), leftOf(wf, env, ctx, timeLeftMs));
                 if (!wf.rollback) return failed(HandlerErrorCode.NotStabilized, message);
                 ctx = entering({ ...ctx, failure: { code: HandlerErrorCode.NotStabilized, message } }, wf.rollback[0][0]);
                 continue;
@@ -149,7 +150,7 @@ export async function runWorkflow(wf: Workflow, env: Env, incoming: Readonly<Ctx
                 return finish(wf, env, ctx, timeLeftMs, outcome.message);
             case 'fail':
                 if (ctx.failure) {
-                    return failed(ctx.failure.code, ctx.failure.message, unfinished(outcome.message), ...notesOf(ctx));
+                    return failed(ctx.failure.code, ctx.failure.message, unfinished(outcome.message), ...notesOf(ctx), leftOf(wf, env, ctx, timeLeftMs));
                 }
                 if (!wf.rollback) return failed(outcome.code, outcome.message);
                 ctx = entering({ ...ctx, failure: { code: outcome.code, message: outcome.message } }, wf.rollback[0][0]);

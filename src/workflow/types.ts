@@ -104,6 +104,8 @@ export interface Workflow {
     phases: ReadonlyArray<readonly [string, Phase]>;
     /** Run after a failure once something was made, to undo it; the operation then reports the original failure. */
     rollback?: ReadonlyArray<readonly [string, Phase]>;
+    /** What may be left when the rollback itself did not finish, with how to remove it by hand. */
+    leftAfterRollback?(env: PhaseEnv, ctx: Ctx): string | undefined;
     /** The model a SUCCESS carries; undefined for none (a delete). */
     finish(env: PhaseEnv, ctx: Ctx): Promise<KeyStoreProps | undefined>;
     /** The model an IN_PROGRESS carries: the request's properties plus what was learnt. */

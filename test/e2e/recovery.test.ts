@@ -179,3 +179,14 @@ test('race: a KMS key created while the delete is disconnecting: the store ends 
         await h.sim.control.config({ disconnectSeconds: saved.disconnectSeconds });
     }
 });
+
+test.each(['single', 'multi'] as const)('a client instance whose cloudhsm-cli has a %s-cluster configuration: create and delete work', async (cliConfig) => {
+    await h.sim.control.putInstance({ id: S.instanceId, cliConfig });
+    const created = await h.run(h.driver.create(defaultProperties()));
+    expect(created).toMatchObject({ status: 'SUCCESS', model: { ConnectionState: 'CONNECTED' } });
+    const deleted = await h.run(h.driver.delete(created.model!));
+    expect(deleted.status).toBe('SUCCESS');
+    const state = await h.sim.control.state();
+    expect(kmsuserOn(state, S.clusterId)).toBeUndefined();
+    expect(leftovers(state)).toEqual([]);
+});

@@ -215,7 +215,7 @@ const cases: Case[] = [
     {
         name: 'create: the rollback itself fails',
         code: C.NotStabilized,
-        ids: [STORE, 'AccessDeniedException'],
+        ids: [STORE, 'AccessDeniedException', 'aws kms delete-custom-key-store --custom-key-store-id', 'cloudhsm-cli user delete'],
         run: (aws) => {
             aws.kms.connectOutcomes = ['NETWORK_ERRORS'];
             aws.inject('kms.deleteStore', 'AccessDeniedException', { times: 100 });
