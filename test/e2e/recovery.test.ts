@@ -41,9 +41,8 @@ async function lostCreate(props: Record<string, unknown>, invocations: number, l
     }
 }
 
-beforeEach(() => count('faultCases'));
-
 test('lost first response: the retry with a new token resumes the store the same resource made, and connects it', async () => {
+    count('faultCases');
     // fail the first connect attempt's call so the lost attempt leaves kmsuser made and the store DISCONNECTED
     await h.sim.control.addFault({ service: 'kms', operation: 'ConnectCustomKeyStore', error: 'ThrottlingException', times: -1 });
     await lostCreate(defaultProperties(), 2);
@@ -65,6 +64,7 @@ test('lost first response: the retry with a new token resumes the store the same
 });
 
 test('lost first response seen from another stack: AlreadyExists with the id, state, no keys and both ways out; then import + update connects it', async () => {
+    count('faultCases');
     await lostCreate(defaultProperties(), 1);
     let state = await h.sim.control.state();
     const id = state.stores[0].id;
@@ -91,6 +91,7 @@ test('lost first response seen from another stack: AlreadyExists with the id, st
 });
 
 test('an imported FAILED store (USER_NOT_FOUND) is repaired and connected by the next update', async () => {
+    count('faultCases');
     await lostCreate(defaultProperties(), 1);
     const id = (await h.sim.control.state()).stores[0].id;
     // someone tried to connect it by hand: KMS finds no kmsuser, and the store ends FAILED
