@@ -12,6 +12,8 @@ export interface RequestLike {
     logicalResourceIdentifier?: string;
     region?: string;
     awsAccountId: string;
+    systemTags?: Record<string, string>;
+    stackId?: string;
 }
 
 /** A workflow's environment: one adapter per service, the request's facts, and the desired/previous properties. */
@@ -33,6 +35,7 @@ export function envOf<P>(
         request: {
             clientRequestToken: request.clientRequestToken,
             logicalResourceId: request.logicalResourceIdentifier ?? defaultLogicalId,
+            stackId: request.systemTags?.['aws:cloudformation:stack-id'] ?? request.stackId,
             region: request.region ?? (session?.configuration as { region?: string } | undefined)?.region ?? '',
             awsAccountId: request.awsAccountId,
         },

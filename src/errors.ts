@@ -1,5 +1,6 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { errorMessage, errorName } from './aws/error-name';
+import { compose } from './workflow/message';
 
 /** A failure the handler decided on: a code CloudFormation understands and a message a person can act on. */
 export class HandlerFailure extends Error {
@@ -81,6 +82,9 @@ const TABLE: Record<string, Entry> = {
     Throttling: { code: C.Throttling, advice: 'AWS throttled the request.', retryable: true },
 };
 
+/** What AWS said, quoted as a sentence of its own (never a secret: AWS error messages carry names and ids). */
+const said = (detail: string) => (detail && detail !== 'UnknownError' ? `AWS said: "${detail.replace(/\s+/g, ' ').trim().replace(/[.\s]+$/, '')}".` : undefined);
+
 const NETWORK = new Set(['TimeoutError', 'RequestTimeout', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
 
 /** Maps anything an AWS call threw to a HandlerErrorCode and an actionable message. */
@@ -90,23 +94,23 @@ export function mapAwsError(err: unknown, action = 'the AWS call'): MappedError 
     const detail = errorMessage(err);
     const entry = TABLE[name];
     if (entry) {
-        return { code: entry.code, message: `${action} failed with ${name}: ${entry.advice} (AWS said: ${detail})`, retryable: entry.retryable ?? false };
+        return { code: entry.code, message: compose(`${action} failed with ${name}.`, entry.advice, said(detail)), retryable: entry.retryable ?? false };
     }
     if (name.startsWith('AccessDenied')) {
-        return { code: C.AccessDenied, message: `${action} was denied (${name}): grant the permissions the schema lists for this handler. (AWS said: ${detail})`, retryable: false };
+        return { code: C.AccessDenied, message: compose(`${action} was denied (${name}).`, 'Grant the permissions the schema lists for this handler.', said(detail)), retryable: false };
     }
     const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
     const code = (err as { code?: string })?.code;
     if (NETWORK.has(name) || (code !== undefined && NETWORK.has(code))) {
-        return { code: C.NetworkFailure, message: `${action} could not reach AWS (${code ?? name}): ${detail}`, retryable: false };
+        return { code: C.NetworkFailure, message: compose(`${action} could not reach AWS (${code ?? name}).`, said(detail), 'Check the network path to the AWS endpoints, then retry.'), retryable: false };
     }
     if (status === 429) {
-        return { code: C.Throttling, message: `${action} was throttled (${name}, HTTP 429).`, retryable: true };
+        return { code: C.Throttling, message: compose(`${action} was throttled (${name}, HTTP 429).`, 'Retry the operation later.'), retryable: true };
     }
     if (status !== undefined && status >= 500) {
-        return { code: C.ServiceInternalError, message: `${action} failed with ${name} (HTTP ${status}); retry the operation. (AWS said: ${detail})`, retryable: false };
+        return { code: C.ServiceInternalError, message: compose(`${action} failed with ${name} (HTTP ${status}).`, 'Retry the operation.', said(detail)), retryable: false };
     }
-    return { code: C.InternalFailure, message: `${action} failed with unexpected error ${name}: ${detail}`, retryable: false };
+    return { code: C.InternalFailure, message: compose(`${action} failed with unexpected error ${name}.`, said(detail), 'Retry the operation; if it fails again, report this message.'), retryable: false };
 }
 
 /** What a FAILED connection's ConnectionErrorCode means and what to do about it. */
@@ -128,5 +132,5 @@ export const REPAIRABLE_CONNECTION_ERRORS = new Set(['INVALID_CREDENTIALS', 'USE
 
 export function describeConnectionError(storeId: string, code: string | undefined): string {
     const known = code ? CONNECTION_ERRORS[code] : undefined;
-    return `Key store ${storeId} failed to connect (ConnectionErrorCode ${code || 'not given'}): ${known ?? 'see the KMS guide "Troubleshooting a custom key store".'}`;
+    return compose(`Key store ${storeId} failed to connect (ConnectionErrorCode ${code || 'not given'}).`, known ?? 'See "Troubleshooting a custom key store" in the KMS Developer Guide.');
 }

@@ -91,15 +91,17 @@ export function putLogEventsWithoutPacing(): void {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyResource = BaseResource<any>;
-type WithNextToken = { nextToken?: string };
+type WithNextToken = { nextToken?: string; stackId?: string };
 
-/** Library 1.0.6 drops HandlerRequest.nextToken in entrypoint, so LIST could never page; put it back. */
+/** Library 1.0.6 drops HandlerRequest.nextToken (so LIST could never page) and stackId in entrypoint; put them back. */
 export function keepNextToken(resource: AnyResource): void {
     const self = resource as unknown as { castResourceRequest: (event: WithNextToken) => WithNextToken };
     const cast = self.castResourceRequest;
     self.castResourceRequest = (event) => {
         const request = cast.call(resource, event);
         if (event.nextToken && !request.nextToken) request.nextToken = event.nextToken;
+        // The library's request has no stackId either; it is carried along for the key store's record.
+        if (event.stackId) request.stackId = event.stackId;
         return request;
     };
 }

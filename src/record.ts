@@ -18,6 +18,12 @@ export interface KeyStoreRecord {
     kmsUser?: KmsUserOrigin;
     /** The stack's logical id of the resource that made the store. */
     logicalResourceId?: string;
+    /** The stack (its ARN) that made the store: with the logical id, what proves a leftover store is this resource's own. */
+    stackId?: string;
+    /** A digest of the create request (token and logical id) that made the store: a replayed invocation of that request finds its own store by it. */
+    createdBy?: string;
+    /** The ARN of the bootstrap secret of the create that made the store: a resumed create deletes it if it is left. */
+    bootstrapSecretArn?: string;
 }
 
 /**
@@ -40,7 +46,21 @@ export function encodeRecord(record: KeyStoreRecord): string {
         AdoptExistingKmsUser: p.adoptExistingKmsUser,
         KmsUser: record.kmsUser,
         LogicalResourceId: record.logicalResourceId,
+        StackId: record.stackId,
+        CreatedBy: record.createdBy,
+        BootstrapSecretArn: record.bootstrapSecretArn,
     });
+}
+
+/** arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<id> */
+const STACK_ID_RE = /^arn:aws[a-z-]*:cloudformation:[a-z0-9-]+:[0-9]{12}:stack\/[A-Za-z][A-Za-z0-9-]{0,127}\/[A-Za-z0-9-]{1,64}$/;
+
+/**
+ * Whether a record proves its store was made by this resource: the same logical id in the same stack. Requests
+ * without a stack (Cloud Control, `cfn test`) never prove it, so their creates never adopt a store.
+ */
+export function madeByThisResource(record: KeyStoreRecord | undefined, request: { logicalResourceId: string; stackId?: string }): boolean {
+    return Boolean(record?.stackId && request.stackId && record.stackId === request.stackId && record.logicalResourceId === request.logicalResourceId);
 }
 
 const text = (v: unknown, re: RegExp): string | undefined => (typeof v === 'string' && re.test(v) ? v : undefined);
@@ -70,5 +90,15 @@ export function decodeRecord(value: string | undefined): KeyStoreRecord | undefi
     for (const key of Object.keys(props) as Array<keyof typeof props>) if (props[key] === undefined) delete props[key];
     const kmsUser = raw.KmsUser === 'CREATED' || raw.KmsUser === 'ADOPTED' ? raw.KmsUser : undefined;
     const logicalResourceId = typeof raw.LogicalResourceId === 'string' ? raw.LogicalResourceId.slice(0, 256) : undefined;
-    return { props, ...(kmsUser ? { kmsUser } : {}), ...(logicalResourceId ? { logicalResourceId } : {}) };
+    const stackId = typeof raw.StackId === 'string' && STACK_ID_RE.test(raw.StackId) ? raw.StackId : undefined;
+    const bootstrapSecretArn = text(raw.BootstrapSecretArn, SECRET_ID_RE);
+    const createdBy = typeof raw.CreatedBy === 'string' && /^[0-9a-f]{64}$/.test(raw.CreatedBy) ? raw.CreatedBy : undefined;
+    return {
+        props,
+        ...(kmsUser ? { kmsUser } : {}),
+        ...(logicalResourceId ? { logicalResourceId } : {}),
+        ...(stackId ? { stackId } : {}),
+        ...(createdBy ? { createdBy } : {}),
+        ...(bootstrapSecretArn ? { bootstrapSecretArn } : {}),
+    };
 }

@@ -100,9 +100,9 @@ describe('mapAwsError: the table', () => {
             const mapped = mapAwsError(err, 'CreateCustomKeyStore');
             expect(mapped.code).toBe(code);
             expect(mapped.retryable).toBe(false);
-            expect(mapped.message).toContain(`CreateCustomKeyStore failed with ${name}: `);
+            expect(mapped.message).toContain(`CreateCustomKeyStore failed with ${name}. `);
             expect(mapped.message).toMatch(advice);
-            expect(mapped.message).toContain(`(AWS said: ${AWS_SAID})`);
+            expect(mapped.message).toContain(`AWS said: "${AWS_SAID}".`);
         },
     );
 
@@ -130,7 +130,7 @@ describe('mapAwsError: the table', () => {
         expect(mapAwsError(err)).toStrictEqual({
             code: C.AlreadyExists,
             message:
-                'the AWS call failed with CustomKeyStoreNameInUseException: Another custom key store in this account and Region already has this name; choose another KeyStoreName. (AWS said: name taken)',
+                'The AWS call failed with CustomKeyStoreNameInUseException. Another custom key store in this account and Region already has this name; choose another KeyStoreName. AWS said: "name taken".',
             retryable: false,
         });
     });
@@ -169,7 +169,7 @@ describe('mapAwsError: AccessDenied* prefix', () => {
         expect(mapped.code).toBe(C.AccessDenied);
         expect(mapped.retryable).toBe(false);
         expect(mapped.message).toContain(`DescribeClusters was denied (${err.name})`);
-        expect(mapped.message).toContain('grant the permissions');
+        expect(mapped.message).toContain('Grant the permissions');
         expect(mapped.message).toContain(AWS_SAID);
     });
 });
@@ -181,7 +181,7 @@ describe('mapAwsError: HTTP 5xx with an unknown name', () => {
         expect(mapped.retryable).toBe(false);
         expect(mapped.message).toContain('SomethingNewException');
         expect(mapped.message).toContain(`HTTP ${status}`);
-        expect(mapped.message).toContain('retry');
+        expect(mapped.message).toMatch(/retry/i);
     });
 
     it('an empty 5xx body (SDK name "Unknown") -> ServiceInternalError', () => {
@@ -220,7 +220,7 @@ describe('mapAwsError: unknown errors', () => {
         const mapped = mapAwsError(kmsBase('XksProxyUriInUseException'), 'UpdateCustomKeyStore');
         expect(mapped).toStrictEqual({
             code: C.InternalFailure,
-            message: `UpdateCustomKeyStore failed with unexpected error XksProxyUriInUseException: ${AWS_SAID}`,
+            message: `UpdateCustomKeyStore failed with unexpected error XksProxyUriInUseException. AWS said: "${AWS_SAID}". Retry the operation; if it fails again, report this message.`,
             retryable: false,
         });
     });
@@ -280,7 +280,7 @@ describe('describeConnectionError', () => {
 
     it.each(['XKS_PROXY_TIMED_OUT', 'SOME_NEW_CODE'])('unknown code %s still gives a message with the code, store id and a pointer', (code) => {
         const text = describeConnectionError(STORE, code);
-        expect(text).toBe(`Key store ${STORE} failed to connect (ConnectionErrorCode ${code}): see the KMS guide "Troubleshooting a custom key store".`);
+        expect(text).toBe(`Key store ${STORE} failed to connect (ConnectionErrorCode ${code}). See "Troubleshooting a custom key store" in the KMS Developer Guide.`);
     });
 
     it('no code at all says so', () => {

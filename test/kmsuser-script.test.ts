@@ -7,7 +7,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { buildKmsUserCommands, KmsUserScriptParams } from '../src/kmsuser/script';
+import { buildKmsUserCommands, CLI_FALLBACK, KmsUserScriptParams } from '../src/kmsuser/script';
 import { parseKmsUserResult } from '../src/kmsuser/result';
 import type { HsmUser } from '../local/sim/state';
 
@@ -68,13 +68,15 @@ afterAll(() => {
 interface Fixture {
   dir: string;
   bin: string;
+  /** The client's cloudhsm-cli configuration the stand-in models (SIM_CLI_CONFIG). */
+  config: 'single' | 'multi';
   stateFile: string;
   secretsFile: string;
   state(): SimState;
 }
 
 function fixture(
-  opts: { users?: SimUser[]; secrets?: SimSecret[]; quorum?: number; clusterId?: string; tools?: string[] } = {},
+  opts: { users?: SimUser[]; secrets?: SimSecret[]; quorum?: number; clusterId?: string; tools?: string[]; config?: 'single' | 'multi' } = {},
 ): Fixture {
   const dir = path.join(root, `case-${++caseNo}`);
   const bin = path.join(dir, 'bin');
@@ -85,7 +87,7 @@ function fixture(
   const state: SimState = { clusterId: opts.clusterId ?? CLUSTER, users: opts.users ?? [ADMIN()], quorum: opts.quorum ?? 1 };
   fs.writeFileSync(stateFile, JSON.stringify(state));
   fs.writeFileSync(secretsFile, JSON.stringify({ secrets: opts.secrets ?? DEFAULT_SECRETS() }));
-  return { dir, bin, stateFile, secretsFile, state: () => JSON.parse(fs.readFileSync(stateFile, 'utf8')) as SimState };
+  return { dir, bin, config: opts.config ?? 'single', stateFile, secretsFile, state: () => JSON.parse(fs.readFileSync(stateFile, 'utf8')) as SimState };
 }
 
 interface Run {
@@ -126,13 +128,15 @@ function exec(file: string, args: string[], env: NodeJS.ProcessEnv, cwd: string)
 async function runScript(
   f: Fixture,
   p: KmsUserScriptParams,
-  opts: { shell?: string[]; extraSecrets?: string[] } = {},
+  opts: { shell?: string[]; extraSecrets?: string[]; cliFallback?: string } = {},
 ): Promise<Run> {
-  const script = buildKmsUserCommands(p).join('\n');
+  let script = buildKmsUserCommands(p).join('\n');
+  // The fallback location (/opt/cloudhsm/bin) is a parameter of the script: a test points it at a temp dir.
+  if (opts.cliFallback) script = script.replace(`K_CLI_FALLBACK='${CLI_FALLBACK}'`, `K_CLI_FALLBACK='${opts.cliFallback}'`);
   const file = path.join(f.dir, `script-${++caseNo}.sh`);
   fs.writeFileSync(file, script);
   const [shell, ...shellArgs] = opts.shell ?? ['/bin/sh'];
-  const env = { PATH: `${f.bin}:/usr/bin:/bin`, SIM_HSM_STATE: f.stateFile, SIM_SECRETS_FILE: f.secretsFile };
+  const env = { PATH: `${f.bin}:/usr/bin:/bin`, SIM_HSM_STATE: f.stateFile, SIM_SECRETS_FILE: f.secretsFile, SIM_CLI_CONFIG: f.config };
   const r = await exec(shell, [...shellArgs, file], env, f.dir);
   for (const s of [...SECRETS_TO_HIDE, ...(opts.extraSecrets ?? [])]) {
     expect(script).not.toContain(s);
@@ -348,9 +352,9 @@ describe('admin login', () => {
 });
 
 describe('unexpected output', () => {
-  test('wrong cluster id -> UNEXPECTED_OUTPUT with the cli message', async () => {
-    const f = fixture({ clusterId: 'cluster-zzzzzzzzzz7' });
-    expectFailure(await runScript(f, params()), 'UNEXPECTED_OUTPUT', /user list failed.*cluster-abcdefghij2 is not configured/);
+  test('a multi-cluster configuration without this cluster -> UNEXPECTED_OUTPUT with both answers of the cli', async () => {
+    const f = fixture({ clusterId: 'cluster-zzzzzzzzzz7', config: 'multi' });
+    expectFailure(await runScript(f, params()), 'UNEXPECTED_OUTPUT', /user list failed.*--cluster-id.*with --cluster-id cluster-abcdefghij2: .*cluster-abcdefghij2 is not configured/);
   });
 
   test('quorum approval required -> UNEXPECTED_OUTPUT (not a login failure)', async () => {
@@ -475,7 +479,8 @@ describe('stand-ins', () => {
 
   test('cloudhsm-cli: list shape, create rules, change-password unlocks, quorum, never prints a password', async () => {
     const f = fixture({ users: [ADMIN(), KMSUSER({ locked: true, failedLogins: 5 })] });
-    const list = await cli(f, ['user', 'list', '--cluster-id', CLUSTER]);
+    const multi = { SIM_CLI_CONFIG: 'multi' };
+    const list = await cli(f, ['user', 'list', '--cluster-id', CLUSTER], multi);
     expect(list.code).toBe(0);
     expect(JSON.parse(list.stdout)).toEqual({
       error_code: 0,
@@ -486,9 +491,13 @@ describe('stand-ins', () => {
         ],
       },
     });
-    const wrongCluster = await cli(f, ['user', 'list', '--cluster-id', 'cluster-zzzzzzzzzz7']);
+    const wrongCluster = await cli(f, ['user', 'list', '--cluster-id', 'cluster-zzzzzzzzzz7'], multi);
     expect(wrongCluster.code).toBe(1);
     expect(JSON.parse(wrongCluster.stdout).error_code).toBe(1);
+    // single-cluster configuration (the default): no cluster ids, so --cluster-id is refused; multi: required
+    expect((await cli(f, ['user', 'list'])).code).toBe(0);
+    expect(JSON.parse((await cli(f, ['user', 'list', '--cluster-id', CLUSTER])).stdout).data).toMatch(/one cluster and no cluster ids/);
+    expect(JSON.parse((await cli(f, ['user', 'list'], multi)).stdout).data).toMatch(/choose one with --cluster-id/);
 
     const noLogin = await cli(f, ['user', 'create', '--username', 'bob', '--role', 'crypto-user', '--password', 'BobPassw0rd']);
     expect(noLogin.code).toBe(1);
@@ -518,5 +527,69 @@ describe('stand-ins', () => {
     }
     // Written atomically: no temp files left beside the state file.
     expect(fs.readdirSync(f.dir).filter((n) => n.includes('.tmp'))).toEqual([]);
+  });
+});
+
+describe('real client instances (AWS-API-FACTS 6.1)', () => {
+  const DASH = ['/bin/dash'];
+  const both = [['single'], ['multi']] as const;
+
+  test('/bin/dash is there to run the script (Debian and Ubuntu have it; the SSM agent runs sh -c)', () => {
+    expect(fs.existsSync('/bin/dash')).toBe(true);
+  });
+
+  test.each(both)('%s-cluster configuration, under dash: check, create, reset and delete all work', async (config) => {
+    const f = fixture({ config });
+    expectOk(await runScript(f, params({ action: 'check' }), { shell: DASH }), 'CHECKED');
+    expect(kms(f.state())).toBeUndefined();
+    expectOk(await runScript(f, params(), { shell: DASH }), 'CREATED');
+    expectOk(await runScript(f, params({ action: 'reset' }), { shell: DASH }), 'RESET');
+    expectOk(await runScript(f, params({ action: 'delete', bootstrapSecretId: undefined }), { shell: DASH }), 'DELETED');
+    expect(kms(f.state())).toBeUndefined();
+    expect(admin(f.state()).failedLogins).toBe(0);
+  });
+
+  test('cloudhsm-cli only at the Client SDK location (not on the agent PATH): found there, under dash', async () => {
+    const f = fixture({ tools: ['aws'] });
+    const optBin = path.join(f.dir, 'opt', 'cloudhsm', 'bin');
+    fs.mkdirSync(optBin, { recursive: true });
+    fs.symlinkSync(path.join(STANDINS, 'cloudhsm-cli'), path.join(optBin, 'cloudhsm-cli'));
+    const fallback = path.join(optBin, 'cloudhsm-cli');
+    expectOk(await runScript(f, params(), { shell: DASH, cliFallback: fallback }), 'CREATED');
+    expect(kms(f.state())?.password).toBe(BOOT_PW);
+    // and without it there either: CLI_MISSING naming both places
+    const g = fixture({ tools: ['aws'] });
+    expectFailure(await runScript(g, params(), { shell: DASH, cliFallback: path.join(g.dir, 'nowhere', 'cloudhsm-cli') }), 'CLI_MISSING', /not found on PATH .* nor at .*nowhere/);
+  });
+
+  test('the shipped script looks in /opt/cloudhsm/bin', () => {
+    expect(buildKmsUserCommands(params()).join('\n')).toContain(`K_CLI_FALLBACK='/opt/cloudhsm/bin/cloudhsm-cli'`);
+  });
+
+  /** Every printable ASCII character (space to ~) and a newline inside. */
+  const HOSTILE = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('') + '\nline2';
+
+  test.each([
+    ['JSON {"password": ...}', JSON.stringify({ password: HOSTILE })],
+    ['plain string', HOSTILE],
+  ])('an admin password with every printable ASCII character and a newline (%s), under dash and bash', async (_form, value) => {
+    for (const shell of [DASH, ['/bin/bash']]) {
+      const f = fixture({ users: [user('admin', 'admin', HOSTILE)], secrets: [secret(ADMIN_SECRET, value), secret(BOOT_SECRET, BOOT_PW)] });
+      expectOk(await runScript(f, params({ action: 'check' }), { shell, extraSecrets: [HOSTILE, 'line2'] }), 'CHECKED');
+      expectOk(await runScript(f, params(), { shell, extraSecrets: [HOSTILE, 'line2'] }), 'CREATED');
+      expect(kms(f.state())?.password).toBe(BOOT_PW);
+      expect(admin(f.state()).failedLogins).toBe(0);
+    }
+  });
+
+  test('check: an existing kmsuser without AdoptExistingKmsUser fails KMSUSER_EXISTS; an unusable admin secret fails SECRET_UNREADABLE; nothing logs in', async () => {
+    const f = fixture({ users: [ADMIN(), KMSUSER()] });
+    expectFailure(await runScript(f, params({ action: 'check' }), { shell: DASH }), 'KMSUSER_EXISTS', /AdoptExistingKmsUser is false/);
+    expectOk(await runScript(f, params({ action: 'check', adopt: true }), { shell: DASH }), 'CHECKED');
+    for (const bad of ['', '{not json}', '{"user": "admin"}', '{"password": ""}', '{"password": 12}']) {
+      const g = fixture({ secrets: [secret(ADMIN_SECRET, bad), secret(BOOT_SECRET, BOOT_PW)] });
+      expectFailure(await runScript(g, params({ action: 'check' }), { shell: DASH }), 'SECRET_UNREADABLE', /admin password secret/);
+      expect(admin(g.state()).failedLogins).toBe(0);
+    }
   });
 });

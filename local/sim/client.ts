@@ -11,6 +11,7 @@ export interface InstanceSpec {
   /** Cluster the instance's cloudhsm-cli talks to; null detaches it. */
   clusterId?: string | null;
   hasCloudHsmCli?: boolean;
+  cliConfig?: 'single' | 'multi';
 }
 export interface SecretSpec {
   name: string;

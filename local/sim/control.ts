@@ -85,6 +85,7 @@ function putInstance(sim: Sim, body: unknown) {
   if (typeof o.id !== 'string' || !INSTANCE_ID_RE.test(o.id)) throw new BadInput('instance.id must match (^i-(\\w{8}|\\w{17})$)|(^mi-\\w{17}$)');
   oneOf(o, 'pingStatus', ['Online', 'ConnectionLost'], 'instance');
   optType(o, 'hasCloudHsmCli', 'boolean', 'instance');
+  oneOf(o, 'cliConfig', ['single', 'multi'], 'instance');
   if (o.clusterId !== undefined && o.clusterId !== null && (typeof o.clusterId !== 'string' || !sim.world.clusters.has(o.clusterId)))
     throw new BadInput(`instance.clusterId must name an existing cluster (or be null to detach); got ${JSON.stringify(o.clusterId)}`);
   const old = sim.world.instances.get(o.id);
@@ -94,6 +95,7 @@ function putInstance(sim: Sim, body: unknown) {
     pingStatus,
     clusterId: o.clusterId === null ? undefined : ((o.clusterId as string | undefined) ?? old?.clusterId),
     hasCloudHsmCli: (o.hasCloudHsmCli as boolean | undefined) ?? old?.hasCloudHsmCli ?? true,
+    cliConfig: (o.cliConfig as 'single' | 'multi' | undefined) ?? old?.cliConfig,
     ipAddress: old?.ipAddress ?? `10.0.${Math.floor(Math.random() * 250)}.${10 + Math.floor(Math.random() * 240)}`,
     lastPingAt: pingStatus === 'ConnectionLost' && old?.pingStatus === 'ConnectionLost' ? old.lastPingAt : sim.now(),
   };

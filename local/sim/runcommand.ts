@@ -147,6 +147,7 @@ export class CommandRunner {
         SIM_SECRETS_FILE: secretsFile,
         SIM_INSTANCE_ID: inst.id,
         SIM_CLUSTER_ID: inst.clusterId ?? '',
+        SIM_CLI_CONFIG: inst.cliConfig ?? 'single',
       };
       const execSeconds = Number(cmd.parameters.executionTimeout?.[0]) || cmd.timeoutSeconds;
       const limitMs = Math.max(sim.clock.realMs(execSeconds), sim.config.commandTimeoutFloorMs);

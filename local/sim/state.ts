@@ -127,6 +127,8 @@ export interface Instance {
   pingStatus: 'Online' | 'ConnectionLost';
   clusterId?: string;
   hasCloudHsmCli: boolean;
+  /** The cloudhsm-cli configuration: one cluster without an id (configure-cli -a, the common case) or several. */
+  cliConfig?: 'single' | 'multi';
   ipAddress: string;
   /** Simulated ms of the last agent ping (now while Online; frozen when the connection is lost). */
   lastPingAt: number;

@@ -9,8 +9,9 @@
 // Type-only import: the string values of the library's HandlerErrorCode enum, without loading the
 // library (and aws-sdk v2) at run time.
 import type { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
+import { compose } from '../workflow/message';
 
-export type KmsUserOutcome = 'CREATED' | 'ADOPTED' | 'RESET' | 'DELETED' | 'ABSENT';
+export type KmsUserOutcome = 'CHECKED' | 'CREATED' | 'ADOPTED' | 'RESET' | 'DELETED' | 'ABSENT';
 export type KmsUserFailure =
   | 'CLI_MISSING'
   | 'AWS_CLI_MISSING'
@@ -29,7 +30,7 @@ type FailureCode = `${
   | HandlerErrorCode.GeneralServiceException
   | HandlerErrorCode.AccessDenied}`;
 
-export const KMSUSER_OUTCOMES: readonly KmsUserOutcome[] = ['CREATED', 'ADOPTED', 'RESET', 'DELETED', 'ABSENT'];
+export const KMSUSER_OUTCOMES: readonly KmsUserOutcome[] = ['CHECKED', 'CREATED', 'ADOPTED', 'RESET', 'DELETED', 'ABSENT'];
 
 /** At most this many characters in a detail. */
 export const KMSUSER_DETAIL_MAX = 500;
@@ -144,20 +145,20 @@ export const KMSUSER_FAILURES: Record<KmsUserFailure, { code: FailureCode; remed
   KMSUSER_EXISTS: {
     code: 'AlreadyExists',
     remedy:
-      'A crypto user named kmsuser already exists in the cluster. Set AdoptExistingKmsUser to true to reset its ' +
+      'Set AdoptExistingKmsUser to true to reset its ' +
       'password and use it for the key store (anything else logged in as kmsuser loses access once KMS rotates the ' +
       'password), or delete it first with cloudhsm-cli user delete --username kmsuser --role crypto-user.',
   },
   KMSUSER_OWNS_KEYS: {
     code: 'ResourceConflict',
     remedy:
-      'kmsuser still owns keys in the cluster (key material of KMS keys, or keys made outside KMS), so it was not ' +
-      'deleted. Delete those keys first (after the KMS keys that use them are deleted), or leave kmsuser in place.',
+      'The keys it owns are the key material of KMS keys or keys made outside KMS. Delete them first (after the KMS ' +
+      'keys that use them are deleted), or leave kmsuser in place.',
   },
   KMSUSER_LOGGED_IN: {
     code: 'ResourceConflict',
     remedy:
-      'kmsuser is logged in: KMS keeps a session while a custom key store that uses this cluster is connected. ' +
+      'KMS keeps a session as kmsuser while a custom key store that uses this cluster is connected. ' +
       'Disconnect every custom key store on the cluster (DisconnectCustomKeyStore), wait for DISCONNECTED, then retry.',
   },
   UNEXPECTED_OUTPUT: {
@@ -194,7 +195,6 @@ export function describeKmsUserFailure(
   let code: string = entry.code;
   if (failure === 'SECRET_UNREADABLE' && /AccessDenied/i.test(detail)) code = 'AccessDenied' satisfies FailureCode;
   const where = oneLine(String(instanceId), 64);
-  const message =
-    `kmsuser on instance ${where}: ${SUMMARY[failure]} (${failure}). ${entry.remedy}` + (detail ? ` Detail: ${detail}` : '');
+  const message = compose(`kmsuser on instance ${where}: ${SUMMARY[failure]} (${failure}).`, entry.remedy, detail && `Detail: ${detail}`);
   return { code, message };
 }

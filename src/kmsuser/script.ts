@@ -22,7 +22,7 @@
  *
  * Output protocol (parsed by ./result.ts): stdout holds at most one `KMSUSER_DETAIL=<one line, <= 500
  * bytes, no secrets>` line (failures only) followed by exactly one final `KMSUSER_RESULT=<CODE>` line.
- * Success codes (exit 0): CREATED ADOPTED RESET DELETED ABSENT.
+ * Success codes (exit 0): CHECKED (action check: nothing changed) CREATED ADOPTED RESET DELETED ABSENT.
  * Failure codes (exit status): CLI_MISSING (10) AWS_CLI_MISSING (11) SECRET_UNREADABLE (12)
  * ADMIN_LOGIN_FAILED (13) KMSUSER_EXISTS (14) KMSUSER_OWNS_KEYS (15) KMSUSER_LOGGED_IN (16)
  * UNEXPECTED_OUTPUT (17).
@@ -37,13 +37,14 @@
  *   /owns|owned|owner ... key/ -> KMSUSER_OWNS_KEYS; /already exists/ (create only) -> KMSUSER_EXISTS;
  *   quorum/approval or password-length wording -> UNEXPECTED_OUTPUT; /login|log in|authenticat|credential|
  *   pin|password|locked/ -> ADMIN_LOGIN_FAILED; anything else -> UNEXPECTED_OUTPUT with the output as detail.
- * - `--cluster-id` is passed to every cloudhsm-cli call; stdin is /dev/null so a prompt cannot hang;
+ * - `--cluster-id` is passed only when `user list` fails without it and works with it (a multi-cluster
+ *   configuration; AWS-API-FACTS section 6.1); stdin is /dev/null so a prompt cannot hang;
  *   each call is wrapped in `timeout 120` when `timeout` exists (exit 124 -> UNEXPECTED_OUTPUT).
  *
  * The text never contains `{{` (SSM would try to resolve it as a parameter reference).
  */
 
-export type KmsUserAction = 'create' | 'reset' | 'delete';
+export type KmsUserAction = 'check' | 'create' | 'reset' | 'delete';
 
 export interface KmsUserScriptParams {
   action: KmsUserAction;
@@ -56,6 +57,9 @@ export interface KmsUserScriptParams {
   /** required for create/reset */
   bootstrapSecretId?: string;
 }
+
+/** Where Client SDK 5 installs cloudhsm-cli; the agent's PATH often lacks /opt/cloudhsm/bin. */
+export const CLI_FALLBACK = '/opt/cloudhsm/bin/cloudhsm-cli';
 
 export const CLUSTER_ID_RE = /^cluster-[2-7a-zA-Z]{11,16}$/;
 const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -80,8 +84,8 @@ function check(name: string, value: unknown, re: RegExp): string {
 /**
  * awk: minimal JSON reader (RFC 8259 subset that matters here; strings are decoded, \u escapes become
  * UTF-8). Modes:
- *  -v m=secret : input is a secret value. Not `{...}` -> exit 5 (plain password). `{...}` that is not
- *                valid JSON -> exit 3; no `password` key -> 2; not a string -> 4; empty -> 6; else prints
+ *  -v m=secret : input is a secret value. Not starting with `{` -> exit 5 (plain password). Starting with
+ *                `{` (after blanks) but not valid JSON -> exit 3; no `password` key -> 2; not a string -> 4; empty -> 6; else prints
  *                the decoded password (no newline) and exits 0.
  *  -v m=data : input is cloudhsm-cli stdout; prints its `data` when that is a string (exit 0), else exit 1.
  *  -v m=cli -v want=kmsuser : input is cloudhsm-cli stdout; parses from the first `{`; prints lines
@@ -181,7 +185,7 @@ END {
   if (m == "secret") {
     t = S
     sub(/^[ \t\r\n]+/, "", t); sub(/[ \t\r\n]+$/, "", t)
-    if (substr(t, 1, 1) != "{" || substr(t, length(t), 1) != "}") exit 5
+    if (substr(t, 1, 1) != "{") exit 5
     S = t; N = length(S); P = 1
     pval("r"); if (!BAD) { skipws(); if (P <= N) fail("trailing data") }
     if (BAD) exit 3
@@ -310,10 +314,12 @@ k_unexpected() { k_finish UNEXPECTED_OUTPUT 17 "$1"; }
 # -> K_RC (exit status), K_OUT (stdout), K_ERR (stderr), K_JSON, K_EC, K_USERS, K_FOUND, K_ROLE
 k_cli() {
   k_login=$1; shift
+  # --cluster-id only where the client's configuration has several clusters (decided once, by k_probe_config)
+  if [ "$K_CID" = yes ]; then set -- "$@" --cluster-id "$K_CLUSTER"; fi
   if [ "$k_login" = yes ]; then
-    K_OUT=$(CLOUDHSM_ROLE=admin CLOUDHSM_PIN="$K_ADMIN_USER:$K_ADMIN_PW" $K_TIMEOUT "$K_CLI" "$@" --cluster-id "$K_CLUSTER" 2>"$K_TMP/cli.err" </dev/null)
+    K_OUT=$(CLOUDHSM_ROLE=admin CLOUDHSM_PIN="$K_ADMIN_USER:$K_ADMIN_PW" $K_TIMEOUT "$K_CLI" "$@" 2>"$K_TMP/cli.err" </dev/null)
   else
-    K_OUT=$($K_TIMEOUT "$K_CLI" "$@" --cluster-id "$K_CLUSTER" 2>"$K_TMP/cli.err" </dev/null)
+    K_OUT=$($K_TIMEOUT "$K_CLI" "$@" 2>"$K_TMP/cli.err" </dev/null)
   fi
   K_RC=$?
   K_ERR=$(cat "$K_TMP/cli.err" 2>/dev/null)
@@ -375,6 +381,10 @@ k_read_secret() {
   if [ -z "$K_RAW" ]; then k_finish SECRET_UNREADABLE 12 "$2 secret '$1' is empty"; fi
   if [ "$K_RAW" = None ]; then K_RAW=''; k_finish SECRET_UNREADABLE 12 "$2 secret '$1' has no SecretString (binary secret?)"; fi
   if [ "$3" = plain ]; then K_VAL=$K_RAW; K_RAW=''; return 0; fi
+  case $K_RAW in
+    *[![:space:]]*) ;;
+    *) K_RAW=''; k_finish SECRET_UNREADABLE 12 "$2 secret '$1' holds only blanks; expected a plain password or {\"password\": \"...\"}" ;;
+  esac
   K_VAL=$(printf '%s' "$K_RAW" | LC_ALL=C awk -v m=secret "$K_AWK_JSON")
   k_rc=$?
   case $k_rc in
@@ -384,7 +394,7 @@ k_read_secret() {
       K_RAW=''; K_VAL=''
       case $k_rc in
         2) k_why='is JSON without a "password" key' ;;
-        3) k_why='looks like JSON ({...}) but is not valid JSON' ;;
+        3) k_why='starts with { but is not valid JSON (a value that starts with { is read as JSON)' ;;
         4) k_why='is JSON whose "password" is not a string' ;;
         6) k_why='is JSON with an empty "password"' ;;
         *) k_why="could not be parsed (awk exit $k_rc)" ;;
@@ -424,8 +434,8 @@ K_TMP=$(mktemp -d 2>/dev/null) || K_TMP=''
 if [ -z "$K_TMP" ] || [ ! -d "$K_TMP" ]; then K_TMP=''; k_unexpected 'mktemp -d failed on the instance'; fi
 
 K_CLI=$(command -v cloudhsm-cli 2>/dev/null) || K_CLI=''
-if [ -z "$K_CLI" ] && [ -x /opt/cloudhsm/bin/cloudhsm-cli ]; then K_CLI=/opt/cloudhsm/bin/cloudhsm-cli; fi
-if [ -z "$K_CLI" ]; then k_finish CLI_MISSING 10 "cloudhsm-cli (Client SDK 5) not found on PATH (\${PATH-}) nor at /opt/cloudhsm/bin/cloudhsm-cli"; fi
+if [ -z "$K_CLI" ] && [ -x "$K_CLI_FALLBACK" ]; then K_CLI=$K_CLI_FALLBACK; fi
+if [ -z "$K_CLI" ]; then k_finish CLI_MISSING 10 "cloudhsm-cli (Client SDK 5) not found on PATH (\${PATH-}) nor at $K_CLI_FALLBACK"; fi
 K_AWS=$(command -v aws 2>/dev/null) || K_AWS=''
 if [ -z "$K_AWS" ] && [ -x /usr/local/bin/aws ]; then K_AWS=/usr/local/bin/aws; fi
 if [ -z "$K_AWS" ]; then k_finish AWS_CLI_MISSING 11 "aws (AWS CLI) not found on PATH (\${PATH-}) nor at /usr/local/bin/aws"; fi
@@ -436,12 +446,32 @@ else
   K_TIMEOUT=''; K_AWS_TIMEOUT=''
 fi
 
+# Single-cluster configurations (configure-cli -a <HSM IP>, the common set-up) record no cluster id, and
+# --cluster-id is documented as "Required: If multiple clusters have been configured". So the script asks
+# without it first and adds it only when the configuration needs it. user list needs no login, so a probe
+# never counts toward the admin's lockout; no command that logs in is ever retried.
+K_CID=no
 k_cli no user list
 if ! k_cli_ok || [ "$K_USERS" = missing ]; then
-  k_unexpected "$(k_cli_summary 'user list')"
+  k_first=$(k_cli_summary 'user list')
+  K_CID=yes
+  k_cli no user list
+  if ! k_cli_ok || [ "$K_USERS" = missing ]; then
+    k_unexpected "$k_first; with --cluster-id $K_CLUSTER: $(k_cli_summary 'user list')"
+  fi
 fi
 
 case $K_ACTION in
+  check)
+    # Before anything is made: the CLI answers, the admin secret has a usable form, kmsuser is free (or may be adopted).
+    if [ "$K_FOUND" = yes ]; then
+      if [ "$K_ADOPT" != true ]; then
+        k_finish KMSUSER_EXISTS 14 "a user named kmsuser (role '$K_ROLE') already exists in $K_CLUSTER and AdoptExistingKmsUser is false"
+      fi
+      k_require_crypto_user
+    fi
+    k_read_admin
+    k_finish CHECKED 0 ;;
   create)
     if [ "$K_FOUND" = yes ]; then
       if [ "$K_ADOPT" != true ]; then
@@ -480,7 +510,7 @@ k_unexpected "unknown action"
 export function buildKmsUserCommands(p: KmsUserScriptParams): string[] {
   if (p === null || typeof p !== 'object') throw new Error('kmsuser script: parameters missing');
   const action = p.action;
-  if (action !== 'create' && action !== 'reset' && action !== 'delete') {
+  if (action !== 'check' && action !== 'create' && action !== 'reset' && action !== 'delete') {
     throw new Error('kmsuser script: invalid parameter action');
   }
   if (typeof p.adopt !== 'boolean') throw new Error('kmsuser script: invalid parameter adopt');
@@ -515,6 +545,7 @@ export function buildKmsUserCommands(p: KmsUserScriptParams): string[] {
     `K_ADMIN_USER=${sq(adminUsername)}`,
     `K_ADMIN_SECRET=${sq(adminSecretId)}`,
     `K_BOOT_SECRET=${sq(bootstrapSecretId)}`,
+    `K_CLI_FALLBACK=${sq(CLI_FALLBACK)}`,
     `K_AWK_JSON=${sq(AWK_JSON)}`,
     `K_AWK_CLASSIFY=${sq(AWK_CLASSIFY)}`,
     `K_AWK_ONELINE=${sq(AWK_ONELINE)}`,

@@ -2,7 +2,7 @@ import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudforma
 import { errorName } from '../aws/error-name';
 import { mapLimit } from './concurrency';
 import { awaitKmsUserCommand, removeKmsUser } from './kmsuser-phases';
-import { forgetRecord, recall } from './record-phases';
+import { deleteRecordedBootstrapSecret, forgetRecord, recall } from './record-phases';
 import { done, fail, next, wait, withNote } from './outcomes';
 import { awaitConnected, awaitDisconnected, connectStore, disconnectStore, skipUnless, storeIdOf } from './store-phases';
 import { keyStoreKind } from './runner';
@@ -110,6 +110,7 @@ export const deleteWorkflow: Workflow = {
         ['deleteStore', deleteStore],
         ['sendKmsUser', removeKmsUser('delete')],
         ['awaitKmsUser', skipUnless((ctx) => ctx.command?.purpose === 'delete', awaitKmsUserCommand({ fatal: false }))],
+        ['deleteRecordedBootstrapSecret', deleteRecordedBootstrapSecret],
         ['forgetRecord', forgetRecord],
         ['finished', finished],
         ['reconnect', skipUnless(raced, reconnect)],

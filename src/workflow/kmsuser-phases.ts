@@ -1,15 +1,29 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
+import { HandlerFailure } from '../errors';
 import { buildKmsUserCommands, KmsUserAction } from '../kmsuser/script';
 import { describeKmsUserFailure, KmsUserResult, parseKmsUserResult } from '../kmsuser/result';
 import { requestDigest } from './hash';
+import { compose } from './message';
 import { fail, next, wait, withNote } from './outcomes';
 import { Ctx, KmsUserPurpose, Outcome, Phase, PhaseEnv } from './types';
 
 /** Delivery timeout SSM allows the command, and how long the handler waits for its result. */
 const DELIVERY_TIMEOUT_SECONDS = 120;
 const COMMAND_BUDGET_SECONDS = 10 * 60;
+/** What a check waiting inside one invocation leaves for the rest of it (the runner keeps 2 s of its own). */
+const INVOCATION_RESERVE_MS = 5_000;
 
-const ACTIONS: Record<KmsUserPurpose, KmsUserAction> = { create: 'create', reset: 'reset', delete: 'delete', rollback: 'delete' };
+const ACTIONS: Record<KmsUserPurpose, KmsUserAction> = { check: 'check', create: 'create', reset: 'reset', delete: 'delete', rollback: 'delete' };
+
+/**
+ * A create that resumes a store an earlier attempt of the same resource made (its record says that attempt
+ * CREATED kmsuser) resets that kmsuser's password instead of failing on it, and may not call it someone else's.
+ */
+const ownKmsUser = (env: PhaseEnv) => env.ctx.kmsUser === 'CREATED';
+
+function actionOf(env: PhaseEnv, purpose: KmsUserPurpose): KmsUserAction {
+    return purpose === 'create' && ownKmsUser(env) ? 'reset' : ACTIONS[purpose];
+}
 
 function commandComment(env: PhaseEnv, purpose: KmsUserPurpose): string {
     return `Custom::KMS::CloudHsmKeyStore kmsuser ${purpose} ${requestDigest(env.request.clientRequestToken, env.request.logicalResourceId, purpose).slice(0, 24)}`;
@@ -17,7 +31,12 @@ function commandComment(env: PhaseEnv, purpose: KmsUserPurpose): string {
 
 function instanceOf(env: PhaseEnv): string {
     const id = env.desired.clientInstanceId;
-    if (!id) throw new Error('ClientInstanceId is required to manage kmsuser');
+    if (!id) {
+        throw new HandlerFailure(
+            HandlerErrorCode.InvalidRequest,
+            `ClientInstanceId and CloudHsmAdminPasswordSecretName are needed to manage kmsuser on ${env.desired.cloudHsmClusterId ?? 'the cluster'}, and neither the request nor the key store's record has them; set them in the template (or pass them in the update), then retry.`,
+        );
+    }
     return id;
 }
 
@@ -38,13 +57,13 @@ export function sendKmsUserCommand(purpose: KmsUserPurpose): Phase {
                 comment,
                 timeoutSeconds: DELIVERY_TIMEOUT_SECONDS,
                 commands: buildKmsUserCommands({
-                    action: ACTIONS[purpose],
-                    adopt: env.desired.adoptExistingKmsUser === true,
+                    action: actionOf(env, purpose),
+                    adopt: env.desired.adoptExistingKmsUser === true || (purpose === 'check' && ownKmsUser(env)),
                     clusterId: env.desired.cloudHsmClusterId ?? '',
                     region: env.request.region,
                     adminUsername: env.desired.cloudHsmAdminUsername ?? 'admin',
                     adminSecretId: env.desired.cloudHsmAdminPasswordSecretName ?? '',
-                    bootstrapSecretId: ACTIONS[purpose] === 'delete' ? undefined : env.ctx.bootstrapSecretArn,
+                    bootstrapSecretId: ACTIONS[purpose] === 'delete' || purpose === 'check' ? undefined : env.ctx.bootstrapSecretArn,
                 }),
             }));
         return next({ ...env.ctx, command: { purpose, comment, id } });
@@ -54,6 +73,8 @@ export function sendKmsUserCommand(purpose: KmsUserPurpose): Phase {
 export interface AwaitOptions {
     /** false: a failure is noted in the final message and the workflow goes on (best-effort cleanup). */
     fatal: boolean;
+    /** The preflight check runs before the store exists, so it must finish inside this one invocation. */
+    withinInvocation?: boolean;
 }
 
 /** Polls the command (short waits inside the invocation) and reads the script's result marker. */
@@ -64,19 +85,22 @@ export function awaitKmsUserCommand(opts: AwaitOptions): Phase {
         const instanceId = instanceOf(env);
         const invocation = await env.aws.ssm.getInvocation(command.id, instanceId);
         if (!invocation || invocation.state === 'pending') {
-            if ((env.ctx.waited ?? 0) >= COMMAND_BUDGET_SECONDS) {
-                return finishWith(env, opts, HandlerErrorCode.NotStabilized, `The kmsuser command ${command.id} on ${instanceId} did not finish within ${COMMAND_BUDGET_SECONDS / 60} minutes (${invocation?.status ?? 'not delivered yet'}); check that the SSM agent runs and the instance can reach the cluster.`);
-            }
             const step = Math.min(1 + (env.ctx.attempt ?? 0), 5);
+            const outOfTime = opts.withinInvocation ? env.timeLeftMs() < step * 1000 + INVOCATION_RESERVE_MS : (env.ctx.waited ?? 0) >= COMMAND_BUDGET_SECONDS;
+            if (outOfTime) {
+                const within = opts.withinInvocation ? 'the time one handler invocation has for it' : `${COMMAND_BUDGET_SECONDS / 60} minutes`;
+                return finishWith(env, opts, HandlerErrorCode.NotStabilized, `The kmsuser command ${command.id} on ${instanceId} did not finish within ${within} (${invocation?.status ?? 'not delivered yet'}); check that the SSM agent runs and the instance can reach the cluster.`);
+            }
             return wait(env.ctx, step, `Waiting for the kmsuser command on ${instanceId} (${invocation?.status ?? 'not visible yet'}).`, true);
         }
         const result: KmsUserResult = parseKmsUserResult(invocation.stdout, invocation.stderr);
         if (result.ok) {
             const note = noteFor(command.purpose, result.outcome);
-            return next({ ...(note ? withNote(env.ctx, note) : env.ctx), kmsUser: result.outcome, command: undefined });
+            const kmsUser = result.outcome === 'CHECKED' || (result.outcome === 'RESET' && ownKmsUser(env)) ? env.ctx.kmsUser : result.outcome;
+            return next({ ...(note ? withNote(env.ctx, note) : env.ctx), kmsUser, command: undefined });
         }
         if (invocation.state === 'failed' && result.failure === 'UNEXPECTED_OUTPUT' && !invocation.stdout.includes('KMSUSER_RESULT=')) {
-            return finishWith(env, opts, HandlerErrorCode.GeneralServiceException, `The kmsuser command ${command.id} on ${instanceId} ended ${invocation.status} without a result; check the instance's SSM agent and its output. ${result.detail}`);
+            return finishWith(env, opts, HandlerErrorCode.GeneralServiceException, compose(`The kmsuser command ${command.id} on ${instanceId} ended ${invocation.status} without a result`, result.detail, `Check the instance's SSM agent and the command's output (aws ssm get-command-invocation --command-id ${command.id} --instance-id ${instanceId}).`));
         }
         const described = describeKmsUserFailure(result, instanceId);
         return finishWith(env, opts, described.code as HandlerErrorCode, described.message);
@@ -92,10 +116,10 @@ function finishWith(env: PhaseEnv, opts: AwaitOptions, code: HandlerErrorCode, m
 export function kmsUserLeftBehind(env: PhaseEnv, reason: string): string {
     const cluster = env.desired.cloudHsmClusterId ?? 'the key store\'s cluster';
     const admin = env.desired.cloudHsmAdminUsername ?? 'admin';
-    const why = reason.trim().replace(/[.\s]+$/, '');
-    return (
-        `kmsuser was not removed from ${cluster}: ${why}. Remove it by hand on a client instance of that cluster: ` +
-        `CLOUDHSM_ROLE=admin CLOUDHSM_PIN='${admin}:<admin password>' cloudhsm-cli user delete --username kmsuser --role crypto-user`
+    return compose(
+        `kmsuser was not removed from ${cluster}.`,
+        reason,
+        `Remove it by hand on a client instance of that cluster: CLOUDHSM_ROLE=admin CLOUDHSM_PIN='${admin}:<admin password>' cloudhsm-cli user delete --username kmsuser --role crypto-user.`,
     );
 }
 
@@ -111,12 +135,12 @@ export function removeKmsUser(purpose: KmsUserPurpose): Phase {
         if (!d.clientInstanceId || !d.cloudHsmAdminPasswordSecretName || !d.cloudHsmClusterId) {
             const missing = [!d.clientInstanceId && 'ClientInstanceId', !d.cloudHsmAdminPasswordSecretName && 'CloudHsmAdminPasswordSecretName'].filter(Boolean).join(' and ');
             const source = env.ctx.recordFound ? 'the key store\'s record lacks them' : 'the key store has no record in Parameter Store';
-            return next(withNote(env.ctx, kmsUserLeftBehind(env, `the request carried no ${missing || 'CloudHsmClusterId'} and ${source}`)));
+            return next(withNote(env.ctx, kmsUserLeftBehind(env, `The request carried no ${missing || 'CloudHsmClusterId'} and ${source}.`)));
         }
         const ping = await env.aws.ssm.pingStatus(d.clientInstanceId);
         if (ping !== 'Online') {
             const state = ping ? `its SSM ping status is ${ping}` : 'SSM does not know it';
-            return next(withNote(env.ctx, kmsUserLeftBehind(env, `ClientInstanceId ${d.clientInstanceId} cannot run the removal script (${state})`)));
+            return next(withNote(env.ctx, kmsUserLeftBehind(env, `ClientInstanceId ${d.clientInstanceId} cannot run the removal script: ${state}.`)));
         }
         return send(env);
     };

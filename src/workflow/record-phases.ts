@@ -1,7 +1,11 @@
 import { decodeRecord, encodeRecord, KmsUserOrigin, recordName } from '../record';
+import { requestDigest } from './hash';
 import { next } from './outcomes';
 import { storeIdOf } from './store-phases';
 import { Ctx, KeyStoreProps, Phase, PhaseEnv } from './types';
+
+/** Names the request that made a store, in its record (a digest: the token itself stays out of the record). */
+export const createDigest = (env: Pick<PhaseEnv, 'request'>): string => requestDigest(env.request.clientRequestToken, env.request.logicalResourceId, 'store');
 
 /** kmsuser outcomes of this operation that say who made the user the store logs in as. */
 function originOf(ctx: Readonly<Ctx>): KmsUserOrigin | undefined {
@@ -27,6 +31,9 @@ export async function saveRecord(env: PhaseEnv, storeId: string, ctx: Readonly<C
         },
         kmsUser: originOf(ctx) ?? earlier?.kmsUser,
         logicalResourceId: earlier?.logicalResourceId ?? env.request.logicalResourceId,
+        stackId: earlier ? earlier.stackId : env.request.stackId,
+        createdBy: earlier ? earlier.createdBy : createDigest(env),
+        bootstrapSecretArn: earlier ? earlier.bootstrapSecretArn : ctx.bootstrapSecretArn,
     });
     if (value === stored) return;
     await env.aws.ssm.putParameter(name, value, `Write-only properties of KMS custom key store ${storeId} (names and ids only), kept by its CloudFormation handler.`);
@@ -56,5 +63,19 @@ export const writeRecord: Phase = async (env) => {
 export const forgetRecord: Phase = async (env) => {
     const name = env.ctx.storeId && recordName(env.ctx.storeId);
     if (name && (await env.aws.ssm.getParameter(name)) !== undefined) await env.aws.ssm.deleteParameter(name);
+    return next(env.ctx);
+};
+
+/**
+ * A store whose create never finished (its response lost) may still have that create's bootstrap secret,
+ * named in its record: update and delete remove it if it is still there.
+ */
+export const deleteRecordedBootstrapSecret: Phase = async (env) => {
+    const id = env.ctx.storeId ?? env.desired.customKeyStoreId;
+    const arn = id ? decodeRecord(await env.aws.ssm.getParameter(recordName(id)))?.bootstrapSecretArn : undefined;
+    if (arn && arn !== env.ctx.bootstrapSecretArn) {
+        const info = await env.aws.secrets.describe(arn);
+        if (info && !info.deleted) await env.aws.secrets.forceDelete(arn);
+    }
     return next(env.ctx);
 };

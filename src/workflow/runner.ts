@@ -1,5 +1,6 @@
 import { BaseModel, HandlerErrorCode, OperationStatus, ProgressEvent } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { mapAwsError } from '../errors';
+import { compose } from './message';
 import { ResourceModel } from '../models';
 import { KeyStoreProps, Outcome, Phase, PhaseEnv, ResourceKind, RunnerCtx, Workflow } from './types';
 
@@ -55,8 +56,8 @@ export const keyStoreKind: ResourceKind<KeyStoreProps, ResourceModel> = {
 /** The SUCCESS events of one resource type: with a model, or LIST's models and next token. */
 export function eventsOf<P, M extends BaseModel>(kind: ResourceKind<P, M>) {
     return {
-        succeeded(props: P | undefined, message = ''): ProgressEvent<M> {
-            const b = ProgressEvent.builder<ProgressEvent<M>>().status(OperationStatus.Success).message(message);
+        succeeded(props: P | undefined, ...message: Array<string | undefined>): ProgressEvent<M> {
+            const b = ProgressEvent.builder<ProgressEvent<M>>().status(OperationStatus.Success).message(compose(...message));
             if (props) b.resourceModel(kind.toModel(props));
             return b.build();
         },
@@ -70,8 +71,8 @@ export function eventsOf<P, M extends BaseModel>(kind: ResourceKind<P, M>) {
 
 export const { succeeded, listed } = eventsOf(keyStoreKind);
 
-export function failed<M extends BaseModel = ResourceModel>(code: HandlerErrorCode, message: string): ProgressEvent<M> {
-    return ProgressEvent.failed<ProgressEvent<M>>(code, message);
+export function failed<M extends BaseModel = ResourceModel>(code: HandlerErrorCode, ...message: Array<string | undefined>): ProgressEvent<M> {
+    return ProgressEvent.failed<ProgressEvent<M>>(code, compose(...message));
 }
 
 function inProgress<P, M extends BaseModel>(kind: ResourceKind<P, M>, props: P, ctx: object, seconds: number, message: string): ProgressEvent<M> {
@@ -80,7 +81,7 @@ function inProgress<P, M extends BaseModel>(kind: ResourceKind<P, M>, props: P, 
         .resourceModel(kind.toModel(props))
         .callbackContext({ ...ctx })
         .callbackDelaySeconds(Math.max(0, Math.round(seconds)))
-        .message(message)
+        .message(compose(message))
         .build();
 }
 
@@ -107,9 +108,12 @@ function entering<C extends RunnerCtx<unknown>>(ctx: C, phase: string | undefine
     return { ...ctx, phase, attempt: undefined, waited: undefined, retries: undefined };
 }
 
-function rollbackSummary(ctx: RunnerCtx<unknown>): string {
-    return ctx.notes && ctx.notes.length ? ` ${ctx.notes.join(' ')}` : '';
+/** What the operation did or undid, as notes the phases left, for the final message. */
+const notesOf = (ctx: RunnerCtx<unknown>): string[] => ctx.notes ?? [];
+function leftOf<P, C extends RunnerCtx<P>, M extends BaseModel>(wf: Workflow<P, C, M>, env: Env<P>, ctx: C, timeLeftMs: () => number): string | undefined {
+    return wf.leftAfterRollback?.({ ...env, desired: desiredOf(env, ctx), ctx, timeLeftMs }, ctx);
 }
+const unfinished = (why: string) => `The rollback did not finish: ${why.trim().replace(/^[A-Z]/, (c) => c.toLowerCase())}`;
 
 /**
  * The only place that turns phases into ProgressEvents: runs phases while they say "next", sleeps short
@@ -168,18 +172,18 @@ export async function runWorkflow<P, C extends RunnerCtx<P>, M extends BaseModel
                 }
                 if (id) return inProgress(wf.kind, model, ctx, outcome.seconds, outcome.message);
                 // No id to carry and no time left: a failure like any other, so the rollback undoes what was made.
-                const message = `${outcome.message} (gave up: no time left in this invocation)`;
-                if (ctx.failure) return failed(ctx.failure.code, `${ctx.failure.message} Rollback did not finish: ${message}${rollbackSummary(ctx)}`);
+                const message = compose(outcome.message, 'The handler gave up: no time was left in this invocation.');
+                if (ctx.failure) return failed(ctx.failure.code, ctx.failure.message, unfinished(message), ...notesOf(ctx), leftOf(wf, env, ctx, timeLeftMs));
                 if (!wf.rollback) return failed(HandlerErrorCode.NotStabilized, message);
                 ctx = entering({ ...ctx, failure: { code: HandlerErrorCode.NotStabilized, message } }, wf.rollback[0][0]);
                 continue;
             }
             case 'done':
-                if (ctx.failure) return failed(ctx.failure.code, ctx.failure.message + rollbackSummary(ctx));
+                if (ctx.failure) return failed(ctx.failure.code, ctx.failure.message, ...notesOf(ctx));
                 return finish(wf, env, ctx, timeLeftMs, outcome.message);
             case 'fail':
                 if (ctx.failure) {
-                    return failed(ctx.failure.code, `${ctx.failure.message} Rollback did not finish: ${outcome.message}${rollbackSummary(ctx)}`);
+                    return failed(ctx.failure.code, ctx.failure.message, unfinished(outcome.message), ...notesOf(ctx), leftOf(wf, env, ctx, timeLeftMs));
                 }
                 if (!wf.rollback) return failed(outcome.code, outcome.message);
                 ctx = entering({ ...ctx, failure: { code: outcome.code, message: outcome.message } }, wf.rollback[0][0]);
@@ -195,10 +199,10 @@ async function finish<P, C extends RunnerCtx<P>, M extends BaseModel>(
     timeLeftMs: () => number,
     message?: string,
 ): Promise<ProgressEvent<M>> {
-    if (ctx.failure) return failed<M>(ctx.failure.code, ctx.failure.message + rollbackSummary(ctx));
+    if (ctx.failure) return failed<M>(ctx.failure.code, ctx.failure.message, ...notesOf(ctx));
     try {
         const model = await wf.finish({ ...env, desired: desiredOf(env, ctx), ctx, timeLeftMs }, ctx);
-        return eventsOf(wf.kind).succeeded(model, message ?? (ctx.notes ?? []).join(' '));
+        return eventsOf(wf.kind).succeeded(model, ...(message ? [message] : notesOf(ctx)));
     } catch (err) {
         const m = mapAwsError(err, `${wf.name} (finish)`);
         const retries = ctx.retries ?? 0;

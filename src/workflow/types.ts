@@ -27,7 +27,7 @@ export interface Adapters {
     secrets: SecretsAdapter;
 }
 
-export type KmsUserPurpose = 'create' | 'reset' | 'delete' | 'rollback';
+export type KmsUserPurpose = 'check' | 'create' | 'reset' | 'delete' | 'rollback';
 
 /** Where a kmsuser Run Command stands; the comment is how a retry finds a command it already sent. */
 export interface CommandRef {
@@ -69,11 +69,17 @@ export interface Ctx extends RunnerCtx<KeyStoreProps> {
     plan?: UpdatePlan;
     keyScan?: { marker?: string; checked: number; found: number; done?: boolean; latestDeletion?: number; pending?: number };
     recordFound?: boolean;
+    /** Create: the store is a leftover of an earlier attempt of this same resource, proven by its record, and is resumed. */
+    resumed?: boolean;
+    /** The bootstrap secret the earlier attempt of a resumed create left (from the store's record): deleted with ours. */
+    staleSecretArn?: string;
 }
 
 export interface RequestInfo {
     clientRequestToken: string;
     logicalResourceId: string;
+    /** The stack's ARN on a stack operation (systemTags aws:cloudformation:stack-id, or the request's stackId). */
+    stackId?: string;
     region: string;
     awsAccountId: string;
 }
@@ -111,6 +117,8 @@ export interface Workflow<P = KeyStoreProps, C = Ctx, M extends BaseModel = Reso
     phases: ReadonlyArray<readonly [string, Phase<P, C>]>;
     /** Run after a failure once something was made, to undo it; the operation then reports the original failure. */
     rollback?: ReadonlyArray<readonly [string, Phase<P, C>]>;
+    /** What may be left when the rollback itself did not finish, with how to remove it by hand. */
+    leftAfterRollback?(env: PhaseEnv<P, C>, ctx: C): string | undefined;
     /** The model a SUCCESS carries; undefined for none (a delete). */
     finish(env: PhaseEnv<P, C>, ctx: C): Promise<P | undefined>;
     /** The model an IN_PROGRESS carries: the request's properties plus what was learnt. */

@@ -4,7 +4,7 @@ import { deleteBootstrapSecretOf, ensureBootstrapSecret, readBootstrapPassword }
 import { awaitKmsUserCommand, sendKmsUserCommand } from './kmsuser-phases';
 import { fail, next } from './outcomes';
 import { readStore } from './read';
-import { recall, writeRecord } from './record-phases';
+import { deleteRecordedBootstrapSecret, recall, writeRecord } from './record-phases';
 import { awaitConnected, awaitDisconnected, connectStore, disconnectStore, skipUnless, storeIdOf } from './store-phases';
 import { keyStoreKind } from './runner';
 import { Ctx, Phase, UpdatePlan, Workflow } from './types';
@@ -12,6 +12,10 @@ import { checkCluster, checkInstanceOnline, checkSecretExists, Problem, summariz
 
 const plan: Phase = async (env) => {
     const id = storeIdOf(env);
+    const ca = [env.previous.cloudHsmCustCaCertSecretName, env.desired.cloudHsmCustCaCertSecretName];
+    if (ca[0] && ca[1] && ca[0] !== ca[1]) {
+        return fail(env.ctx, HandlerErrorCode.NotUpdatable, `CloudHsmCustCaCertSecretName is create-only (${ca[0]} -> ${ca[1]}): a key store keeps the trust anchor it was created with. Keep the old value, or replace the resource (a new logical id) to use another CA.`);
+    }
     const store = await env.aws.kms.describeStore(id);
     if (!store || store.type !== 'AWS_CLOUDHSM') return fail(env.ctx, HandlerErrorCode.NotFound, `Key store ${id} does not exist.`);
     const d = env.desired;
@@ -79,6 +83,7 @@ export const updateWorkflow: Workflow = {
         ['connect', connectStore],
         ['awaitConnected', repairOnce],
         ['deleteBootstrapSecret', deleteBootstrapSecretOf('repair')],
+        ['deleteRecordedBootstrapSecret', deleteRecordedBootstrapSecret],
         ['writeRecord', writeRecord],
     ],
     rollback: [['cleanupBootstrapSecret', deleteBootstrapSecretOf('repair')]],

@@ -1,6 +1,7 @@
 import { X509Certificate } from 'crypto';
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { Adapters } from './types';
+import { ADMIN_USERNAME_RE, CLUSTER_ID_RE, INSTANCE_ID_RE, SECRET_ID_RE } from '../kmsuser/script';
+import { Adapters, KeyStoreProps } from './types';
 
 /** One problem found while validating, with the code it maps to. */
 export interface Problem {
@@ -9,6 +10,38 @@ export interface Problem {
 }
 
 const invalid = (message: string): Problem => ({ code: HandlerErrorCode.InvalidRequest, message });
+
+/** A value as a message may quote it: JSON, short, one line. */
+const quoted = (v: unknown) => {
+    const text = JSON.stringify(v) ?? String(v);
+    return text.length > 70 ? `${text.slice(0, 67)}...` : text;
+};
+
+const SHAPES: Array<{ key: keyof KeyStoreProps; property: string; required: boolean; valid: (v: unknown) => boolean; expect: string }> = [
+    { key: 'cloudHsmClusterId', property: 'CloudHsmClusterId', required: true, valid: (v) => typeof v === 'string' && CLUSTER_ID_RE.test(v), expect: 'a CloudHSM cluster id: cluster- and 11 to 16 letters or digits 2-7, as the CloudHSM console shows it' },
+    { key: 'cloudHsmCustCaCertSecretName', property: 'CloudHsmCustCaCertSecretName', required: true, valid: (v) => typeof v === 'string' && SECRET_ID_RE.test(v), expect: 'the name or ARN of a Secrets Manager secret (letters, digits and /_+=.@-)' },
+    { key: 'cloudHsmAdminPasswordSecretName', property: 'CloudHsmAdminPasswordSecretName', required: true, valid: (v) => typeof v === 'string' && SECRET_ID_RE.test(v), expect: 'the name or ARN of a Secrets Manager secret (letters, digits and /_+=.@-)' },
+    { key: 'clientInstanceId', property: 'ClientInstanceId', required: true, valid: (v) => typeof v === 'string' && INSTANCE_ID_RE.test(v), expect: 'an EC2 instance id (i-...) or a managed instance id (mi-...)' },
+    { key: 'cloudHsmAdminUsername', property: 'CloudHsmAdminUsername', required: false, valid: (v) => typeof v === 'string' && ADMIN_USERNAME_RE.test(v), expect: 'a CloudHSM user name: 1 to 31 letters, digits or underscores' },
+    { key: 'keyStoreName', property: 'KeyStoreName', required: false, valid: (v) => typeof v === 'string' && v.length >= 1 && v.length <= 256, expect: 'a name of 1 to 256 characters' },
+];
+
+/**
+ * The schema's rules, checked by the handler too (a request may come from a caller that did not validate
+ * it): before any AWS call, so junk never reaches AWS.
+ */
+export function checkShapes(d: Readonly<KeyStoreProps>): Problem[] {
+    const problems: Problem[] = [];
+    for (const s of SHAPES) {
+        const v = d[s.key];
+        if (v === undefined || v === null) {
+            if (s.required) problems.push(invalid(`${s.property} is required: set it to ${s.expect}.`));
+        } else if (!s.valid(v)) {
+            problems.push(invalid(`${s.property} ${quoted(v)} is not valid: it must be ${s.expect}.`));
+        }
+    }
+    return problems;
+}
 
 /** KMS needs an ACTIVE cluster with at least two active HSMs in different Availability Zones. */
 export async function checkCluster(aws: Adapters, clusterId: string): Promise<Problem[]> {
@@ -24,7 +57,7 @@ export async function checkCluster(aws: Adapters, clusterId: string): Promise<Pr
 }
 
 export async function checkSecretExists(aws: Adapters, property: string, secretId: string | undefined): Promise<Problem[]> {
-    if (!secretId) return [invalid(`${property} is required.`)];
+    if (!secretId) return [invalid(`${property} is required: set it to the name or ARN of the Secrets Manager secret.`)];
     const info = await aws.secrets.describe(secretId);
     if (!info) return [invalid(`${property} ${secretId}: no such secret in Secrets Manager in this account and Region.`)];
     if (info.deleted) return [invalid(`${property} ${secretId}: the secret is scheduled for deletion; restore it or name another secret.`)];
@@ -48,7 +81,7 @@ export async function readTrustAnchor(aws: Adapters, secretId: string): Promise<
 }
 
 export async function checkInstanceOnline(aws: Adapters, instanceId: string | undefined): Promise<Problem[]> {
-    if (!instanceId) return [invalid('ClientInstanceId is required.')];
+    if (!instanceId) return [invalid('ClientInstanceId is required: set it to an instance online in SSM with cloudhsm-cli configured for the cluster.')];
     const ping = await aws.ssm.pingStatus(instanceId);
     if (ping === 'Online') return [];
     const state = ping ? `its SSM ping status is ${ping}` : 'SSM does not know it (not a managed instance, stopped, or no SSM agent/instance profile)';

@@ -42,7 +42,7 @@ test('create connects with a kmsuser whose password KMS has rotated, and the boo
     expect(kmsuser?.password).toBe(store.password);
     const bootstraps = state.secrets.filter((s) => s.name.startsWith('custom-kms-cloudhsmkeystore/'));
     expect(bootstraps.every((s) => s.deleted)).toBe(true);
-    expect(requestsOf(state, 'SendCommand')).toHaveLength(1);
+    expect(requestsOf(state, 'SendCommand')).toHaveLength(2); // the preflight check, then the create
     expect(requestsOf(state, 'CreateCustomKeyStore')).toHaveLength(1);
     expect(requestsOf(state, 'GetSecretValue').map((r) => (r.body as { SecretId: string }).SecretId)).not.toContain(S.adminSecretName);
 });

@@ -1,6 +1,7 @@
 import { OperationResult } from '../../local/driver';
 import { Harness, startHarness } from '../../local/harness';
 import { DEFAULT_SCENARIO, SimStateView } from '../../local/sim';
+import { count } from '../reliability/figures';
 
 export const S = DEFAULT_SCENARIO;
 export const BOOTSTRAP_PREFIX = 'custom-kms-cloudhsmkeystore/kmsuser-bootstrap/';
@@ -56,7 +57,9 @@ export function leaks(h: E2E, state: SimStateView): string[] {
         for (const i of c.invocations) haystacks.push([`SSM ${c.commandId} output`, i.stdout + i.stderr]);
     }
     const found: string[] = [];
-    for (const secret of secretValues(state)) for (const [where, text] of haystacks) if (text.includes(secret)) found.push(`${where} contains a secret (${secret.slice(0, 3)}...)`);
+    const secrets = secretValues(state);
+    for (const secret of secrets) for (const [where, text] of haystacks) if (text.includes(secret)) found.push(`${where} contains a secret (${secret.slice(0, 3)}...)`);
+    count('secretProbes', secrets.length * haystacks.length);
     return found;
 }
 
@@ -77,7 +80,22 @@ export function useE2E(): () => E2E {
         h.logs.length = 0;
     });
     afterEach(async () => {
-        expect(leaks(h, await h.sim.control.state())).toEqual([]);
+        const found = leaks(h, await h.sim.control.state());
+        count('leaksFound', found.length);
+        expect(found).toEqual([]);
     });
     return () => h;
+}
+
+/** What a failed create may not leave: a key store, a live bootstrap secret, a record, kmsuser (when it was absent before). */
+export function leftovers(state: SimStateView, opts: { kmsuserWasAbsent?: boolean; keep?: string[] } = {}): string[] {
+    const keep = new Set(opts.keep ?? []);
+    const found = [
+        ...state.stores.filter((s) => !keep.has(s.id)).map((s) => `key store ${s.id}`),
+        ...liveBootstrapSecrets(state).map((s) => `bootstrap secret ${s.name}`),
+        ...Object.keys(state.parameters).filter((n) => n.includes('/key-stores/') && ![...keep].some((id) => n.endsWith(id))).map((n) => `record ${n}`),
+        ...(opts.kmsuserWasAbsent && kmsuserOn(state, DEFAULT_SCENARIO.clusterId) ? ['kmsuser'] : []),
+    ];
+    count('leftoversFound', found.length);
+    return found;
 }

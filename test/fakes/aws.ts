@@ -848,6 +848,10 @@ export class FakeSsm implements PublicOf<SsmAdapter> {
     /** ...then InProgress for this many. */
     runningPolls = 1;
     responder: Responder = kmsUserScriptResponder;
+    /** The create's read-only preflight (action check) is answered by this one, so a test's responder plays the step it means. */
+    checkResponder: Responder = kmsUserScriptResponder;
+    /** At most this many invisible / InProgress polls for a preflight check (a stall meant for the kmsuser step leaves it alone). */
+    checkStallLimit = 1;
 
     constructor(private readonly world: FakeAws) {}
 
@@ -855,9 +859,14 @@ export class FakeSsm implements PublicOf<SsmAdapter> {
         this.instances.set(id, ping);
     }
 
-    /** The kmsuser actions sent, in order (from the script's K_ACTION line). */
+    /** The kmsuser actions that change the cluster, in order (from the script's K_ACTION line); the read-only preflight `check` aside. */
     actionsSent(): string[] {
-        return this.commands.map((c) => scriptParams(c.commands).action);
+        return this.commands.map((c) => scriptParams(c.commands).action).filter((a) => a !== 'check');
+    }
+
+    /** How many read-only preflight checks were sent. */
+    checksSent(): number {
+        return this.commands.filter((c) => scriptParams(c.commands).action === 'check').length;
     }
 
     getParameter(name: string): Promise<string | undefined> {
@@ -907,10 +916,15 @@ export class FakeSsm implements PublicOf<SsmAdapter> {
             if (!cmd) throw awsError('InvalidCommandId', 'Invalid command id.');
             if (cmd.instanceId !== instanceId) return undefined; // InvocationDoesNotExist
             cmd.polls++;
-            if (cmd.polls <= this.invisiblePolls) return undefined;
-            if (cmd.polls <= this.invisiblePolls + this.runningPolls) return { state: 'pending', status: 'InProgress', stdout: '', stderr: '' };
+            // the preflight check is delayed like the others unless a test stalls only the later commands
+            const check = scriptParams(cmd.commands).action === 'check';
+            const invisible = check ? Math.min(this.invisiblePolls, this.checkStallLimit) : this.invisiblePolls;
+            const running = check ? Math.min(this.runningPolls, this.checkStallLimit) : this.runningPolls;
+            if (cmd.polls <= invisible) return undefined;
+            if (cmd.polls <= invisible + running) return { state: 'pending', status: 'InProgress', stdout: '', stderr: '' };
             if (!cmd.result) {
-                const r = this.responder(cmd.commands, { instanceId, comment: cmd.comment, world: this.world });
+                const play = scriptParams(cmd.commands).action === 'check' ? this.checkResponder : this.responder;
+                const r = play(cmd.commands, { instanceId, comment: cmd.comment, world: this.world });
                 if (PENDING.has(r.status)) return { state: 'pending', status: r.statusDetails ?? r.status, stdout: '', stderr: '' };
                 cmd.result = r;
             }
@@ -948,7 +962,7 @@ export function scriptParams(commands: string[]): ScriptParams {
     };
 }
 
-const SUCCESS_CODES = new Set(['CREATED', 'ADOPTED', 'RESET', 'DELETED', 'ABSENT']);
+const SUCCESS_CODES = new Set(['CHECKED', 'CREATED', 'ADOPTED', 'RESET', 'DELETED', 'ABSENT']);
 
 /** Output as the script prints it: a detail line on failure, then the result marker; Failed on a failure. */
 export function scriptOutput(code: string, detail?: string): CommandResult {
@@ -982,6 +996,10 @@ export const kmsUserScriptResponder: Responder = (commands, { world }) => {
     };
     const bootstrap = () => world.secrets.find(p.bootSecret)?.value;
     switch (p.action) {
+        case 'check': {
+            if (cluster.kmsUser && !p.adopt) return scriptOutput('KMSUSER_EXISTS', `a user named kmsuser (role 'crypto-user') already exists in ${p.clusterId} and AdoptExistingKmsUser is false`);
+            return needSecrets(false) ?? scriptOutput('CHECKED');
+        }
         case 'create': {
             if (cluster.kmsUser && !p.adopt) return scriptOutput('KMSUSER_EXISTS', `a user named kmsuser (role 'crypto-user') already exists in ${p.clusterId} and AdoptExistingKmsUser is false`);
             const missing = needSecrets(true);

@@ -10,6 +10,7 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import type { KeyStoreProps } from '../../src/workflow/types';
 import { FakeAws, worldsOfThisTest } from './aws';
+import { count } from '../reliability/figures';
 import type { DriveResult } from './drive';
 import { WRITE_ONLY } from './world';
 
@@ -85,6 +86,7 @@ export function leakProblems(aws: FakeAws, drives: DriveResult[]): string[] {
         texts.push({ where: `SendCommand #${c.seq} comment`, text: p.comment });
     }
     for (const c of aws.log.of('ssm.putParameter')) texts.push({ where: `PutParameter #${c.seq}`, text: JSON.stringify(c.args) });
+    count('secretProbes', secrets.length * texts.length);
     for (const { where, text } of texts) {
         for (const value of secrets) {
             if (text.includes(value)) problems.push(`a secret value appears in ${where}`);
@@ -117,7 +119,9 @@ export function checkEveryDrive(): void {
         for (const aws of worlds) {
             const drives = aws.drives as DriveResult[];
             for (const r of drives) problems.push(...contractProblems(r));
-            problems.push(...leakProblems(aws, drives));
+            const leaks = leakProblems(aws, drives);
+            count('leaksFound', leaks.length);
+            problems.push(...leaks);
         }
         if (problems.length) throw new Error(`After-test checks failed:\n- ${[...new Set(problems)].join('\n- ')}`);
     });

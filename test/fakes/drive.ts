@@ -15,6 +15,7 @@ import { propsOf } from '../../src/workflow/props';
 import { runWorkflow } from '../../src/workflow/runner';
 import type { Ctx, KeyStoreProps, RequestInfo, Workflow } from '../../src/workflow/types';
 import { ACCOUNT, CallRecord, FakeAws, REGION } from './aws';
+import { count } from '../reliability/figures';
 
 export type Event = ProgressEvent<ResourceModel>;
 
@@ -136,8 +137,12 @@ export async function drive(workflow: Workflow, opts: DriveOptions): Promise<Dri
 
     while (steps.length < cap) {
         let step = await invoke(false);
-        if (opts.replayEach && step.event && steps.length < cap) step = await invoke(true);
+        if (opts.replayEach && step.event && steps.length < cap) {
+            step = await invoke(true);
+            count('replayedInvocations');
+        }
         if (!step.event) {
+            count('crashPoints');
             // The invocation died after a side effect: CloudFormation calls again with the same inputs.
             aws.clock.advance(60_000);
             continue;

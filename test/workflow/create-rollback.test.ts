@@ -2,6 +2,7 @@ import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudforma
 import { KMSUSER_FAILURES } from '../../src/kmsuser/result';
 import { awsError, FakeAws, respondWith, scriptOutput } from '../fakes/aws';
 import { checkEveryDrive } from '../fakes/checks';
+import { count } from '../reliability/figures';
 import { DriveResult } from '../fakes/drive';
 import { createOp, sideEffects } from '../fakes/ops';
 import { CLUSTER, desiredProps, INSTANCE, standardWorld } from '../fakes/world';
@@ -11,7 +12,10 @@ checkEveryDrive();
 /** Nothing this create made is left: no store, no bootstrap secret. */
 function expectNothingLeft(aws: FakeAws, r: DriveResult): void {
     expect(r.status).toBe('FAILED');
+    count('faultCases');
+    count('leftoversFound', aws.kms.all().length + aws.secrets.leftover().length + aws.ssm.parameters.size);
     expect(aws.kms.all()).toEqual([]);
+    expect(aws.ssm.parameters.size).toBe(0);
     expect(aws.secrets.madeByHandler().length).toBeGreaterThan(0);
     expect(aws.secrets.leftover()).toEqual([]);
 }
@@ -49,15 +53,17 @@ describe('create: the kmsuser script fails -> FAILED and full rollback', () => {
         expect(sideEffects(r.calls)).toEqual(['secrets.create', 'kms.createStore', 'ssm.sendShellScript:create', 'kms.deleteStore', 'secrets.forceDelete']);
     });
 
-    test('KMSUSER_EXISTS (a kmsuser in the cluster, AdoptExistingKmsUser not set) -> AlreadyExists, the existing kmsuser untouched', async () => {
+    test('KMSUSER_EXISTS (a kmsuser in the cluster, AdoptExistingKmsUser not set) -> AlreadyExists before anything is made, the existing kmsuser untouched', async () => {
         const aws = standardWorld();
         aws.hsm.clusters.get(CLUSTER)!.kmsUser = true;
         const r = await createOp(aws);
-        expectNothingLeft(aws, r);
+        expect(r.status).toBe('FAILED');
+        expect(aws.log.mutating().filter((c) => c.op !== 'ssm.sendShellScript')).toEqual([]);
+        expect(aws.ssm.checksSent()).toBe(1);
         expect(r.final.errorCode).toBe(HandlerErrorCode.AlreadyExists);
         expect(r.final.message).toContain('(KMSUSER_EXISTS)');
         expect(r.final.message).toContain('Set AdoptExistingKmsUser to true');
-        expect(aws.ssm.actionsSent()).toEqual(['create']);
+        expect(aws.ssm.actionsSent()).toEqual([]);
         expect(aws.hsm.clusters.get(CLUSTER)!.kmsUser).toBe(true);
     });
 
@@ -110,9 +116,10 @@ describe('create: the kmsuser script fails -> FAILED and full rollback', () => {
         const r = await createOp(aws, desiredProps({ adoptExistingKmsUser: true }));
         expect(r.status).toBe('SUCCESS');
         expect(r.model?.connectionState).toBe('CONNECTED');
-        const script = (aws.log.of('ssm.sendShellScript')[0].args[0] as { commands: string[] }).commands;
+        const script = (aws.log.of('ssm.sendShellScript')[1].args[0] as { commands: string[] }).commands;
         expect(script).toContain("K_ADOPT='true'");
-        expect(aws.ssm.commands[0].result?.stdout).toContain('KMSUSER_RESULT=ADOPTED');
+        expect(aws.ssm.commands[0].result?.stdout).toContain('KMSUSER_RESULT=CHECKED');
+        expect(aws.ssm.commands[1].result?.stdout).toContain('KMSUSER_RESULT=ADOPTED');
         expect(aws.kms.all()).toHaveLength(1);
     });
 });
@@ -130,7 +137,7 @@ describe('create: the connection fails -> FAILED NotStabilized with the remedy, 
         expectNothingLeft(aws, r);
         const id = storeIdOf(r);
         expect(r.final.errorCode).toBe(HandlerErrorCode.NotStabilized);
-        expect(r.final.message).toContain(`Key store ${id} failed to connect (ConnectionErrorCode ${code}): ${remedy}`);
+        expect(r.final.message).toContain(`Key store ${id} failed to connect (ConnectionErrorCode ${code}). ${remedy}`);
         expect(r.final.message).toContain(`Rolled back: key store ${id} was deleted.`);
         expect(r.final.message).toContain('kmsuser was removed from the cluster.');
         // disconnected, then deleted; the kmsuser this create made is removed by a second command
@@ -198,7 +205,7 @@ describe('create: the connection fails -> FAILED NotStabilized with the remedy, 
 describe('create: AWS refuses a step -> the mapped code, after rollback', () => {
     test('SendCommand: InvalidInstanceId (the instance went away after validation) -> InvalidRequest', async () => {
         const aws = standardWorld();
-        aws.inject('ssm.sendShellScript', awsError('InvalidInstanceId', 'Instances not in a valid state for account'));
+        aws.inject('ssm.sendShellScript', awsError('InvalidInstanceId', 'Instances not in a valid state for account'), { nth: 2 });
         const r = await createOp(aws);
         expectNothingLeft(aws, r);
         expect(r.final.errorCode).toBe(HandlerErrorCode.InvalidRequest);

@@ -41,7 +41,8 @@ describe('create: happy path', () => {
         for (const key of WRITE_ONLY) expect(r.model).not.toHaveProperty(key);
 
         expect(aws.log.count('kms.createStore')).toBe(1);
-        expect(aws.log.count('ssm.sendShellScript')).toBe(1);
+        expect(aws.log.count('ssm.sendShellScript')).toBe(2);
+        expect(aws.ssm.checksSent()).toBe(1);
         expect(aws.ssm.actionsSent()).toEqual(['create']);
         expect(aws.hsm.clusters.get(CLUSTER)?.kmsUser).toBe(true);
         expect(sideEffects(r.calls)).toEqual(['secrets.create', 'kms.createStore', 'ssm.sendShellScript:create', 'kms.connect', 'secrets.forceDelete']);
@@ -67,7 +68,7 @@ describe('create: happy path', () => {
         expect(aws.secrets.forceDeleted).toHaveLength(1);
         expect(aws.secrets.forceDeleted[0]).toContain(made[0].name);
         // the script was told where the password is, never what it is
-        const script = (aws.log.of('ssm.sendShellScript')[0].args[0] as { commands: string[] }).commands.join('\n');
+        const script = (aws.log.of('ssm.sendShellScript')[1].args[0] as { commands: string[] }).commands.join('\n');
         expect(script).toContain(`K_BOOT_SECRET='${aws.secrets.forceDeleted[0]}'`);
         expect(script).toContain(`K_ADMIN_SECRET='${ADMIN_SECRET}'`);
     });
@@ -287,24 +288,28 @@ describe('create: validation fails before anything is made', () => {
         expect(aws.log.mutating()).toEqual([]);
     });
 
-    test('a store with this name left DISCONNECTED on this cluster by someone else: KMS refuses, the bootstrap secret is removed', async () => {
+    test('a store with this name left DISCONNECTED on this cluster by someone else: KMS refuses; the message names it, its state, no keys and the two ways out', async () => {
         const aws = standardWorld();
         const foreign = aws.kms.addStore({ name: 'payments-keystore', clusterId: CLUSTER, state: 'DISCONNECTED', trustAnchor: CA_PEM, password: 'someone-elses-pw' });
         const r = await createOp(aws);
         expect(r.status).toBe('FAILED');
         expect(r.final.errorCode).toBe(HandlerErrorCode.AlreadyExists);
-        expect(r.final.message).toContain('CustomKeyStoreNameInUseException');
+        expect(aws.log.of('kms.createStore')).toHaveLength(1);
+        expect(r.final.message).toContain(`custom key store ${foreign.id} (named payments-keystore), which is DISCONNECTED and holds no KMS keys`);
+        expect(r.final.message).toContain(`aws kms delete-custom-key-store --custom-key-store-id ${foreign.id} --region us-east-1`);
+        expect(r.final.message).toContain(`import it into the stack as this resource by its CustomKeyStoreId ${foreign.id}`);
         expect(aws.kms.all()).toEqual([foreign]);
         expect(aws.secrets.madeByHandler()).toHaveLength(1);
         expect(aws.secrets.leftover()).toEqual([]);
-        expect(aws.log.count('ssm.sendShellScript')).toBe(0);
+        expect(aws.ssm.actionsSent()).toEqual([]);
     });
 
     test('a cluster KMS considers in use (related to a store\'s cluster): AlreadyExists, nothing left behind', async () => {
         const aws = standardWorld();
         // a store on the related cluster (same backup family) that validation cannot see as "this cluster"
         existingStore(aws, { name: 'legacy', clusterId: 'cluster-kmsrelated45' });
-        const r = await createOp(aws);
+        // the related cluster shares its users (kmsuser among them): adopting it lets the create reach KMS
+        const r = await createOp(aws, desiredProps({ adoptExistingKmsUser: true }));
         expect(r.status).toBe('FAILED');
         expect(r.final.errorCode).toBe(HandlerErrorCode.AlreadyExists);
         expect(r.final.message).toContain('CloudHsmClusterInUseException');

@@ -171,7 +171,7 @@ describe('delete', () => {
         expect(r.status).toBe('SUCCESS');
         expect(aws.kms.all()).toEqual([]);
         expect(r.final.message).toContain(`Key store ${store.id} was disconnected and deleted.`);
-        expect(r.final.message).toContain(`kmsuser was not removed from ${store.clusterId}: kmsuser on instance`);
+        expect(r.final.message).toContain(`kmsuser was not removed from ${store.clusterId}. kmsuser on instance`);
         expect(r.final.message).toContain('cloudhsm-cli user delete --username kmsuser --role crypto-user');
         expect(r.final.message).toContain('(KMSUSER_OWNS_KEYS)');
     });
@@ -183,7 +183,7 @@ describe('delete', () => {
         const r = await deleteOp(aws, stackModel(store));
         expect(r.status).toBe('SUCCESS');
         expect(aws.kms.all()).toEqual([]);
-        expect(r.final.message).toMatch(/kmsuser was not removed from cluster-\w+: The kmsuser command .* did not finish within 10 minutes/);
+        expect(r.final.message).toMatch(/kmsuser was not removed from cluster-\w+\. The kmsuser command .* did not finish within 10 minutes/);
     });
 
     test('without the instance in the model: the store is deleted, no kmsuser command', async () => {

@@ -10,7 +10,8 @@ function footprint(aws: ReturnType<typeof standardWorld>) {
         stores: aws.kms.all().map((s) => ({ name: s.name, clusterId: s.clusterId, state: s.state })),
         secretsLeft: aws.secrets.madeByHandler().filter((n) => aws.secrets.find(n)).length,
         secretsMade: new Set(aws.secrets.madeByHandler()).size,
-        commandsSent: aws.ssm.commands.length,
+        commandsSent: aws.ssm.actionsSent().length,
+        checksSent: aws.ssm.checksSent(),
         kmsUser: aws.hsm.clusters.get(CLUSTER)?.kmsUser,
     };
 }
@@ -31,7 +32,7 @@ describe('create: every invocation may run twice (a lost response)', () => {
         expect(r.invocations % 2).toBe(0);
         expect(r.steps.map((s) => s.replay)).toEqual(r.steps.map((_, i) => i % 2 === 1));
         expect(footprint(aws)).toEqual(footprint(plain));
-        expect(footprint(aws)).toEqual({ stores: [{ name: 'payments-keystore', clusterId: CLUSTER, state: 'CONNECTED' }], secretsLeft: 0, secretsMade: 1, commandsSent: 1, kmsUser: true });
+        expect(footprint(aws)).toEqual({ stores: [{ name: 'payments-keystore', clusterId: CLUSTER, state: 'CONNECTED' }], secretsLeft: 0, secretsMade: 1, commandsSent: 1, checksSent: 1, kmsUser: true });
 
         // each replay repeated only what is safe to repeat
         for (const step of r.steps.filter((s) => s.replay)) {
@@ -48,7 +49,7 @@ describe('create: every invocation may run twice (a lost response)', () => {
         expect(creates).toHaveLength(2);
         expect(creates[0].args).toEqual(creates[1].args);
         expect(aws.log.count('secrets.create')).toBe(1);
-        expect(aws.log.count('ssm.sendShellScript')).toBe(1);
+        expect(aws.log.count('ssm.sendShellScript')).toBe(2); // the preflight check and the create, each once
         expect(aws.log.count('kms.connect')).toBe(1);
         expect(r.model?.customKeyStoreId).toBe(aws.kms.all()[0].id);
     });
@@ -68,17 +69,18 @@ describe('create: every invocation may run twice (a lost response)', () => {
 
 describe('create: a crash right after a side effect, then the same inputs again', () => {
     test.each([
-        ['secrets.create', 'bootstrapSecret'],
-        ['kms.createStore', 'createStore'],
-        ['ssm.sendShellScript', 'sendKmsUser'],
-        ['kms.connect', 'connect'],
-        ['secrets.forceDelete', 'deleteBootstrapSecret'],
-    ])('after %s (%s)', async (op) => {
+        ['ssm.sendShellScript', 'sendCheck', 1],
+        ['secrets.create', 'bootstrapSecret', 1],
+        ['kms.createStore', 'createStore', 1],
+        ['ssm.sendShellScript', 'sendKmsUser', 2],
+        ['kms.connect', 'connect', 1],
+        ['secrets.forceDelete', 'deleteBootstrapSecret', 1],
+    ])('after %s (%s)', async (op, _phase, nth) => {
         const plain = standardWorld();
         await createOp(plain);
 
         const aws = standardWorld();
-        aws.crashAfter(op);
+        aws.crashAfter(op, nth);
         const r = await createOp(aws);
         expect(r.status).toBe('SUCCESS');
         expect(aws.pendingFaults()).toBe(0);
@@ -90,7 +92,8 @@ describe('create: a crash right after a side effect, then the same inputs again'
         expect(retry.ctx).toBe(crashed[0].ctx);
         expect(footprint(aws)).toEqual(footprint(plain));
         expect(new Set(aws.log.of('kms.createStore').map((c) => JSON.stringify(c.args))).size).toBe(1);
-        expect(aws.log.count('ssm.sendShellScript')).toBe(1);
+        expect(aws.ssm.actionsSent()).toEqual(['create']);
+        expect(aws.ssm.checksSent()).toBe(1);
         expect(aws.log.count('secrets.create')).toBe(1);
     });
 
@@ -106,13 +109,13 @@ describe('create: a crash right after a side effect, then the same inputs again'
 
     test('after SendCommand the retry finds the command by its comment instead of sending another', async () => {
         const aws = standardWorld();
-        aws.crashAfter('ssm.sendShellScript');
+        aws.crashAfter('ssm.sendShellScript', 2);
         const r = await createOp(aws);
         expect(r.status).toBe('SUCCESS');
-        const lookups = aws.log.of('ssm.findCommandByComment');
+        const lookups = aws.log.of('ssm.findCommandByComment').filter((c) => String(c.args[1]).includes(' create '));
         expect(lookups).toHaveLength(2);
         expect(lookups[0].args).toEqual(lookups[1].args);
-        expect(aws.ssm.commands).toHaveLength(1);
+        expect(aws.ssm.actionsSent()).toEqual(['create']);
     });
 
     test('during the rollback (after DeleteCustomKeyStore): the retry finishes the rollback', async () => {

@@ -78,7 +78,7 @@ describe('the events Read and List answer with (src/handlers.ts builds them with
             callbackDelaySeconds: 0,
             resourceModel: { CustomKeyStoreId: store.id, KeyStoreName: 'payments-keystore', CloudHsmClusterId: CLUSTER, ConnectionState: 'CONNECTED', TrustAnchorCertificate: CA_PEM },
         });
-        expect(failed(HandlerErrorCode.NotFound, 'gone').serialize()).toEqual({ status: 'FAILED', errorCode: 'NotFound', message: 'gone', callbackDelaySeconds: 0 });
+        expect(failed(HandlerErrorCode.NotFound, 'gone').serialize()).toEqual({ status: 'FAILED', errorCode: 'NotFound', message: 'Gone.', callbackDelaySeconds: 0 });
     });
 
     test('LIST: resourceModels and nextToken', async () => {
@@ -101,6 +101,6 @@ describe('the events Read and List answer with (src/handlers.ts builds them with
         });
         expect(e.status).toBe('FAILED');
         expect(e.errorCode).toBe(HandlerErrorCode.Throttling);
-        expect(e.message).toContain('list failed with ThrottlingException');
+        expect(e.message).toContain('List failed with ThrottlingException');
     });
 });

@@ -50,6 +50,8 @@ describe('the key store record', () => {
             CloudHsmAdminPasswordSecretName: ADMIN_SECRET,
             CloudHsmAdminUsername: 'co1',
             CloudHsmCustCaCertSecretName: CA_SECRET,
+            CreatedBy: expect.stringMatching(/^[0-9a-f]{64}$/),
+            BootstrapSecretArn: expect.stringContaining(':secret:custom-kms-cloudhsmkeystore/kmsuser-bootstrap/'),
             DeleteKeyStoreUponStackDeletion: false,
             KmsUser: 'CREATED',
             LogicalResourceId: 'PaymentsKeyStore',
@@ -76,7 +78,7 @@ describe('the key store record', () => {
         const r = await deleteOp(aws, { customKeyStoreId: store.id });
         expect(r.status).toBe('SUCCESS');
         expect(sideEffects(r.calls)).toEqual(['kms.disconnect', 'kms.deleteStore']);
-        expect(r.final.message).toContain(`kmsuser was not removed from ${CLUSTER}: the request carried no ClientInstanceId and CloudHsmAdminPasswordSecretName and the key store has no record in Parameter Store.`);
+        expect(r.final.message).toContain(`kmsuser was not removed from ${CLUSTER}. The request carried no ClientInstanceId and CloudHsmAdminPasswordSecretName and the key store has no record in Parameter Store.`);
         expect(r.final.message).toContain("CLOUDHSM_ROLE=admin CLOUDHSM_PIN='admin:<admin password>' cloudhsm-cli user delete --username kmsuser --role crypto-user");
     });
 
@@ -87,7 +89,7 @@ describe('the key store record', () => {
         const r = await deleteOp(aws, { customKeyStoreId: id });
         expect(r.status).toBe('SUCCESS');
         expect(aws.ssm.actionsSent()).toEqual(['create']);
-        expect(r.final.message).toContain(`kmsuser was not removed from ${CLUSTER}: ClientInstanceId ${INSTANCE} cannot run the removal script (its SSM ping status is ConnectionLost).`);
+        expect(r.final.message).toContain(`kmsuser was not removed from ${CLUSTER}. ClientInstanceId ${INSTANCE} cannot run the removal script: its SSM ping status is ConnectionLost.`);
         expect(aws.ssm.parameters.size).toBe(0);
     });
 

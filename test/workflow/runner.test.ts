@@ -102,7 +102,7 @@ describe('failures and rollback', () => {
         const e = await run(wf).event;
         expect(e.status).toBe('FAILED');
         expect(e.errorCode).toBe(HandlerErrorCode.InvalidRequest);
-        expect(e.message).toBe('bad input. undo1 done. undo2 done.');
+        expect(e.message).toBe('Bad input. undo1 done. undo2 done.');
     });
 
     test('a rollback phase that fails: the original failure, and that the rollback did not finish', async () => {
@@ -112,7 +112,7 @@ describe('failures and rollback', () => {
         );
         const e = await run(wf).event;
         expect(e.errorCode).toBe(HandlerErrorCode.AlreadyExists);
-        expect(e.message).toMatch(/^taken\. Rollback did not finish: toy \(undo\) was denied \(AccessDeniedException\)/);
+        expect(e.message).toMatch(/^Taken\. The rollback did not finish: toy \(undo\) was denied \(AccessDeniedException\)\./);
     });
 
     test('an unknown phase in the callbackContext: InternalFailure', async () => {

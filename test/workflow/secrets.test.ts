@@ -121,7 +121,7 @@ describe('the leak checker itself', () => {
         expect(problems).toEqual(expect.arrayContaining([
             "a secret's password appears in log line " + r.logs.length,
             'a secret value appears in create invocation 1 message',
-            `a secret value appears in SendCommand #${aws.log.of('ssm.sendShellScript')[1].seq} commands`,
+            `a secret value appears in SendCommand #${aws.log.of('ssm.sendShellScript')[2].seq} commands`,
             `GetSecretValue of ${ADMIN_SECRET}, which the handler must never read`,
         ]));
     });
