@@ -86,9 +86,11 @@ export function awaitKmsUserCommand(opts: AwaitOptions): Phase {
         const invocation = await env.aws.ssm.getInvocation(command.id, instanceId);
         if (!invocation || invocation.state === 'pending') {
             const step = Math.min(1 + (env.ctx.attempt ?? 0), 5);
-            const outOfTime = opts.withinInvocation ? env.timeLeftMs() < step * 1000 + INVOCATION_RESERVE_MS : (env.ctx.waited ?? 0) >= COMMAND_BUDGET_SECONDS;
+            // Before the store exists no IN_PROGRESS can be returned; once it does (a resumed store), waits may span invocations.
+            const inThisInvocation = opts.withinInvocation && !env.ctx.storeId;
+            const outOfTime = inThisInvocation ? env.timeLeftMs() < step * 1000 + INVOCATION_RESERVE_MS : (env.ctx.waited ?? 0) >= COMMAND_BUDGET_SECONDS;
             if (outOfTime) {
-                const within = opts.withinInvocation ? 'the time one handler invocation has for it' : `${COMMAND_BUDGET_SECONDS / 60} minutes`;
+                const within = inThisInvocation ? 'the time one handler invocation has for it' : `${COMMAND_BUDGET_SECONDS / 60} minutes`;
                 return finishWith(env, opts, HandlerErrorCode.NotStabilized, `The kmsuser command ${command.id} on ${instanceId} did not finish within ${within} (${invocation?.status ?? 'not delivered yet'}); check that the SSM agent runs and the instance can reach the cluster.`);
             }
             return wait(env.ctx, step, `Waiting for the kmsuser command on ${instanceId} (${invocation?.status ?? 'not visible yet'}).`, true);

@@ -41,6 +41,8 @@ const THROTTLE_WAITS = [5, 10, 20, 40, 60, 60];
  * stays under 30 s costs no duration charge (registry handler pricing bills seconds beyond 30).
  */
 const DEFAULT_BUDGET_MS = 25_000;
+/** Before the identifier exists: 25 s more, so an invocation still answers within CloudFormation's 60 s. */
+const UNIDENTIFIED_EXTRA_MS = 25_000;
 /** The callbackContext phase of a workflow whose phases are done but whose final read was throttled. */
 const FINISH = '#finish';
 const SAFETY_MS = 2_000;
@@ -129,7 +131,12 @@ export async function runWorkflow<P, C extends RunnerCtx<P>, M extends BaseModel
     const clock = opts.clock ?? wallClock();
     const budgetMs = opts.budgetMs ?? Number(process.env.KEYSTORE_INVOCATION_BUDGET_MS ?? DEFAULT_BUDGET_MS);
     const started = clock.now();
-    const timeLeftMs = () => budgetMs - (clock.now() - started);
+    // Until the resource has its identifier no IN_PROGRESS can be returned, so those first steps may use the
+    // rest of CloudFormation's 60 s rather than fail: the budget stretches until an identifier exists.
+    let identified = false;
+    // (Only with the default budget: a caller that sets one, like the custom resource, knows its own limits.)
+    const extraMs = opts.budgetMs === undefined ? UNIDENTIFIED_EXTRA_MS : 0;
+    const timeLeftMs = () => budgetMs + (identified ? 0 : extraMs) - (clock.now() - started);
     let ctx: C = { ...incoming };
     if (!ctx.phase) ctx = entering(ctx, wf.phases[0][0]);
     if (ctx.phase === FINISH) return finish(wf, env, ctx, timeLeftMs);
@@ -139,6 +146,7 @@ export async function runWorkflow<P, C extends RunnerCtx<P>, M extends BaseModel
         const index = list.findIndex(([name]) => name === ctx.phase);
         if (index < 0) return failed<M>(HandlerErrorCode.InternalFailure, `${wf.name}: unknown phase ${String(ctx.phase)} in callbackContext`);
         const [name, phase] = list[index];
+        identified = identified || Boolean(wf.kind.identifier(wf.progressModel(desiredOf(env, ctx), ctx)));
         const phaseEnv: PhaseEnv<P, C> = { ...env, desired: desiredOf(env, ctx), ctx, timeLeftMs };
         let outcome: Outcome<C>;
         try {
