@@ -24,6 +24,13 @@ const RESERVED = ['aws', 'amazon', 'amzn', 'alexa', 'dev', 'ask', 'custom'];
 const CANONICAL = 'Custom::KMS::CloudHsmKeyStore';
 /** Folders whose every text file is rewritten; missing ones are skipped. */
 const FOLDERS = ['inputs', 'sam-tests', 'docs', 'examples'];
+/**
+ * Files in those folders that describe the canonical name or the literal custom resource
+ * (`Custom::KMS::CloudHsmKeyStore` with a ServiceToken), which a registration does not rename.
+ */
+const KEEP = ['docs/design.md', 'examples/custom-resource.yaml', 'examples/custom-resource-provider.yaml'];
+/** Run-time names (bootstrap secrets, records, request claims) start with this; IAM policies name them. */
+const RUNTIME_PREFIX = 'custom-kms-cloudhsmkeystore/';
 
 const spellings = (name: string) => [name, name.split('::').join('-'), name.split('::').join('-').toLowerCase()];
 const schemaFile = (name: string) => `${name.split('::').join('-').toLowerCase()}.json`;
@@ -31,7 +38,7 @@ const schemaFile = (name: string) => `${name.split('::').join('-').toLowerCase()
 function filesUnder(dir: string): string[] {
     const abs = path.join(ROOT, dir);
     if (!existsSync(abs)) return [];
-    return readdirSync(abs, { recursive: true, encoding: 'utf8' }).map((f) => path.join(dir, f)).filter((f) => statSync(path.join(ROOT, f)).isFile()).sort();
+    return readdirSync(abs, { recursive: true, encoding: 'utf8' }).map((f) => path.join(dir, f)).filter((f) => statSync(path.join(ROOT, f)).isFile() && !KEEP.includes(f)).sort();
 }
 
 interface Edit {
@@ -63,11 +70,11 @@ export function planRename(newName: string, root = ROOT): { from: string; to: st
         if (file === schemaFile(from)) after = before.replace(/("typeName"\s*:\s*")([^"]+)(")/, (_m, a, _n, b) => `${a}${newName}${b}`);
         else if (file === 'src/models.ts') after = before.split(`TYPE_NAME: string = '${from}'`).join(`TYPE_NAME: string = '${newName}'`);
         else if (loaders.includes(file)) after = before.split(schemaFile(from)).join(schemaFile(newName));
-        else if (whole(file)) for (const [a, b] of pairs) after = after.split(a).join(b);
+        else if (whole(file)) after = after.split(RUNTIME_PREFIX).map((part) => pairs.reduce((t, [a, b]) => t.split(a).join(b), part)).join(RUNTIME_PREFIX);
         if (after === before) continue;
         // Renaming back replaces every occurrence, so the new name must be nowhere in a wholly rewritten file yet.
         for (const s of whole(file) ? spellings(newName) : []) {
-            if (before.includes(s)) throw new Error(`${file} already contains "${s}", so renaming back could not restore it exactly; edit that file first.`);
+            if (before.split(RUNTIME_PREFIX).join('').includes(s)) throw new Error(`${file} already contains "${s}", so renaming back could not restore it exactly; edit that file first.`);
         }
         edits.push({ file, before, after });
     }
