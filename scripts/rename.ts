@@ -2,7 +2,7 @@
  * `npm run rename -- Acme::KMS::CloudHsmKeyStore`: registers the type under another organisation namespace
  * (DESIGN section 2: `Custom` is reserved for RegisterType). Rewrites the type name where it names the
  * registered type: .rpdk-config, the schema's typeName and file name, TYPE_NAME in src/models.ts,
- * template.yml, inputs/, sam-tests/, docs/ and examples/ (all three spellings: `A::B::C`, `a-b-c`, `A-B-C`), and
+ * template.yml, inputs/, sam-tests/ and docs/README.md (all three spellings: `A::B::C`, `a-b-c`, `A-B-C`), and
  * the schema's file name where src/ loads it.
  * Idempotent (renaming to the current name changes nothing) and reversible byte for byte (it refuses a name
  * that already appears in a file it would rewrite, so renaming back restores exactly what was there).
@@ -11,8 +11,9 @@
  * `custom-kms-cloudhsmkeystore/kmsuser-bootstrap/`, the key stores' records under
  * `/custom-kms-cloudhsmkeystore/key-stores/`, the kmsuser Run Command comment, the secrets' managed-by tag). They are the product's identifiers, not the type's: IAM policies in the docs scope the execution and
  * instance roles to that prefix, and an in-flight create, the custom-resource variant and a re-registered type
- * must all find the same secrets and commands again. README.md and package.json describe the project under
- * its canonical name and are not rewritten either.
+ * must all find the same secrets and commands again, so they stay as they are in the rewritten files too. README.md,
+ * package.json and docs/design.md describe the project under its canonical name, and examples/ (see KEEP) is not
+ * rewritten either.
  */
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'fs';
 import * as path from 'path';
@@ -23,12 +24,14 @@ const TYPE_NAME = /^[a-zA-Z0-9]{2,64}::[a-zA-Z0-9]{2,64}::[a-zA-Z0-9]{2,64}$/;
 const RESERVED = ['aws', 'amazon', 'amzn', 'alexa', 'dev', 'ask', 'custom'];
 const CANONICAL = 'Custom::KMS::CloudHsmKeyStore';
 /** Folders whose every text file is rewritten; missing ones are skipped. */
-const FOLDERS = ['inputs', 'sam-tests', 'docs', 'examples'];
+const FOLDERS = ['inputs', 'sam-tests', 'docs'];
 /**
- * Files in those folders that describe the canonical name or the literal custom resource
- * (`Custom::KMS::CloudHsmKeyStore` with a ServiceToken), which a registration does not rename.
+ * Files in those folders that describe the canonical name, which a registration does not rename. examples/ is not
+ * rewritten at all: its templates name either the literal custom resource (`Custom::KMS::CloudHsmKeyStore` with a
+ * ServiceToken) or the registered type under an example namespace (Acme), which a reader replaces with theirs, and
+ * rewriting Acme back to Custom would break them.
  */
-const KEEP = ['docs/design.md', 'examples/custom-resource.yaml', 'examples/custom-resource-provider.yaml'];
+const KEEP = ['docs/design.md'];
 /** Run-time names (bootstrap secrets, records, request claims) start with this; IAM policies name them. */
 const RUNTIME_PREFIX = 'custom-kms-cloudhsmkeystore/';
 
