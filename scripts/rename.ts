@@ -2,7 +2,7 @@
  * `npm run rename -- Acme::KMS::CloudHsmKeyStore`: registers the type under another organisation namespace
  * (DESIGN section 2: `Custom` is reserved for RegisterType). Rewrites the type name where it names the
  * registered type: .rpdk-config, the schema's typeName and file name, TYPE_NAME in src/models.ts,
- * template.yml, inputs/, sam-tests/, docs/ and examples/ (all three spellings: `A::B::C`, `a-b-c`, `A-B-C`), and
+ * template.yml, inputs/, sam-tests/ and docs/README.md (all three spellings: `A::B::C`, `a-b-c`, `A-B-C`), and
  * the schema's file name where src/ loads it.
  * Idempotent (renaming to the current name changes nothing) and reversible byte for byte (it refuses a name
  * that already appears in a file it would rewrite, so renaming back restores exactly what was there).
@@ -11,8 +11,9 @@
  * `custom-kms-cloudhsmkeystore/kmsuser-bootstrap/`, the key stores' records under
  * `/custom-kms-cloudhsmkeystore/key-stores/`, the kmsuser Run Command comment, the secrets' managed-by tag). They are the product's identifiers, not the type's: IAM policies in the docs scope the execution and
  * instance roles to that prefix, and an in-flight create, the custom-resource variant and a re-registered type
- * must all find the same secrets and commands again. README.md and package.json describe the project under
- * its canonical name and are not rewritten either.
+ * must all find the same secrets and commands again, so they stay as they are in the rewritten files too. README.md,
+ * package.json and docs/design.md describe the project under its canonical name, and examples/ (see KEEP) is not
+ * rewritten either.
  */
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'fs';
 import * as path from 'path';
@@ -23,7 +24,16 @@ const TYPE_NAME = /^[a-zA-Z0-9]{2,64}::[a-zA-Z0-9]{2,64}::[a-zA-Z0-9]{2,64}$/;
 const RESERVED = ['aws', 'amazon', 'amzn', 'alexa', 'dev', 'ask', 'custom'];
 const CANONICAL = 'Custom::KMS::CloudHsmKeyStore';
 /** Folders whose every text file is rewritten; missing ones are skipped. */
-const FOLDERS = ['inputs', 'sam-tests', 'docs', 'examples'];
+const FOLDERS = ['inputs', 'sam-tests', 'docs'];
+/**
+ * Files in those folders that describe the canonical name, which a registration does not rename. examples/ is not
+ * rewritten at all: its templates name either the literal custom resource (`Custom::KMS::CloudHsmKeyStore` with a
+ * ServiceToken) or the registered type under an example namespace (Acme), which a reader replaces with theirs, and
+ * rewriting Acme back to Custom would break them.
+ */
+const KEEP = ['docs/design.md'];
+/** Run-time names (bootstrap secrets, records, request claims) start with this; IAM policies name them. */
+const RUNTIME_PREFIX = 'custom-kms-cloudhsmkeystore/';
 
 const spellings = (name: string) => [name, name.split('::').join('-'), name.split('::').join('-').toLowerCase()];
 const schemaFile = (name: string) => `${name.split('::').join('-').toLowerCase()}.json`;
@@ -31,7 +41,7 @@ const schemaFile = (name: string) => `${name.split('::').join('-').toLowerCase()
 function filesUnder(dir: string): string[] {
     const abs = path.join(ROOT, dir);
     if (!existsSync(abs)) return [];
-    return readdirSync(abs, { recursive: true, encoding: 'utf8' }).map((f) => path.join(dir, f)).filter((f) => statSync(path.join(ROOT, f)).isFile()).sort();
+    return readdirSync(abs, { recursive: true, encoding: 'utf8' }).map((f) => path.join(dir, f)).filter((f) => statSync(path.join(ROOT, f)).isFile() && !KEEP.includes(f)).sort();
 }
 
 interface Edit {
@@ -63,11 +73,11 @@ export function planRename(newName: string, root = ROOT): { from: string; to: st
         if (file === schemaFile(from)) after = before.replace(/("typeName"\s*:\s*")([^"]+)(")/, (_m, a, _n, b) => `${a}${newName}${b}`);
         else if (file === 'src/models.ts') after = before.split(`TYPE_NAME: string = '${from}'`).join(`TYPE_NAME: string = '${newName}'`);
         else if (loaders.includes(file)) after = before.split(schemaFile(from)).join(schemaFile(newName));
-        else if (whole(file)) for (const [a, b] of pairs) after = after.split(a).join(b);
+        else if (whole(file)) after = after.split(RUNTIME_PREFIX).map((part) => pairs.reduce((t, [a, b]) => t.split(a).join(b), part)).join(RUNTIME_PREFIX);
         if (after === before) continue;
         // Renaming back replaces every occurrence, so the new name must be nowhere in a wholly rewritten file yet.
         for (const s of whole(file) ? spellings(newName) : []) {
-            if (before.includes(s)) throw new Error(`${file} already contains "${s}", so renaming back could not restore it exactly; edit that file first.`);
+            if (before.split(RUNTIME_PREFIX).join('').includes(s)) throw new Error(`${file} already contains "${s}", so renaming back could not restore it exactly; edit that file first.`);
         }
         edits.push({ file, before, after });
     }

@@ -114,7 +114,7 @@ export function mapAwsError(err: unknown, action = 'the AWS call'): MappedError 
 }
 
 /** What a FAILED connection's ConnectionErrorCode means and what to do about it. */
-const CONNECTION_ERRORS: Record<string, string> = {
+export const CONNECTION_ERRORS: Record<string, string> = {
     INVALID_CREDENTIALS: 'KMS could not log in as kmsuser with the password it holds. Update the stack (the handler resets kmsuser\'s password through ClientInstanceId and reconnects), or reset it by hand and call UpdateCustomKeyStore with KeyStorePassword.',
     USER_LOCKED_OUT: 'kmsuser is locked out of the cluster after too many failed logins. Update the stack (the handler resets kmsuser\'s password, which unlocks it, and reconnects).',
     USER_NOT_FOUND: 'There is no kmsuser crypto user in the cluster. Update the stack (the handler creates kmsuser and reconnects).',
