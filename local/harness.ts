@@ -7,11 +7,11 @@ import * as path from 'path';
 import { format } from 'util';
 import { Driver, DriverEvent, Entrypoint, RequestPath, scaleLibraryDelay } from './driver';
 import type { ProviderLogging } from './handler-request';
-import { loadSchema, LoadedSchema } from './schema';
+import { loadSchema, LoadedSchema, schemaPathIn } from './schema';
 import { controlClient, DEFAULT_SCENARIO, SimControl, startSimulator } from './sim';
 
 /** The key type's schema, in its own folder as `cfn` expects. */
-export const KEY_SCHEMA_PATH = path.join(__dirname, '..', 'key', 'custom-kms-cloudhsmkey.json');
+export const KEY_SCHEMA_PATH = schemaPathIn(path.join(__dirname, '..', 'key'));
 
 /** The simulator as the harness needs it: where it listens and its control API (embedded or attached). */
 export interface SimHandle {

@@ -16,12 +16,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 
-/** The schema `cfn` uses: `<typeName with '::' -> '-', lower case>.json` beside `.rpdk-config` (so `npm run rename` moves it). */
-export const DEFAULT_SCHEMA_PATH = (() => {
-  const root = path.resolve(__dirname, '..');
-  const { typeName } = JSON.parse(fs.readFileSync(path.join(root, '.rpdk-config'), 'utf8')) as { typeName: string };
-  return path.join(root, `${typeName.split('::').join('-').toLowerCase()}.json`);
-})();
+/** The schema `cfn` uses in a type's folder: `<typeName with '::' -> '-', lower case>.json` beside its `.rpdk-config` (so `npm run rename` moves it). */
+export function schemaPathIn(folder: string): string {
+  const { typeName } = JSON.parse(fs.readFileSync(path.join(folder, '.rpdk-config'), 'utf8')) as { typeName: string };
+  return path.join(folder, `${typeName.split('::').join('-').toLowerCase()}.json`);
+}
+
+/** The key store's schema, at the root. */
+export const DEFAULT_SCHEMA_PATH = schemaPathIn(path.resolve(__dirname, '..'));
 
 export type HandlerAction = 'create' | 'read' | 'update' | 'delete' | 'list';
 export const HANDLER_ACTIONS: readonly HandlerAction[] = ['create', 'read', 'update', 'delete', 'list'];

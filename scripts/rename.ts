@@ -1,19 +1,25 @@
 /**
- * `npm run rename -- Acme::KMS::CloudHsmKeyStore`: registers the type under another organisation namespace
- * (DESIGN section 2: `Custom` is reserved for RegisterType). Rewrites the type name where it names the
- * registered type: .rpdk-config, the schema's typeName and file name, TYPE_NAME in src/models.ts,
- * template.yml, inputs/, sam-tests/ and docs/README.md (all three spellings: `A::B::C`, `a-b-c`, `A-B-C`), and
- * the schema's file name where src/ loads it.
- * Idempotent (renaming to the current name changes nothing) and reversible byte for byte (it refuses a name
- * that already appears in a file it would rewrite, so renaming back restores exactly what was there).
+ * `npm run rename -- Acme::KMS::CloudHsmKeyStore`: registers both types under another organisation namespace
+ * (DESIGN section 2: `Custom` is reserved for RegisterType). The key store takes the given name; the key type
+ * (key/) takes the same organisation and service with its own resource segment (Acme::KMS::CloudHsmKey).
+ * Rewrites each type's name where it names the registered type: its .rpdk-config, its schema's typeName and file
+ * name, TYPE_NAME in its models.ts, its template.yml, inputs/, sam-tests/, and docs/ (all
+ * three spellings: `A::B::C`, `A-B-C`, `a-b-c`), and the schemas' file names where src/ loads them.
+ * Idempotent (renaming to the current names changes nothing) and reversible byte for byte (it refuses a rename
+ * whose reverse would not restore every file exactly, e.g. one whose new name already appears in a file).
+ *
+ * The key's names are prefixes of the key store's (`Custom::KMS::CloudHsmKey` of `Custom::KMS::CloudHsmKeyStore`,
+ * `custom-kms-cloudhsmkey` of `custom-kms-cloudhsmkeystore`), so every file is rewritten in one pass that reads the
+ * longest spelling first at each position: the store's names are never read as the key's plus "Store".
  *
  * Left alone on purpose: the names of what the handler makes at run time (the bootstrap secrets' prefix
  * `custom-kms-cloudhsmkeystore/kmsuser-bootstrap/`, the key stores' records under
- * `/custom-kms-cloudhsmkeystore/key-stores/`, the kmsuser Run Command comment, the secrets' managed-by tag). They are the product's identifiers, not the type's: IAM policies in the docs scope the execution and
- * instance roles to that prefix, and an in-flight create, the custom-resource variant and a re-registered type
- * must all find the same secrets and commands again, so they stay as they are in the rewritten files too. README.md,
- * package.json and docs/design.md describe the project under its canonical name, and examples/ (see KEEP) is not
- * rewritten either.
+ * `/custom-kms-cloudhsmkeystore/key-stores/`, the kmsuser Run Command comment, the secrets' managed-by tag). They
+ * are the product's identifiers, not the type's: IAM policies in the docs scope the execution and instance roles
+ * to that prefix, and an in-flight create, the custom-resource variant and a re-registered type must all find the
+ * same secrets and commands again, so they stay as they are in the rewritten files too. examples/ and
+ * docs/design.md are not rewritten (see KEEP). README.md and package.json describe the project
+ * under its canonical names and are not rewritten either.
  */
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'fs';
 import * as path from 'path';
@@ -23,25 +29,45 @@ const TYPE_NAME = /^[a-zA-Z0-9]{2,64}::[a-zA-Z0-9]{2,64}::[a-zA-Z0-9]{2,64}$/;
 /** RegisterType's reserved organisation namespaces (AWS-API-FACTS 10.D.1). */
 const RESERVED = ['aws', 'amazon', 'amzn', 'alexa', 'dev', 'ask', 'custom'];
 const CANONICAL = 'Custom::KMS::CloudHsmKeyStore';
-/** Folders whose every text file is rewritten; missing ones are skipped. */
-const FOLDERS = ['inputs', 'sam-tests', 'docs'];
+
+/** The two types: the key store (whose name the command takes) at the root, the key in key/. */
+const TYPES = [
+    { folder: '.', models: 'src/models.ts' },
+    { folder: 'key', models: 'src/key/models.ts' },
+];
+/** Per type folder, the folders whose every text file is rewritten; missing ones are skipped. */
+const TYPE_FOLDERS = ['inputs', 'sam-tests', 'docs'];
 /**
- * Files in those folders that describe the canonical name, which a registration does not rename. examples/ is not
- * rewritten at all: its templates name either the literal custom resource (`Custom::KMS::CloudHsmKeyStore` with a
- * ServiceToken) or the registered type under an example namespace (Acme), which a reader replaces with theirs, and
- * rewriting Acme back to Custom would break them.
+ * examples/ is not rewritten: its templates name either the literal custom resource (`Custom::KMS::CloudHsmKeyStore`
+ * with a ServiceToken) or the registered types under an example namespace (Acme), which a reader replaces with
+ * theirs; rewriting Acme back to Custom would break them. docs/design.md describes the canonical names.
  */
 const KEEP = ['docs/design.md'];
-/** Run-time names (bootstrap secrets, records, request claims) start with this; IAM policies name them. */
-const RUNTIME_PREFIX = 'custom-kms-cloudhsmkeystore/';
+/** Run-time names (bootstrap secrets, records, request claims) start with these; IAM policies name them. */
+const RUNTIME_PREFIXES = ['custom-kms-cloudhsmkeystore/', '/custom-kms-cloudhsmkeystore/'];
 
 const spellings = (name: string) => [name, name.split('::').join('-'), name.split('::').join('-').toLowerCase()];
-const schemaFile = (name: string) => `${name.split('::').join('-').toLowerCase()}.json`;
+const hyphenated = (name: string) => name.split('::').join('-').toLowerCase();
+const schemaFile = (folder: string, name: string) => path.posix.join(folder, `${hyphenated(name)}.json`);
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-function filesUnder(dir: string): string[] {
-    const abs = path.join(ROOT, dir);
+/**
+ * Replaces every key of `map` in `text` in one left-to-right pass, the longest key first at each position, so a
+ * name that is a prefix of another (the key's of the store's) never clobbers it.
+ */
+function replaceAll(text: string, map: Map<string, string>): string {
+    if (map.size === 0) return text;
+    const keys = [...map.keys()].sort((a, b) => b.length - a.length);
+    return text.replace(new RegExp(keys.map(escape).join('|'), 'g'), (m) => map.get(m)!);
+}
+
+function filesUnder(root: string, dir: string): string[] {
+    const abs = path.join(root, dir);
     if (!existsSync(abs)) return [];
-    return readdirSync(abs, { recursive: true, encoding: 'utf8' }).map((f) => path.join(dir, f)).filter((f) => statSync(path.join(ROOT, f)).isFile() && !KEEP.includes(f)).sort();
+    return readdirSync(abs, { recursive: true, encoding: 'utf8' })
+        .map((f) => path.posix.join(dir, f.split(path.sep).join('/')))
+        .filter((f) => statSync(path.join(root, f)).isFile())
+        .sort();
 }
 
 interface Edit {
@@ -50,64 +76,108 @@ interface Edit {
     after: string;
 }
 
-export function planRename(newName: string, root = ROOT): { from: string; to: string; edits: Edit[]; schemaMove?: [string, string] } {
-    const settings = JSON.parse(readFileSync(path.join(root, '.rpdk-config'), 'utf8')) as { typeName: string };
-    const from = settings.typeName;
-    if (!TYPE_NAME.test(newName)) throw new Error(`"${newName}" is not a type name: use Organization::Service::Resource, 2-64 letters or digits each (e.g. Acme::KMS::CloudHsmKeyStore).`);
-    const org = newName.split('::')[0].toLowerCase();
-    if (RESERVED.includes(org) && newName !== CANONICAL)
-        throw new Error(`"${newName.split('::')[0]}" is a reserved namespace for RegisterType (${RESERVED.join(', ')}); pick your organisation's name, e.g. Acme::KMS::CloudHsmKeyStore.`);
-    if (newName === from) return { from, to: newName, edits: [] };
-    if (new Set(spellings(newName)).size !== new Set(spellings(from)).size)
-        throw new Error(`"${newName}" is spelt the same in lower case, so ${from}'s spellings could not be told apart when renaming back; use capitals as in ${from}.`);
-
-    const pairs = spellings(from).map((s, i) => [s, spellings(newName)[i]] as const);
-    const whole = (file: string) => ['.rpdk-config', 'template.yml', ...FOLDERS.flatMap(filesUnder)].includes(file);
-    // src/ files that load the schema by its file name (the custom resource validates against it)
-    const loaders = filesUnder('src').filter((f) => f.endsWith('.ts') && f !== 'src/models.ts' && readFileSync(path.join(root, f), 'utf8').includes(schemaFile(from)));
-    const candidates = ['.rpdk-config', schemaFile(from), 'src/models.ts', 'template.yml', ...FOLDERS.flatMap(filesUnder), ...loaders];
-    const edits: Edit[] = [];
-    for (const file of candidates) {
-        const before = readFileSync(path.join(root, file), 'utf8');
-        let after = before;
-        if (file === schemaFile(from)) after = before.replace(/("typeName"\s*:\s*")([^"]+)(")/, (_m, a, _n, b) => `${a}${newName}${b}`);
-        else if (file === 'src/models.ts') after = before.split(`TYPE_NAME: string = '${from}'`).join(`TYPE_NAME: string = '${newName}'`);
-        else if (loaders.includes(file)) after = before.split(schemaFile(from)).join(schemaFile(newName));
-        else if (whole(file)) after = after.split(RUNTIME_PREFIX).map((part) => pairs.reduce((t, [a, b]) => t.split(a).join(b), part)).join(RUNTIME_PREFIX);
-        if (after === before) continue;
-        // Renaming back replaces every occurrence, so the new name must be nowhere in a wholly rewritten file yet.
-        for (const s of whole(file) ? spellings(newName) : []) {
-            if (before.split(RUNTIME_PREFIX).join('').includes(s)) throw new Error(`${file} already contains "${s}", so renaming back could not restore it exactly; edit that file first.`);
-        }
-        edits.push({ file, before, after });
-    }
-    const target = schemaFile(newName);
-    if (existsSync(path.join(root, target))) throw new Error(`${target} already exists; remove it before renaming to ${newName}.`);
-    return { from, to: newName, edits, schemaMove: [schemaFile(from), target] };
+export interface RenamePlan {
+    /** [old, new] per type, the key store first. */
+    names: Array<[string, string]>;
+    edits: Edit[];
+    moves: Array<[string, string]>;
 }
 
-export function rename(newName: string, root = ROOT): string[] {
+function checkName(name: string, what: string): void {
+    if (!TYPE_NAME.test(name)) throw new Error(`"${name}" is not a type name${what}: use Organization::Service::Resource, 2-64 letters or digits each (e.g. Acme::KMS::CloudHsmKeyStore).`);
+}
+
+export function planRename(newName: string, root = ROOT): RenamePlan {
+    checkName(newName, '');
+    const [org, service] = newName.split('::');
+    if (RESERVED.includes(org.toLowerCase()) && newName !== CANONICAL)
+        throw new Error(`"${org}" is a reserved namespace for RegisterType (${RESERVED.join(', ')}); pick your organisation's name, e.g. Acme::KMS::CloudHsmKeyStore.`);
+    const from = TYPES.map((t) => (JSON.parse(readFileSync(path.join(root, t.folder, '.rpdk-config'), 'utf8')) as { typeName: string }).typeName);
+    // The key keeps its resource segment under the store's organisation and service.
+    const to = [newName, `${org}::${service}::${from[1].split('::')[2]}`];
+    checkName(to[1], ` (the key type's new name)`);
+    const names = from.map((f, i) => [f, to[i]] as [string, string]);
+    if (names.every(([a, b]) => a === b)) return { names, edits: [], moves: [] };
+    const distinct = (list: string[]) => new Set(list.map(spellings).flat()).size === list.length * 3;
+    const keyResource = to[1].split('::')[2];
+    if (newName.split('::')[2].toLowerCase() === keyResource.toLowerCase())
+        throw new Error(`"${newName}" would give the key store the key type's resource name "${keyResource}"; keep them apart, e.g. ${org}::${service}::CloudHsmKeyStore.`);
+    if (!distinct(to))
+        throw new Error(`"${newName}" is spelt the same in lower case, so the types' spellings (A::B::C, A-B-C, a-b-c) could not be told apart when renaming back; use capitals as in ${CANONICAL}.`);
+    if (!distinct(from)) throw new Error(`The current names ${from.join(' and ')} have spellings that cannot be told apart; rename by hand.`);
+
+    // Every spelling of both types maps to its new spelling (itself when that type keeps its name), so the
+    // longest-first pass resolves prefixes the same way renaming back will.
+    const pairs = names.flatMap(([a, b]) => spellings(a).map((s, i) => [s, spellings(b)[i]] as [string, string]));
+    // a run-time prefix maps to itself: being longer, it is read before the type's own spelling
+    const kept = RUNTIME_PREFIXES.map((p) => [p, p] as [string, string]);
+    const forward = new Map([...pairs, ...kept]);
+    const backward = new Map([...pairs.map(([a, b]) => [b, a] as [string, string]), ...kept]);
+    const schemas = new Map(names.map(([a, b], i) => [path.posix.basename(schemaFile(TYPES[i].folder, a)), path.posix.basename(schemaFile(TYPES[i].folder, b))]));
+    const schemasBack = new Map([...schemas].map(([a, b]) => [b, a]));
+
+    const whole = [
+        ...TYPES.flatMap((t) => [path.posix.join(t.folder, '.rpdk-config'), path.posix.join(t.folder, 'template.yml'), ...TYPE_FOLDERS.flatMap((d) => filesUnder(root, path.posix.join(t.folder, d)))]),
+    ].filter((f) => existsSync(path.join(root, f)) && !KEEP.includes(f));
+    const models = TYPES.map((t) => t.models);
+    // src/ files that load a schema by its file name (the custom resource validates against it)
+    const loaders = filesUnder(root, 'src').filter((f) => f.endsWith('.ts') && !models.includes(f) && [...schemas.keys()].some((s) => readFileSync(path.join(root, f), 'utf8').includes(s)));
+
+    const edits: Edit[] = [];
+    const edit = (file: string, change: (text: string) => string, undo: (text: string) => string) => {
+        const before = readFileSync(path.join(root, file), 'utf8');
+        const after = change(before);
+        if (after === before) return;
+        // Renaming back must give back these exact bytes, or the rename is refused before anything is written.
+        if (undo(after) !== before) {
+            const fresh = [...backward.keys()].filter((s) => !forward.has(s)).find((s) => before.includes(s));
+            throw new Error(
+                fresh
+                    ? `${file} already contains "${fresh}", so renaming back could not restore it exactly; edit that file first.`
+                    : `${file} would read differently when renamed back (a name in it followed by letters that make it another type's new name); pick another name or edit that file first.`,
+            );
+        }
+        edits.push({ file, before, after });
+    };
+    names.forEach(([a, b], i) => {
+        const typeName = (name: string) => (text: string) => text.replace(/("typeName"\s*:\s*")([^"]+)(")/, (_m, p, _n, q) => `${p}${name}${q}`);
+        edit(schemaFile(TYPES[i].folder, a), typeName(b), typeName(a));
+        const typeConst = (x: string, y: string) => (text: string) => text.split(`TYPE_NAME: string = '${x}'`).join(`TYPE_NAME: string = '${y}'`);
+        edit(TYPES[i].models, typeConst(a, b), typeConst(b, a));
+    });
+    for (const file of whole) edit(file, (t) => replaceAll(t, forward), (t) => replaceAll(t, backward));
+    for (const file of loaders) edit(file, (t) => replaceAll(t, schemas), (t) => replaceAll(t, schemasBack));
+
+    const moves: Array<[string, string]> = [];
+    names.forEach(([a, b], i) => {
+        const [source, target] = [schemaFile(TYPES[i].folder, a), schemaFile(TYPES[i].folder, b)];
+        if (source === target) return;
+        if (existsSync(path.join(root, target))) throw new Error(`${target} already exists; remove it before renaming to ${b}.`);
+        moves.push([source, target]);
+    });
+    return { names, edits, moves };
+}
+
+export function rename(newName: string, root = ROOT): { names: Array<[string, string]>; changed: string[] } {
     const plan = planRename(newName, root);
     for (const e of plan.edits) writeFileSync(path.join(root, e.file), e.after);
-    if (plan.schemaMove) renameSync(path.join(root, plan.schemaMove[0]), path.join(root, plan.schemaMove[1]));
-    const changed = plan.edits.map((e) => e.file);
-    if (plan.schemaMove) changed.push(`${plan.schemaMove[0]} -> ${plan.schemaMove[1]}`);
-    return changed;
+    for (const [a, b] of plan.moves) renameSync(path.join(root, a), path.join(root, b));
+    return { names: plan.names, changed: [...plan.edits.map((e) => e.file), ...plan.moves.map(([a, b]) => `${a} -> ${b}`)] };
 }
 
 if (require.main === module) {
     const name = process.argv[2];
     if (!name) {
-        console.error('usage: npm run rename -- Organization::Service::Resource   (e.g. Acme::KMS::CloudHsmKeyStore)');
+        console.error('usage: npm run rename -- Organization::Service::Resource   (e.g. Acme::KMS::CloudHsmKeyStore; the key type follows as Acme::KMS::CloudHsmKey)');
         process.exit(2);
     }
     try {
-        const changed = rename(name);
-        if (changed.length === 0) console.log(`The type is already named ${name}; nothing changed.`);
+        const { names, changed } = rename(name);
+        if (changed.length === 0) console.log(`The types are already named ${names.map(([, b]) => b).join(' and ')}; nothing changed.`);
         else {
-            console.log(`Renamed the type to ${name}:`);
+            console.log(`Renamed the types: ${names.map(([a, b]) => (a === b ? `${b} (unchanged)` : `${a} -> ${b}`)).join(', ')}:`);
             for (const c of changed) console.log(`  ${c}`);
-            console.log('Next: npm run build && npm test, then `cfn submit` (or npm run package). Rename back the same way.');
+            console.log('Next: npm run build && npm test, then `cfn submit` in the root and in key/ (or npm run package). Rename back the same way.');
             if (name === CANONICAL) console.log(`Note: ${CANONICAL} is the canonical name, but "Custom" is reserved: RegisterType refuses it.`);
         }
     } catch (err) {

@@ -1,16 +1,17 @@
 /**
- * `npm run rename`: a copy of the project (node_modules linked) is re-namespaced, packaged, tested against the
- * renamed bundle, validated with `cfn validate` when `cfn` is on PATH, and renamed back byte for byte.
+ * `npm run rename`: a copy of the project (node_modules linked) is re-namespaced (both types: the key store at the
+ * root, the key in key/), packaged, tested against the renamed bundle, validated with `cfn validate` in both
+ * folders when `cfn` is on PATH, and renamed back byte for byte.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, existsSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'fs';
 import { unzipSync } from 'fflate';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
 import { ROOT, TSX } from './support/artifact';
 
-jest.setTimeout(120_000);
+jest.setTimeout(240_000);
 
 const NEW_NAME = 'Acme::KMS::CloudHsmKeyStore';
 /** Build and tool outputs: not part of the tree the rename must restore. */
@@ -49,29 +50,84 @@ function onPath(tool: string): boolean {
     return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 }
 
-test('rename to Acme, build, test, validate and package it, then back: the tree is restored byte for byte', () => {
+const KEY_NAME = 'Acme::KMS::CloudHsmKey';
+const json = (dir: string, file: string) => JSON.parse(readFileSync(join(dir, file), 'utf8'));
+const text = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8');
+/** Each occurrence of a spelling as a whole name (not the key's inside the store's). */
+const count = (s: string, name: string) => (s.match(new RegExp(`${name.replace(/[:-]/g, '\\$&')}(?![A-Za-z0-9])`, 'g')) ?? []).length;
+
+test('rename to Acme renames both types; build, test, validate and package them, then back: the tree is restored byte for byte', () => {
     const dir = copyProject();
     const original = tree(dir);
+    const example = text(dir, 'examples/key-store-and-key.yaml');
 
-    expect(run(dir, TSX, ['scripts/rename.ts', NEW_NAME])).toContain(`Renamed the type to ${NEW_NAME}`);
+    const said = run(dir, TSX, ['scripts/rename.ts', NEW_NAME]);
+    expect(said).toContain(`Custom::KMS::CloudHsmKeyStore -> ${NEW_NAME}`);
+    expect(said).toContain(`Custom::KMS::CloudHsmKey -> ${KEY_NAME}`);
     expect(run(dir, TSX, ['scripts/rename.ts', NEW_NAME])).toContain('nothing changed'); // idempotent
+    // the key store
     expect(existsSync(join(dir, 'acme-kms-cloudhsmkeystore.json'))).toBe(true);
     expect(existsSync(join(dir, 'custom-kms-cloudhsmkeystore.json'))).toBe(false);
-    expect(JSON.parse(readFileSync(join(dir, '.rpdk-config'), 'utf8')).typeName).toBe(NEW_NAME);
-    expect(JSON.parse(readFileSync(join(dir, 'acme-kms-cloudhsmkeystore.json'), 'utf8')).typeName).toBe(NEW_NAME);
-    expect(readFileSync(join(dir, 'src/models.ts'), 'utf8')).toContain(`TYPE_NAME: string = '${NEW_NAME}'`);
+    expect(json(dir, '.rpdk-config').typeName).toBe(NEW_NAME);
+    expect(json(dir, 'acme-kms-cloudhsmkeystore.json').typeName).toBe(NEW_NAME);
+    expect(text(dir, 'src/models.ts')).toContain(`TYPE_NAME: string = '${NEW_NAME}'`);
+    // the key, in key/
+    expect(existsSync(join(dir, 'key/acme-kms-cloudhsmkey.json'))).toBe(true);
+    expect(existsSync(join(dir, 'key/custom-kms-cloudhsmkey.json'))).toBe(false);
+    expect(json(dir, 'key/.rpdk-config').typeName).toBe(KEY_NAME);
+    expect(json(dir, 'key/acme-kms-cloudhsmkey.json').typeName).toBe(KEY_NAME);
+    expect(text(dir, 'src/key/models.ts')).toContain(`TYPE_NAME: string = '${KEY_NAME}'`);
+    expect(text(dir, 'key/template.yml')).toContain(`${KEY_NAME} resource type`);
+    // examples/ is left alone: its templates name the types as a reader registers them (Acme), or the literal custom resource
+    expect(text(dir, 'examples/key-store-and-key.yaml')).toBe(example);
+    // the literal custom resource keeps its Custom:: name: its provider serves it whatever the types are registered as
+    expect(text(dir, 'examples/custom-resource.yaml')).toContain('Type: Custom::KMS::CloudHsmKeyStore');
 
-    // Package (this builds the bundle), then run the lifecycle contract sequence against that bundle.
+    // Package (this builds the bundle): both submissions under the new names.
     run(dir, TSX, ['scripts/package.ts']);
-    const submission = unzipSync(readFileSync(join(dir, 'acme-kms-cloudhsmkeystore.zip')));
-    expect(JSON.parse(Buffer.from(submission['schema.json']).toString()).typeName).toBe(NEW_NAME);
-    const bundle = Buffer.from(unzipSync(submission['ResourceProvider.zip'])['dist/index.js']).toString();
-    expect(bundle).toContain(NEW_NAME);
-    run(dir, join(dir, 'node_modules', '.bin', 'jest'), ['test/e2e/lifecycle.test.ts', '-t', 'contract sequence', '--ci'], { KEYSTORE_ARTIFACT: join(dir, 'build', 'TypeFunction') });
-    if (onPath('cfn')) expect(run(dir, 'cfn', ['validate'])).toContain('Resource schema is valid.');
-    else console.warn('cfn is not on PATH: skipped `cfn validate` of the renamed schema');
+    for (const [zip, name] of [['acme-kms-cloudhsmkeystore.zip', NEW_NAME], ['key/acme-kms-cloudhsmkey.zip', KEY_NAME]]) {
+        const submission = unzipSync(readFileSync(join(dir, zip)));
+        expect(JSON.parse(Buffer.from(submission['schema.json']).toString()).typeName).toBe(name);
+        expect(JSON.parse(Buffer.from(submission['.rpdk-config']).toString()).typeName).toBe(name);
+        const bundle = Buffer.from(unzipSync(submission['ResourceProvider.zip'])['dist/index.js']).toString();
+        expect(bundle).toContain(`"${name}"`);
+    }
+    // Both types' lifecycles against that bundle, driven with the renamed schemas.
+    const e2e = run(dir, join(dir, 'node_modules', '.bin', 'jest'), ['test/e2e/lifecycle.test.ts', 'test/e2e/key-lifecycle.test.ts', '-t', 'contract sequence|key lifecycle on the stack', '--ci', '--json'], {
+        KEYSTORE_ARTIFACT: join(dir, 'build', 'TypeFunction'),
+    });
+    expect(JSON.parse(e2e)).toMatchObject({ success: true, numPassedTests: 2, numFailedTests: 0 });
+    if (onPath('cfn')) for (const folder of ['.', 'key']) expect(run(join(dir, folder), 'cfn', ['validate'])).toContain('Resource schema is valid.');
+    else console.warn('cfn is not on PATH: skipped `cfn validate` of the renamed schemas');
 
     run(dir, TSX, ['scripts/rename.ts', 'Custom::KMS::CloudHsmKeyStore']);
+    expect(tree(dir)).toEqual(original);
+});
+
+test('a store name that does not start with the key\'s resource name renames each spelling on its own, and back byte for byte', () => {
+    const dir = copyProject();
+    const original = tree(dir);
+    run(dir, TSX, ['scripts/rename.ts', 'Acme::Kms::Vault']);
+    expect(json(dir, '.rpdk-config').typeName).toBe('Acme::Kms::Vault');
+    expect(json(dir, 'key/.rpdk-config').typeName).toBe('Acme::Kms::CloudHsmKey');
+    expect(existsSync(join(dir, 'acme-kms-vault.json'))).toBe(true);
+    expect(existsSync(join(dir, 'key/acme-kms-cloudhsmkey.json'))).toBe(true);
+    expect(text(dir, 'key/template.yml')).toContain('Acme::Kms::CloudHsmKey');
+    expect(text(dir, 'src/custom-resource/props.ts')).toContain("require('../../acme-kms-vault.json')");
+    run(dir, TSX, ['scripts/rename.ts', 'Custom::KMS::CloudHsmKeyStore']);
+    expect(tree(dir)).toEqual(original);
+});
+
+test('a rename whose reverse would not restore a file is refused before anything is written', () => {
+    const dir = copyProject();
+    writeFileSync(join(dir, 'key/template.yml'), `${text(dir, 'key/template.yml')}# Custom::KMS::CloudHsmKeySpec\n`);
+    const original = tree(dir);
+    // Acme::KMS::CloudHsmKeyS would turn "...CloudHsmKeySpec" into the store's new name followed by "pec"
+    const r = spawnSync(TSX, ['scripts/rename.ts', 'Acme::KMS::CloudHsmKeyS'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('key/template.yml would read differently when renamed back');
+    const taken = spawnSync(TSX, ['scripts/rename.ts', 'Acme::KMS::CloudHsmKey'], { cwd: dir, encoding: 'utf8' });
+    expect(taken.stderr).toContain('the key type\'s resource name "CloudHsmKey"');
     expect(tree(dir)).toEqual(original);
 });
 
@@ -82,4 +138,5 @@ test('a reserved namespace or a malformed name is refused with a clear message, 
         expect(r.stderr).toContain(says);
     }
     expect(JSON.parse(readFileSync(join(ROOT, '.rpdk-config'), 'utf8')).typeName).toBe('Custom::KMS::CloudHsmKeyStore');
+    expect(JSON.parse(readFileSync(join(ROOT, 'key/.rpdk-config'), 'utf8')).typeName).toBe('Custom::KMS::CloudHsmKey');
 });
