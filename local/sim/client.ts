@@ -52,6 +52,8 @@ export interface SimControl {
   putInstance(spec: InstanceSpec): Promise<Required<Omit<InstanceSpec, 'clusterId'>> & { clusterId?: string }>;
   putSecret(spec: SecretSpec): Promise<{ name: string; arn: string; versionId: string }>;
   putKey(spec?: KeySpec): Promise<KeyView>;
+  /** Adds `count` keys alike in one call (an account with thousands of keys). */
+  putKeys(count: number, spec?: KeySpec): Promise<{ count: number; keyIds: string[] }>;
   addFault(spec: FaultSpec): Promise<FaultRecord>;
   addFaults(specs: FaultSpec[]): Promise<FaultRecord[]>;
   faults(): Promise<FaultRecord[]>;
@@ -97,6 +99,7 @@ export function controlClient(endpoint: string): SimControl {
     putInstance: (spec) => call('POST', '/_sim/instances', spec),
     putSecret: (spec) => call('POST', '/_sim/secrets', spec),
     putKey: (spec = {}) => call('POST', '/_sim/keys', spec),
+    putKeys: (count, spec = {}) => call('POST', '/_sim/keys', { ...spec, count }),
     addFault: async (spec) => (await call<FaultRecord[]>('POST', '/_sim/faults', spec))[0]!,
     addFaults: (specs) => call('POST', '/_sim/faults', specs),
     faults: () => call('GET', '/_sim/faults'),
