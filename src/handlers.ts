@@ -9,12 +9,8 @@ import {
     ResourceHandlerRequest,
     SessionProxy,
 } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { buildClients } from './aws/clients';
+import { lazyAdapters } from './aws/adapters';
 import { pointLibraryClientsAtEnv, putLogEventsWithoutPacing, waitOnlyForPendingDelivery } from './library-runtime';
-import { CloudHsmAdapter } from './aws/cloudhsm';
-import { KmsAdapter } from './aws/kms';
-import { SecretsAdapter } from './aws/secrets';
-import { SsmAdapter } from './aws/ssm';
 import { ResourceModel, TypeConfigurationModel } from './models';
 import { createWorkflow } from './workflow/create';
 import { deleteWorkflow } from './workflow/delete';
@@ -27,14 +23,8 @@ import { updateWorkflow } from './workflow/update';
 type Request = ResourceHandlerRequest<ResourceModel>;
 
 function envOf(session: Optional<SessionProxy>, request: Request, logger: LoggerProxy | undefined): Env {
-    const clients = buildClients(session, request.region);
     return {
-        aws: {
-            kms: new KmsAdapter(clients.kms),
-            hsm: new CloudHsmAdapter(clients.hsm),
-            ssm: new SsmAdapter(clients.ssm),
-            secrets: new SecretsAdapter(clients.secrets),
-        },
+        aws: lazyAdapters(session, request.region),
         request: {
             clientRequestToken: request.clientRequestToken,
             logicalResourceId: request.logicalResourceIdentifier ?? 'KeyStore',

@@ -45,6 +45,8 @@ export interface SimControl {
   reset(scenario?: ScenarioName): Promise<{ scenario: ScenarioName }>;
   state(): Promise<SimStateView>;
   config(patch?: Partial<SimConfig>): Promise<SimConfig>;
+  /** Simulated time now (epoch ms) and the time scale. */
+  clock(): Promise<{ now: number; timeScale: number }>;
   putCluster(spec: ClusterSpec): Promise<ClusterView>;
   deleteCluster(id: string): Promise<void>;
   putUser(clusterId: string, user: Partial<UserSpec> & { username: string }): Promise<HsmUser>;
@@ -91,6 +93,7 @@ export function controlClient(endpoint: string): SimControl {
   return {
     reset: (scenario = 'default') => call('POST', '/_sim/reset', { scenario }),
     state: () => call('GET', '/_sim/state'),
+    clock: () => call('GET', '/_sim/clock'),
     config: (patch) => (patch ? call('POST', '/_sim/config', patch) : call('GET', '/_sim/config')),
     putCluster: (spec) => call('POST', '/_sim/clusters', spec),
     deleteCluster: async (id) => void (await call('DELETE', `/_sim/clusters/${enc(id)}`)),

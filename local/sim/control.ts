@@ -205,6 +205,8 @@ export function handleControl(sim: Sim, method: string, path: string, query: URL
         return ok(stateView(sim));
       case 'GET /_sim/config':
         return ok({ ...sim.config });
+      case 'GET /_sim/clock':
+        return ok({ now: sim.now(), timeScale: sim.clock.timeScale });
       case 'POST /_sim/config':
         return ok(sim.setConfig(checkConfig(body)));
       case 'POST /_sim/clusters': {
