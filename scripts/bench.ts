@@ -193,7 +193,27 @@ async function startSim(): Promise<{ endpoint: string; control: SimControl; stop
         });
         child.once('exit', (code) => reject(new Error(`the simulator exited (${code}) before it was ready: ${stderr}`)));
     });
-    return { endpoint, control: controlClient(endpoint), stop: () => void child.kill('SIGTERM') };
+    return { endpoint, control: retryingStaleSockets(controlClient(endpoint)), stop: () => void child.kill('SIGTERM') };
+}
+
+/**
+ * fetch reuses a kept-alive socket that the simulator may close at that moment (its keepAliveTimeout is 5 s, and
+ * a busy CPU makes timers late): the request was never read, so it is sent again, once.
+ */
+function retryingStaleSockets(control: SimControl): SimControl {
+    const wrapped = {} as Record<string, unknown>;
+    for (const [name, fn] of Object.entries(control) as Array<[string, (...a: unknown[]) => Promise<unknown>]>) {
+        wrapped[name] = async (...a: unknown[]) => {
+            try {
+                return await fn(...a);
+            } catch (err) {
+                const cause = (err as { cause?: { code?: string } }).cause;
+                if (!(err instanceof TypeError) || !['UND_ERR_SOCKET', 'ECONNRESET'].includes(cause?.code ?? '')) throw err;
+                return fn(...a);
+            }
+        };
+    }
+    return wrapped as unknown as SimControl;
 }
 
 // ---- cold start and warm overhead: a fresh Node process per run ------------------------------------------------------
