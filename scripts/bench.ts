@@ -83,8 +83,10 @@ function figure(values: number[]): Figure {
 }
 
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
-const fmt = (f: Figure, unit: string, digits = 1): string =>
-    f.min === f.max ? `${round(f.median, digits)} ${unit}` : `${round(f.median, digits)} ${unit} (${round(f.min, digits)}-${round(f.max, digits)})`;
+const fmt = (f: Figure, unit: string, digits = 1): string => {
+    const value = `${round(f.median, digits)}${unit ? ` ${unit}` : ''}`;
+    return f.min === f.max ? value : `${value} (${round(f.min, digits)}-${round(f.max, digits)})`;
+};
 
 let quiet = false;
 const progress = (line: string): void => {
