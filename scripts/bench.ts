@@ -43,7 +43,8 @@ const PARTS = ['runtime', 'create', 'delete'] as const;
 type Part = (typeof PARTS)[number];
 
 function parseArgs(argv: string[]): Args {
-    const a: Args = { runs: 3, json: false, keys: 10_000, warm: 20, keep: false, only: new Set(PARTS) };
+    // `npm run bench --json` (no `--`) reaches the script as npm's own json setting
+    const a: Args = { runs: 3, json: process.env.npm_config_json === 'true', keys: 10_000, warm: 20, keep: false, only: new Set(PARTS) };
     for (let i = 0; i < argv.length; i++) {
         const flag = argv[i];
         const num = (name: string, min: number): number => {
