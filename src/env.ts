@@ -1,9 +1,5 @@
 import { LoggerProxy, Optional, SessionProxy } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { buildClients } from './aws/clients';
-import { CloudHsmAdapter } from './aws/cloudhsm';
-import { KmsAdapter } from './aws/kms';
-import { SecretsAdapter } from './aws/secrets';
-import { SsmAdapter } from './aws/ssm';
+import { lazyAdapters } from './aws/adapters';
 import { Env } from './workflow/runner';
 
 /** The parts of a handler request every type's workflows use. */
@@ -24,14 +20,9 @@ export function envOf<P>(
     logger: LoggerProxy | undefined,
     defaultLogicalId: string,
 ): Env<P> {
-    const clients = buildClients(session, request.region);
     return {
-        aws: {
-            kms: new KmsAdapter(clients.kms),
-            hsm: new CloudHsmAdapter(clients.hsm),
-            ssm: new SsmAdapter(clients.ssm),
-            secrets: new SecretsAdapter(clients.secrets),
-        },
+        // each SDK client package loads on its first call: a Read loads KMS only
+        aws: lazyAdapters(session, request.region),
         request: {
             clientRequestToken: request.clientRequestToken,
             logicalResourceId: request.logicalResourceIdentifier ?? defaultLogicalId,

@@ -46,6 +46,8 @@ export interface SimControl {
   reset(scenario?: ScenarioName): Promise<{ scenario: ScenarioName }>;
   state(): Promise<SimStateView>;
   config(patch?: Partial<SimConfig>): Promise<SimConfig>;
+  /** Simulated time now (epoch ms) and the time scale. */
+  clock(): Promise<{ now: number; timeScale: number }>;
   putCluster(spec: ClusterSpec): Promise<ClusterView>;
   deleteCluster(id: string): Promise<void>;
   putUser(clusterId: string, user: Partial<UserSpec> & { username: string }): Promise<HsmUser>;
@@ -53,6 +55,8 @@ export interface SimControl {
   putInstance(spec: InstanceSpec): Promise<Required<Omit<InstanceSpec, 'clusterId'>> & { clusterId?: string }>;
   putSecret(spec: SecretSpec): Promise<{ name: string; arn: string; versionId: string }>;
   putKey(spec?: KeySpec): Promise<KeyView>;
+  /** Adds `count` keys alike in one call (an account with thousands of keys). */
+  putKeys(count: number, spec?: KeySpec): Promise<{ count: number; keyIds: string[] }>;
   addFault(spec: FaultSpec): Promise<FaultRecord>;
   addFaults(specs: FaultSpec[]): Promise<FaultRecord[]>;
   faults(): Promise<FaultRecord[]>;
@@ -90,6 +94,7 @@ export function controlClient(endpoint: string): SimControl {
   return {
     reset: (scenario = 'default') => call('POST', '/_sim/reset', { scenario }),
     state: () => call('GET', '/_sim/state'),
+    clock: () => call('GET', '/_sim/clock'),
     config: (patch) => (patch ? call('POST', '/_sim/config', patch) : call('GET', '/_sim/config')),
     putCluster: (spec) => call('POST', '/_sim/clusters', spec),
     deleteCluster: async (id) => void (await call('DELETE', `/_sim/clusters/${enc(id)}`)),
@@ -98,6 +103,7 @@ export function controlClient(endpoint: string): SimControl {
     putInstance: (spec) => call('POST', '/_sim/instances', spec),
     putSecret: (spec) => call('POST', '/_sim/secrets', spec),
     putKey: (spec = {}) => call('POST', '/_sim/keys', spec),
+    putKeys: (count, spec = {}) => call('POST', '/_sim/keys', { ...spec, count }),
     addFault: async (spec) => (await call<FaultRecord[]>('POST', '/_sim/faults', spec))[0]!,
     addFaults: (specs) => call('POST', '/_sim/faults', specs),
     faults: () => call('GET', '/_sim/faults'),

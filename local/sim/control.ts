@@ -70,10 +70,23 @@ const CONFIG_NUMBERS: (keyof SimConfig)[] = [
   'timeScale', 'connectSeconds', 'disconnectSeconds', 'commandVisibilitySeconds', 'commandRunDelaySeconds', 'commandTimeoutFloorMs', 'secretPurgeSeconds', 'maxKeyStores', 'describeStoresPageSize',
 ];
 
+function checkQuotas(v: unknown): void {
+  if (typeof v === 'boolean') return;
+  const o = obj(v, 'config.kmsRequestQuotas');
+  for (const [op, rate] of Object.entries(o)) {
+    if (!/^[A-Za-z]+$/.test(op)) throw new BadInput(`config.kmsRequestQuotas: ${JSON.stringify(op)} is not an operation name`);
+    if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0) throw new BadInput(`config.kmsRequestQuotas.${op} must be a non-negative number of requests per second (0 = unlimited)`);
+  }
+}
+
 function checkConfig(body: unknown): Partial<SimConfig> {
   const o = obj(body, 'config');
   for (const [k, v] of Object.entries(o)) {
-    if (!CONFIG_NUMBERS.includes(k as keyof SimConfig)) throw new BadInput(`config.${k} is not a setting that can be changed; settings: ${CONFIG_NUMBERS.join(', ')}`);
+    if (k === 'kmsRequestQuotas') {
+      checkQuotas(v);
+      continue;
+    }
+    if (!CONFIG_NUMBERS.includes(k as keyof SimConfig)) throw new BadInput(`config.${k} is not a setting that can be changed; settings: ${[...CONFIG_NUMBERS, 'kmsRequestQuotas'].join(', ')}`);
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new BadInput(`config.${k} must be a non-negative number`);
     if (k === 'timeScale' && v <= 0) throw new BadInput('config.timeScale must be > 0');
   }
@@ -131,8 +144,22 @@ function putSecret(sim: Sim, body: unknown) {
   return { name: existing.name, arn: existing.arn, versionId };
 }
 
+/** The most keys one POST /_sim/keys may add (`count`). */
+const MAX_KEY_COUNT = 100_000;
+
 function putKey(sim: Sim, body: unknown) {
   const o = obj(body ?? {}, 'key');
+  if (o.count !== undefined) {
+    if (!Number.isInteger(o.count) || (o.count as number) < 1 || (o.count as number) > MAX_KEY_COUNT) throw new BadInput(`key.count must be an integer from 1 to ${MAX_KEY_COUNT}`);
+    const { count, ...one } = o;
+    const keyIds: string[] = [];
+    for (let i = 0; i < (count as number); i++) keyIds.push(putOneKey(sim, one).keyId);
+    return { count, keyIds };
+  }
+  return putOneKey(sim, o);
+}
+
+function putOneKey(sim: Sim, o: Obj) {
   optType(o, 'customKeyStoreId', 'string', 'key');
   optType(o, 'description', 'string', 'key');
   optType(o, 'pendingDeletion', 'boolean', 'key');
@@ -180,6 +207,8 @@ export function handleControl(sim: Sim, method: string, path: string, query: URL
         return ok(stateView(sim));
       case 'GET /_sim/config':
         return ok({ ...sim.config });
+      case 'GET /_sim/clock':
+        return ok({ now: sim.now(), timeScale: sim.clock.timeScale });
       case 'POST /_sim/config':
         return ok(sim.setConfig(checkConfig(body)));
       case 'POST /_sim/clusters': {

@@ -4,6 +4,7 @@
  * their own shapes. Encoding the answer is left to each protocol's caller.
  */
 import { sleep } from './clock';
+import { quotaTable, throttled } from './quotas';
 import { cloudhsmOperations } from './services/cloudhsm';
 import { kmsOperations } from './services/kms';
 import { kmsKeyOperations } from './services/kms-keys';
@@ -68,6 +69,7 @@ export async function dispatch(
   if (fault.label) record.fault = fault.label;
   if (fault.delayMs > 0) await sleep(fault.delayMs);
   if (fault.error) return fail(fault.error);
+  if (service === 'kms' && !sim.quotas.take(quotaTable(sim.config.kmsRequestQuotas), operation, sim.now())) return fail(throttled());
   if (opts.parseError) return fail(opts.parseError);
   if (opts.deny) return fail(opts.deny);
   try {

@@ -2,6 +2,7 @@
 import { CfnResponses } from './cfn-responses';
 import { Clock } from './clock';
 import { Faults } from './faults';
+import { RequestQuotas } from './quotas';
 import { CommandRunner } from './runcommand';
 import { buildScenario, ScenarioName } from './scenario';
 import { LambdaService } from './lambda';
@@ -19,6 +20,8 @@ export class Sim {
   readonly config: SimConfig;
   readonly clock: Clock;
   readonly faults = new Faults();
+  /** KMS request quota buckets (used when `config.kmsRequestQuotas` is on). */
+  readonly quotas = new RequestQuotas();
   /** Serializes everything that touches one cluster's user table (SSM scripts, KMS connect/disconnect). */
   readonly clusterLock = new KeyedMutex();
   readonly runner: CommandRunner;
@@ -50,6 +53,7 @@ export class Sim {
     this.clock.cancelAll();
     this.runner.killAll();
     this.faults.clear();
+    this.quotas.reset();
     this.cfnResponses.reset();
     this.lambda.reset();
     this.world = newWorld();

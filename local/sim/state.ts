@@ -28,6 +28,12 @@ export interface SimConfig {
   maxKeyStores: number;
   /** Page size of DescribeCustomKeyStores without Limit (AWS does not document its own). */
   describeStoresPageSize: number;
+  /**
+   * KMS request quotas, requests per simulated second per operation (a token bucket each, holding one second's
+   * worth): `true` = the KMS developer guide's defaults (KMS_REQUEST_QUOTAS), an object = those with these
+   * operations' rates replaced (0 = unlimited), `false` = no quotas. A call over its quota answers ThrottlingException.
+   */
+  kmsRequestQuotas: boolean | Record<string, number>;
   region: string;
   accountId: string;
 }
@@ -42,6 +48,7 @@ export const DEFAULT_CONFIG: SimConfig = {
   secretPurgeSeconds: 5,
   maxKeyStores: 10,
   describeStoresPageSize: 100,
+  kmsRequestQuotas: false,
   region: 'us-east-1',
   accountId: '111122223333',
 };

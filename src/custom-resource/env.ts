@@ -1,21 +1,11 @@
-import { buildClients } from '../aws/clients';
-import { CloudHsmAdapter } from '../aws/cloudhsm';
-import { KmsAdapter } from '../aws/kms';
-import { SecretsAdapter } from '../aws/secrets';
-import { SsmAdapter } from '../aws/ssm';
+import { lazyAdapters } from '../aws/adapters';
 import { Clock } from '../workflow/runner';
 import { Adapters, KeyStoreProps, RequestInfo } from '../workflow/types';
 import { CfnRequest, requestToken, stackArnParts } from './event';
 
 /** The function's own role signs every call (no caller session, unlike the registered type). */
 export function adapters(region: string | undefined): Adapters {
-    const clients = buildClients(undefined, region);
-    return {
-        kms: new KmsAdapter(clients.kms),
-        hsm: new CloudHsmAdapter(clients.hsm),
-        ssm: new SsmAdapter(clients.ssm),
-        secrets: new SecretsAdapter(clients.secrets),
-    };
+    return lazyAdapters(undefined, region);
 }
 
 export function requestInfo(r: CfnRequest): RequestInfo {

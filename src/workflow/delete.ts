@@ -12,8 +12,9 @@ import { Ctx, Phase, Workflow } from './types';
 const SCAN_RESERVE_MS = 5_000;
 /**
  * Keys described at once, and keys listed per page. KMS's default request quotas are 2,000 DescribeKey and
- * 100 ListKeys per second per account and Region (KMS developer guide, "Request quotas"), shared with every
- * other caller in the account: 16 in flight at ~20 ms each stays near 800 a second, well inside.
+ * 500 ListKeys per second per account and Region (KMS developer guide, "Request quotas"; older editions gave
+ * ListKeys 100), shared with every other caller in the account: 16 in flight at ~20 ms each stays near 800
+ * DescribeKey a second, well inside, and a page of 1,000 keys costs one ListKeys.
  */
 const DESCRIBE_CONCURRENCY = 16;
 const LIST_PAGE_SIZE = 1000;

@@ -107,3 +107,32 @@ describe('buildClients', () => {
         for (const client of [b.kms, b.hsm, b.ssm, b.secrets]) await expect(cfg(client).maxAttempts()).resolves.toBe(1);
     });
 });
+
+describe('loading on first use', () => {
+    test('each client is made on first read and then kept', () => {
+        const c = buildClients(session);
+        expect(c.kms).toBe(c.kms);
+        expect(c.kms).toBeInstanceOf(KMSClient);
+        expect(Object.keys(c)).toEqual(['kms', 'hsm', 'ssm', 'secrets']);
+    });
+
+    test('an SDK package and its adapter are loaded only when a workflow first calls that service', () => {
+        const loaded: string[] = [];
+        jest.isolateModules(() => {
+            for (const pkg of ['@aws-sdk/client-kms', '@aws-sdk/client-cloudhsm-v2', '@aws-sdk/client-ssm', '@aws-sdk/client-secrets-manager']) {
+                jest.doMock(pkg, () => {
+                    loaded.push(pkg);
+                    return jest.requireActual(pkg);
+                });
+            }
+            // eslint-disable-next-line @typescript-eslint/no-var-requires
+            const { lazyAdapters } = require('../../src/aws/adapters') as typeof import('../../src/aws/adapters');
+            const aws = lazyAdapters(session);
+            expect(loaded).toEqual([]);
+            expect(aws.kms).toBe(aws.kms);
+            expect(loaded).toEqual(['@aws-sdk/client-kms']);
+            void aws.hsm;
+            expect(loaded).toEqual(['@aws-sdk/client-kms', '@aws-sdk/client-cloudhsm-v2']);
+        });
+    });
+});

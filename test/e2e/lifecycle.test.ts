@@ -90,6 +90,27 @@ test('a store that holds KMS keys is left connected and untouched by a delete', 
     expect(during).not.toContain('SendCommand');
 });
 
+test('the delete scan finds one key hidden among thousands, on a later ListKeys page', async () => {
+    const props = defaultProperties();
+    const created = await h.run(h.driver.create(props));
+    const id = created.model?.CustomKeyStoreId as string;
+    await h.sim.control.putKeys(2400);
+    const hidden = await h.sim.control.putKey({ customKeyStoreId: id });
+    await h.sim.control.putKeys(1600);
+    const before = (await h.sim.control.state()).requests.length;
+    const r = await h.run(h.driver.delete({ ...props, CustomKeyStoreId: id }));
+    expect(r.status).toBe('SUCCESS');
+    expect(r.message).toMatch(/holds 1 KMS key/);
+    const state = await h.sim.control.state();
+    expect(state.stores[0]).toMatchObject({ id, connectionState: 'CONNECTED' });
+    const during = state.requests.slice(before);
+    const described = during.filter((q) => q.operation === 'DescribeKey').map((q) => (q.body as { KeyId: string }).KeyId);
+    expect(described).toContain(hidden.keyId);
+    expect(new Set(described).size).toBe(4001);
+    expect(during.filter((q) => q.operation === 'ListKeys')).toHaveLength(5);
+    expect(during.map((q) => q.operation)).not.toContain('DisconnectCustomKeyStore');
+});
+
 test('DeleteKeyStoreUponStackDeletion false disconnects and keeps the store and kmsuser', async () => {
     const props = defaultProperties({ DeleteKeyStoreUponStackDeletion: false });
     const created = await h.run(h.driver.create(props));

@@ -19,6 +19,25 @@ function invocationSeconds(r: DriveResult): number[] {
     return out;
 }
 
+/** The state each DescribeCustomKeyStores answered with, in order, with its fake time and call number. */
+function watchDescribes(aws: ReturnType<typeof standardWorld>): Array<{ at: number; seq: number; state?: string }> {
+    const seen: Array<{ at: number; seq: number; state?: string }> = [];
+    const hook = () => {
+        seen.push({ at: aws.clock.now(), seq: aws.log.length, state: aws.kms.all()[0]?.state });
+        aws.after('kms.describeStore', hook);
+    };
+    aws.after('kms.describeStore', hook);
+    return seen;
+}
+
+/** The polls of awaitConnected: every describe after the connect, up to the first that saw it settle. */
+function connectPolls(aws: ReturnType<typeof standardWorld>, seen: ReturnType<typeof watchDescribes>) {
+    const connectSeq = aws.log.of('kms.connect')[0].seq;
+    const after = seen.filter((s) => s.seq > connectSeq);
+    const settled = after.findIndex((s) => s.state !== 'CONNECTING');
+    return { polls: after.slice(0, settled + 1), settledAt: after[settled] };
+}
+
 describe('create: happy path', () => {
     test('ends SUCCESS with the model Read returns, after one CreateCustomKeyStore and one SendCommand', async () => {
         const aws = standardWorld();
@@ -112,6 +131,31 @@ describe('create: happy path', () => {
         // SUCCESS within one poll of the store becoming CONNECTED
         const connectedAt = aws.log.of('kms.connect')[0].at + 100_000;
         expect(aws.clock.now() - connectedAt).toBeLessThanOrEqual(5_000 + 1_000);
+    });
+
+    test.each([
+        { outcome: 'CONNECTED', last: 'next', status: 'SUCCESS' },
+        { outcome: 'NETWORK_ERRORS', last: 'fail', status: 'FAILED' },
+    ])('polling stops the moment the store is $outcome: no wait after the describe that sees it', async ({ outcome, last, status }) => {
+        const aws = standardWorld();
+        aws.kms.connectSeconds = 62;
+        aws.kms.connectOutcomes = [outcome];
+        const seen = watchDescribes(aws);
+        const r = await createOp(aws);
+        expect(r.status).toBe(status);
+        const { polls, settledAt } = connectPolls(aws, seen);
+        const connectAt = aws.log.of('kms.connect')[0].at;
+        // polled while CONNECTING (every 5 s, across invocations), and the first poll after it settled saw it
+        expect(polls.length).toBeGreaterThanOrEqual(62 / 5);
+        expect(polls.slice(0, -1).every((p) => p.state === 'CONNECTING')).toBe(true);
+        expect(settledAt.at - (connectAt + 62_000)).toBeGreaterThanOrEqual(0);
+        expect(settledAt.at - (connectAt + 62_000)).toBeLessThanOrEqual(5_000);
+        // one wait per poll that saw CONNECTING; the poll that saw the outcome moved on at once
+        const awaitLines = r.logs.filter((l) => l.startsWith('create/awaitConnected: '));
+        expect(awaitLines.filter((l) => l.endsWith(': wait'))).toHaveLength(polls.length - 1);
+        expect(awaitLines[awaitLines.length - 1]).toBe(`create/awaitConnected: ${last}`);
+        if (outcome === 'CONNECTED') expect(aws.clock.now()).toBe(settledAt.at);
+        else expect(aws.log.calls.find((c) => c.seq > settledAt.seq)?.at).toBe(settledAt.at);
     });
 
     test('a 20-minute connect: at most 60 invocations, none over 30 s, SUCCESS within 5 s of CONNECTED', async () => {

@@ -63,7 +63,7 @@ describe('waits', () => {
         expect(e.status).toBe('IN_PROGRESS');
         expect(e.callbackContext).toMatchObject({ phase: 'long', attempt: 1, waited: 60 });
         expect(r.aws.clock.now() - Date.UTC(2026, 10, 28, 12, 0, 0)).toBe(8_000);
-        expect(r.logs).toEqual(['toy/poll: wait', 'toy/poll: wait', 'toy/poll: next', 'toy/long: wait']);
+        expect(r.logs).toEqual(['toy/poll: wait', 'toy/poll: wait', 'toy/poll: next', 'toy/long: wait', 'toy: IN_PROGRESS after 8000 ms of handler time in this invocation']);
     });
 
     test('before the id exists, a long wait is taken inline', async () => {

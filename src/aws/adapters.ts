@@ -1,0 +1,18 @@
+import type { Adapters } from '../workflow/types';
+import { buildClients, once, SessionLike } from './clients';
+
+/**
+ * The four service adapters over the caller's session (none: the function's own role). Each adapter, its
+ * client and its SDK package are loaded when a workflow first calls that service (see buildClients).
+ */
+export function lazyAdapters(session: SessionLike | null | undefined, region?: string): Adapters {
+    const clients = buildClients(session, region);
+    /* eslint-disable @typescript-eslint/no-var-requires */
+    return once<Adapters>({
+        kms: () => new (require('./kms') as typeof import('./kms')).KmsAdapter(clients.kms),
+        hsm: () => new (require('./cloudhsm') as typeof import('./cloudhsm')).CloudHsmAdapter(clients.hsm),
+        ssm: () => new (require('./ssm') as typeof import('./ssm')).SsmAdapter(clients.ssm),
+        secrets: () => new (require('./secrets') as typeof import('./secrets')).SecretsAdapter(clients.secrets),
+    });
+    /* eslint-enable @typescript-eslint/no-var-requires */
+}
