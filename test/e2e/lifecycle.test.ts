@@ -76,6 +76,7 @@ test('an update to an unrelated cluster fails with a clear message and keeps the
 test('a store that holds KMS keys is left connected and untouched by a delete', async () => {
     const props = defaultProperties();
     const created = await h.run(h.driver.create(props));
+    expect({ status: created.status, message: created.message }).toMatchObject({ status: 'SUCCESS' });
     const id = created.model?.CustomKeyStoreId as string;
     await h.sim.control.putKey({ customKeyStoreId: id });
     const before = (await h.sim.control.state()).requests.length;
