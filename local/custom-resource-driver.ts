@@ -55,28 +55,46 @@ export interface CrDriverOptions {
   stackName?: string;
   /** The template's ServiceTimeout (seconds), passed as CloudFormation passes it: a string property. */
   serviceTimeout?: number;
+  /** The template's resource type (default Custom::KMS::CloudHsmKeyStore). */
+  resourceType?: string;
+  /** Another driver's stack, for a second resource of the same stack. */
+  stackId?: string;
 }
 
 const RESOURCE_TYPE = 'Custom::KMS::CloudHsmKeyStore';
 const MAX_BODY = 4096;
 
-/** CloudFormation hands every scalar to a custom resource as a string (coverage-roadmap #1037). */
+/** CloudFormation hands every scalar to a custom resource as a string, nested ones too (coverage-roadmap #1037). */
 export function stringified(props: Props): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(props)) out[k] = typeof v === 'boolean' || typeof v === 'number' ? String(v) : v;
+  for (const [k, v] of Object.entries(props)) out[k] = stringifiedValue(v);
   return out;
+}
+
+function stringifiedValue(v: unknown): unknown {
+  if (typeof v === 'boolean' || typeof v === 'number') return String(v);
+  if (Array.isArray(v)) return v.map(stringifiedValue);
+  if (v && typeof v === 'object') return stringified(v as Props);
+  return v;
 }
 
 export class CustomResourceDriver {
   readonly stackId: string;
   readonly logicalResourceId: string;
   readonly serviceToken: string;
+  readonly resourceType: string;
 
   constructor(private readonly o: CrDriverOptions) {
     const region = o.sim.config.region;
-    this.stackId = `arn:aws:cloudformation:${region}:${o.sim.config.accountId}:stack/${o.stackName ?? 'local-custom-resource'}/${randomUUID()}`;
+    this.stackId = o.stackId ?? `arn:aws:cloudformation:${region}:${o.sim.config.accountId}:stack/${o.stackName ?? 'local-custom-resource'}/${randomUUID()}`;
     this.logicalResourceId = o.logicalResourceId ?? 'KeyStore';
     this.serviceToken = o.sim.lambda.arnOf(o.functionName);
+    this.resourceType = o.resourceType ?? RESOURCE_TYPE;
+  }
+
+  /** A driver for another resource of the same stack, served by the same function (e.g. a Custom::KMS::CloudHsmKey). */
+  resource(logicalResourceId: string, resourceType: string): CustomResourceDriver {
+    return new CustomResourceDriver({ ...this.o, logicalResourceId, resourceType, stackId: this.stackId });
   }
 
   private properties(props: Props): Record<string, unknown> {
@@ -98,7 +116,7 @@ export class CustomResourceDriver {
       StackId: this.stackId,
       RequestId: requestId,
       LogicalResourceId: this.logicalResourceId,
-      ResourceType: RESOURCE_TYPE,
+      ResourceType: this.resourceType,
       ResourceProperties: this.properties(props),
       ...extra,
     };

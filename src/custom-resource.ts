@@ -1,7 +1,8 @@
 /**
- * The second entry point: the literal Custom::KMS::CloudHsmKeyStore as a Lambda-backed custom resource.
+ * The second entry point: the literal Custom::KMS::CloudHsmKeyStore (and Custom::KMS::CloudHsmKey, chosen by the
+ * request's ResourceType: src/custom-resource/types.ts) as a Lambda-backed custom resource.
  * CloudFormation invokes it asynchronously with a request and waits for one PUT to the request's
- * pre-signed ResponseURL. The same workflows and runner as the registered type do the work
+ * pre-signed ResponseURL. The same workflows and runner as the registered types do the work
  * (src/custom-resource/operation.ts); this file only receives the event and answers it.
  */
 import { Continuation, asRequest, CfnRequest, isContinuation } from './custom-resource/event';

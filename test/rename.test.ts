@@ -114,6 +114,7 @@ test('a store name that does not start with the key\'s resource name renames eac
     expect(existsSync(join(dir, 'key/acme-kms-cloudhsmkey.json'))).toBe(true);
     expect(text(dir, 'key/template.yml')).toContain('Acme::Kms::CloudHsmKey');
     expect(text(dir, 'src/custom-resource/props.ts')).toContain("require('../../acme-kms-vault.json')");
+    expect(text(dir, 'src/custom-resource/types.ts')).toContain("require('../../key/acme-kms-cloudhsmkey.json')");
     run(dir, TSX, ['scripts/rename.ts', 'Custom::KMS::CloudHsmKeyStore']);
     expect(tree(dir)).toEqual(original);
 });

@@ -1,5 +1,5 @@
 import { requestDigest } from '../workflow/hash';
-import { Ctx } from '../workflow/types';
+import { RunnerCtx } from '../workflow/types';
 
 /** The request CloudFormation sends a Lambda-backed custom resource (crpg-ref-requests). */
 export interface CfnRequest {
@@ -21,8 +21,9 @@ export type WorkflowName = 'create' | 'update' | 'delete';
 export interface Continuation {
     continuationOf: CfnRequest;
     workflow: WorkflowName;
-    callbackContext: Ctx;
-    customKeyStoreId?: string;
+    callbackContext: RunnerCtx<unknown>;
+    /** The id of what a create has made so far (a key store id, a KMS key id). */
+    resourceId?: string;
     /** When the first invocation started, on the handler's clock: the service timeout counts from here. */
     startedAt: number;
     /** Do not resume before this time (the IN_PROGRESS delay that did not fit in the previous invocation). */

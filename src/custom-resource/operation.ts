@@ -1,18 +1,12 @@
-import { HandlerErrorCode, OperationStatus, ProgressEvent } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { ResourceModel } from '../models';
-import { createWorkflow } from '../workflow/create';
-import { deleteWorkflow } from '../workflow/delete';
-import { propsOf } from '../workflow/props';
+import { BaseModel, HandlerErrorCode, OperationStatus, ProgressEvent } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { abandon, Clock, Env, runWorkflow } from '../workflow/runner';
-import { Adapters, Ctx, KeyStoreProps, Workflow } from '../workflow/types';
-import { updateWorkflow } from '../workflow/update';
-import { CfnRequest, Continuation, STORE_ID, WorkflowName } from './event';
+import { Adapters, RunnerCtx } from '../workflow/types';
+import { CfnRequest, Continuation, WorkflowName } from './event';
 import { requestInfo } from './env';
 import { failedCreateId, toOutcome } from './outcome';
-import { coerce, createOnlyChanges, parseProperties, serviceTimeoutSeconds, toKeyStoreProps } from './props';
+import { serviceTimeoutSeconds } from './props';
 import { Outcome } from './response';
-
-const WORKFLOWS: Record<WorkflowName, Workflow> = { create: createWorkflow, update: updateWorkflow, delete: deleteWorkflow };
+import { AnyProviderType, providerTypeOf } from './types';
 
 /** Kept free at the end of each invocation for the response PUT (with its retries) or the hand-off. */
 export const RESERVE_MS = 20_000;
@@ -31,32 +25,33 @@ export type Plan = { kind: 'respond'; outcome: Outcome } | { kind: 'run'; workfl
 
 /** What a request asks for, decided from the event alone (so every invocation of it decides the same). */
 export function planOf(r: CfnRequest): Plan {
+    const t = providerTypeOf(r);
     const current = r.PhysicalResourceId ?? '';
     if (r.RequestType === 'Delete') {
         // A Delete after a failed Create carries the id of that FAILED response: there is nothing to delete.
-        if (!STORE_ID.test(current)) return { kind: 'respond', outcome: { status: 'SUCCESS', physicalResourceId: current || failedCreateId(r), reason: 'No key store was created for this resource; nothing to delete.' } };
+        if (!t.idPattern.test(current)) return { kind: 'respond', outcome: { status: 'SUCCESS', physicalResourceId: current || failedCreateId(r), reason: `No ${t.noun} was created for this resource; nothing to delete.` } };
         return { kind: 'run', workflow: 'delete' };
     }
-    const parsed = parseProperties(r.LogicalResourceId, r.ResourceProperties);
+    const parsed = t.rules.parse(r.LogicalResourceId, r.ResourceProperties);
     if (r.RequestType === 'Create') {
         return parsed.ok ? { kind: 'run', workflow: 'create' } : { kind: 'respond', outcome: { status: 'FAILED', physicalResourceId: failedCreateId(r), reason: parsed.message } };
     }
     if (!parsed.ok) return { kind: 'respond', outcome: { status: 'FAILED', physicalResourceId: current, reason: parsed.message } };
-    if (!STORE_ID.test(current)) {
-        return { kind: 'respond', outcome: { status: 'FAILED', physicalResourceId: current, reason: `${current} is not a key store id (cks-...); this resource has no key store to update.` } };
+    if (!t.idPattern.test(current)) {
+        return { kind: 'respond', outcome: { status: 'FAILED', physicalResourceId: current, reason: `${current} is not a ${t.idKind}; this resource has no ${t.noun} to update.` } };
     }
-    const changed = createOnlyChanges(coerce(r.OldResourceProperties), parsed.raw);
+    const changed = t.rules.createOnlyChanges(t.rules.coerce(r.OldResourceProperties), parsed.raw);
     // CloudFormation's rule for create-only properties: a new resource, whose new id tells CloudFormation to delete the old one.
-    if (changed.length) return { kind: 'run', workflow: 'create', note: `${changed.join(', ')} changed: replacing key store ${current} with a new one.` };
+    if (changed.length) return { kind: 'run', workflow: 'create', note: `${changed.join(', ')} changed: replacing ${t.noun} ${current} with a new one.` };
     return { kind: 'run', workflow: 'update' };
 }
 
-function inputsOf(r: CfnRequest, workflow: WorkflowName, learntId?: string): { desired: KeyStoreProps; previous: KeyStoreProps } {
-    const desired = toKeyStoreProps(coerce(r.ResourceProperties));
-    const previous = toKeyStoreProps(coerce(r.OldResourceProperties));
-    if (workflow === 'create') return { desired: { ...desired, customKeyStoreId: learntId }, previous: {} };
+function inputsOf<P>(t: AnyProviderType, r: CfnRequest, workflow: WorkflowName, learntId?: string): { desired: P; previous: P } {
+    const desired = t.toProps(t.rules.coerce(r.ResourceProperties));
+    const previous = t.toProps(t.rules.coerce(r.OldResourceProperties));
+    if (workflow === 'create') return { desired: t.withId(desired, learntId), previous: t.toProps({}) };
     const id = r.PhysicalResourceId;
-    return { desired: { ...desired, customKeyStoreId: id }, previous: { ...previous, customKeyStoreId: id } };
+    return { desired: t.withId(desired, id), previous: t.withId(previous, id) };
 }
 
 interface Deadlines {
@@ -79,18 +74,19 @@ export function deadlinesOf(r: CfnRequest, startedAt: number): Deadlines {
  */
 export async function drive(c: Continuation, deps: Deps): Promise<void> {
     const r = c.continuationOf;
-    const wf = WORKFLOWS[c.workflow];
+    const t = providerTypeOf(r);
+    const wf = t.workflows[c.workflow];
     const deadlines = deadlinesOf(r, c.startedAt);
     const info = requestInfo(r);
-    let ctx: Ctx = { ...c.callbackContext };
-    let storeId = c.customKeyStoreId;
+    let ctx: RunnerCtx<unknown> = { ...c.callbackContext };
+    let resourceId = c.resourceId;
     if (c.notBefore > deps.clock.now()) await deps.clock.sleep(c.notBefore - deps.clock.now());
 
     for (;;) {
         const now = deps.clock.now();
         if (now >= deadlines.answer) {
             const seconds = serviceTimeoutSeconds(r.ResourceProperties);
-            return finish({ status: OperationStatus.Failed, errorCode: HandlerErrorCode.NotStabilized, message: `The ${r.RequestType} did not finish within the custom resource's service timeout (${seconds} s); raise ServiceTimeout (at most 3600) or retry.` } as ProgressEvent<ResourceModel>);
+            return finish({ status: OperationStatus.Failed, errorCode: HandlerErrorCode.NotStabilized, message: `The ${r.RequestType} did not finish within the custom resource's service timeout (${seconds} s); raise ServiceTimeout (at most 3600) or retry.` } as ProgressEvent<BaseModel>);
         }
         if (now >= deadlines.rollback && wf.rollback && !ctx.failure) {
             deps.log(`${r.LogicalResourceId}: the service timeout is near; undoing what this ${c.workflow} made.`);
@@ -100,41 +96,41 @@ export async function drive(c: Continuation, deps: Deps): Promise<void> {
         const until = wf.rollback && !ctx.failure ? deadlines.rollback : deadlines.answer;
         const budgetMs = Math.min(deps.remainingMs() - RESERVE_MS, until - now);
         if (budgetMs <= 0) return handOff(now);
-        const { desired, previous } = inputsOf(r, c.workflow, storeId);
-        const env: Env = { aws: deps.aws, request: info, desired, previous, log: deps.log };
+        const { desired, previous } = inputsOf<object>(t, r, c.workflow, resourceId);
+        const env: Env<object> = { aws: deps.aws, request: info, desired, previous, log: deps.log };
         const pe = await runWorkflow(wf, env, ctx, { clock: deps.clock, budgetMs });
         if (pe.status !== OperationStatus.InProgress) return finish(pe);
-        ctx = { ...(pe.callbackContext as Ctx) };
-        storeId = propsOf(pe.resourceModel).customKeyStoreId ?? storeId;
+        ctx = { ...(pe.callbackContext as RunnerCtx<unknown>) };
+        resourceId = wf.kind.identifier(t.fromModel(pe.resourceModel)) ?? resourceId;
         const delayMs = (pe.callbackDelaySeconds ?? 0) * 1000;
         deps.log(`${r.LogicalResourceId}: ${c.workflow} at ${ctx.phase ?? '?'}: ${pe.message ?? ''} (again in ${pe.callbackDelaySeconds ?? 0} s)`);
         // The first invocation hands off at once: its context is then durable in Lambda's queue, and a
-        // retry of it never has to start over from a half-made store.
+        // retry of it never has to start over from a half-made resource.
         if (c.hop === 0 || delayMs + RESERVE_MS >= deps.remainingMs()) return handOff(deps.clock.now() + delayMs);
         await deps.clock.sleep(delayMs);
     }
 
     async function handOff(notBefore: number): Promise<void> {
-        const next: Continuation = { ...c, callbackContext: ctx, customKeyStoreId: storeId, notBefore, hop: c.hop + 1 };
+        const next: Continuation = { ...c, callbackContext: ctx, resourceId, notBefore, hop: c.hop + 1 };
         try {
             await deps.handOff(next);
             deps.log(`${r.LogicalResourceId}: handed on to invocation ${next.hop + 1}.`);
         } catch (err) {
             const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-            await finish({ status: OperationStatus.Failed, errorCode: HandlerErrorCode.InternalFailure, message: `The function could not invoke itself to continue (${detail}); allow lambda:InvokeFunction on the function itself.` } as ProgressEvent<ResourceModel>);
+            await finish({ status: OperationStatus.Failed, errorCode: HandlerErrorCode.InternalFailure, message: `The function could not invoke itself to continue (${detail}); allow lambda:InvokeFunction on the function itself.` } as ProgressEvent<BaseModel>);
         }
     }
 
-    async function finish(pe: ProgressEvent<ResourceModel>): Promise<void> {
-        const leftStoreId = c.workflow === 'create' && pe.status !== OperationStatus.Success && storeId && (await storeExists(deps.aws, storeId)) ? storeId : undefined;
-        const outcome = toOutcome(pe, { request: r, workflow: c.workflow, leftStoreId });
+    async function finish(pe: ProgressEvent<BaseModel>): Promise<void> {
+        const leftId = c.workflow === 'create' && pe.status !== OperationStatus.Success && resourceId && (await stillThere(t, deps.aws, resourceId)) ? resourceId : undefined;
+        const outcome = toOutcome(pe, { request: r, workflow: c.workflow, leftId, type: t });
         await deps.respond(outcome);
     }
 }
 
-async function storeExists(aws: Adapters, id: string): Promise<boolean> {
+async function stillThere(t: AnyProviderType, aws: Adapters, id: string): Promise<boolean> {
     try {
-        return Boolean(await aws.kms.describeStore(id));
+        return await t.exists(aws, id);
     } catch {
         return true; // unknown: answer with its id, so that CloudFormation's Delete looks at it
     }

@@ -1,16 +1,26 @@
 import { KeyStoreProps } from '../workflow/types';
 
-/** The parts of the resource schema that validation reads. */
-interface PropertySchema {
-    type?: string;
+/** The parts of a resource schema that validation reads. */
+export interface PropertySchema {
+    type?: string | string[];
     pattern?: string;
     minLength?: number;
     maxLength?: number;
+    minimum?: number;
+    maximum?: number;
     enum?: unknown[];
+    maxItems?: number;
+    uniqueItems?: boolean;
+    items?: PropertySchema;
+    properties?: Record<string, PropertySchema>;
+    required?: string[];
+    additionalProperties?: boolean;
+    $ref?: string;
 }
-interface ResourceSchema {
+export interface ResourceSchema {
     typeName: string;
     properties: Record<string, PropertySchema>;
+    definitions?: Record<string, PropertySchema>;
     required?: string[];
     readOnlyProperties?: string[];
     createOnlyProperties?: string[];
@@ -23,25 +33,6 @@ export const SCHEMA = require('../../custom-kms-cloudhsmkeystore.json') as Resou
 /** CloudFormation's own properties of a custom resource, never the provider's. */
 const PROTOCOL_PROPERTIES = new Set(['ServiceToken', 'ServiceTimeout']);
 const names = (pointers: string[] = []) => pointers.map((p) => p.replace(/^\/properties\//, ''));
-const READ_ONLY = new Set(names(SCHEMA.readOnlyProperties));
-export const CREATE_ONLY = names(SCHEMA.createOnlyProperties);
-
-/**
- * CloudFormation passes every scalar of a custom resource as a string ("true", "14"); the schema's
- * booleans and numbers are turned back into what the registered type receives. Anything else is left
- * as it is, so validation reports it with the type it arrived as.
- */
-export function coerce(raw: Record<string, unknown> | undefined): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(raw ?? {})) {
-        if (PROTOCOL_PROPERTIES.has(name)) continue;
-        const type = SCHEMA.properties[name]?.type;
-        if (typeof value === 'string' && type === 'boolean' && (value === 'true' || value === 'false')) out[name] = value === 'true';
-        else if (typeof value === 'string' && (type === 'integer' || type === 'number') && value.trim() !== '' && Number.isFinite(Number(value))) out[name] = Number(value);
-        else out[name] = value;
-    }
-    return out;
-}
 
 const TYPE_NAMES: Record<string, string> = { string: 'String', boolean: 'Boolean', integer: 'Integer', number: 'Number', object: 'JSONObject', array: 'JSONArray' };
 
@@ -53,7 +44,8 @@ function typeOf(value: unknown): string {
     return TYPE_NAMES[typeof value] ?? typeof value;
 }
 
-function matchesType(type: string | undefined, value: unknown): boolean {
+function matchesType(type: string | string[] | undefined, value: unknown): boolean {
+    if (Array.isArray(type)) return type.some((t) => matchesType(t, value));
     switch (type) {
         case undefined: return true;
         case 'string': return typeof value === 'string';
@@ -66,38 +58,135 @@ function matchesType(type: string | undefined, value: unknown): boolean {
     }
 }
 
+const expectedType = (type: string | string[]) =>
+    Array.isArray(type) ? `one of [${type.map((t) => TYPE_NAMES[t] ?? t).join(', ')}]` : TYPE_NAMES[type] ?? type;
+
 /**
- * The checks CloudFormation makes against the schema before a registered type's handler runs, worded
- * as CloudFormation words them (its resource-schema validator: values are never echoed). [assumed: the
- * keyword list covers what this schema uses: type, pattern, minLength, maxLength, enum, required,
- * additionalProperties false and read-only properties.]
+ * The property rules of one resource schema: what CloudFormation checks before a registered type's handler
+ * runs, and how a custom resource's string properties become the schema's types.
  */
-export function validate(props: Record<string, unknown>): string[] {
-    const errors: string[] = [];
-    for (const name of SCHEMA.required ?? []) if (props[name] === undefined) errors.push(`#: required key [${name}] not found`);
-    for (const [name, value] of Object.entries(props)) {
-        const def = SCHEMA.properties[name];
-        if (!def) {
-            errors.push(`#: extraneous key [${name}] is not permitted`);
-            continue;
+export class PropertyRules {
+    private readonly readOnly: Set<string>;
+    readonly createOnly: string[];
+
+    constructor(readonly schema: ResourceSchema) {
+        this.readOnly = new Set(names(schema.readOnlyProperties));
+        this.createOnly = names(schema.createOnlyProperties);
+    }
+
+    private resolve(def: PropertySchema): PropertySchema {
+        const ref = def.$ref?.replace(/^#\/definitions\//, '');
+        return ref !== undefined ? this.schema.definitions?.[ref] ?? {} : def;
+    }
+
+    /**
+     * CloudFormation passes every scalar of a custom resource as a string ("true", "14"); the schema's
+     * booleans and numbers are turned back into what the registered type receives. Anything else is left
+     * as it is, so validation reports it with the type it arrived as.
+     */
+    coerce(raw: Record<string, unknown> | undefined): Record<string, unknown> {
+        const out: Record<string, unknown> = {};
+        for (const [name, value] of Object.entries(raw ?? {})) {
+            if (PROTOCOL_PROPERTIES.has(name)) continue;
+            out[name] = this.coerceValue(this.schema.properties[name], value);
         }
-        if (READ_ONLY.has(name)) {
-            errors.push(`#/${name}: is read-only and cannot be set in a template (CloudFormation sets it)`);
-            continue;
+        return out;
+    }
+
+    private coerceValue(schemaDef: PropertySchema | undefined, value: unknown): unknown {
+        if (!schemaDef) return value;
+        const def = this.resolve(schemaDef);
+        const type = def.type;
+        if (typeof value === 'string' && type === 'boolean' && (value === 'true' || value === 'false')) return value === 'true';
+        if (typeof value === 'string' && (type === 'integer' || type === 'number') && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+        // Nested values of a template's lists and objects (e.g. Tags) arrive as strings too.
+        if (Array.isArray(value) && def.items) return value.map((v) => this.coerceValue(def.items, v));
+        if (value && typeof value === 'object' && !Array.isArray(value) && def.properties) {
+            return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.coerceValue(def.properties?.[k], v)]));
         }
-        if (!matchesType(def.type, value)) {
-            errors.push(`#/${name}: expected type: ${TYPE_NAMES[def.type ?? ''] ?? def.type}, found: ${typeOf(value)}`);
-            continue;
+        return value;
+    }
+
+    /**
+     * The checks CloudFormation makes against the schema before a registered type's handler runs, worded
+     * as CloudFormation words them (its resource-schema validator: values are never echoed). [assumed: the
+     * keyword list covers what the schemas use: type, pattern, minLength, maxLength, minimum, maximum, enum,
+     * required, maxItems, uniqueItems, items, $ref, additionalProperties false and read-only properties; the
+     * wording of minimum, maximum, maxItems, uniqueItems and of a list of types is everit's, not seen from
+     * CloudFormation itself.]
+     */
+    validate(props: Record<string, unknown>): string[] {
+        const errors: string[] = [];
+        for (const name of this.schema.required ?? []) if (props[name] === undefined) errors.push(`#: required key [${name}] not found`);
+        for (const [name, value] of Object.entries(props)) {
+            const def = this.schema.properties[name];
+            if (!def) {
+                errors.push(`#: extraneous key [${name}] is not permitted`);
+                continue;
+            }
+            if (this.readOnly.has(name)) {
+                errors.push(`#/${name}: is read-only and cannot be set in a template (CloudFormation sets it)`);
+                continue;
+            }
+            this.check(def, value, `#/${name}`, errors);
+        }
+        return errors;
+    }
+
+    private check(schemaDef: PropertySchema, value: unknown, at: string, errors: string[]): void {
+        const def = this.resolve(schemaDef);
+        if (def.type !== undefined && !matchesType(def.type, value)) {
+            errors.push(`${at}: expected type: ${expectedType(def.type)}, found: ${typeOf(value)}`);
+            return;
         }
         if (typeof value === 'string') {
-            if (def.minLength !== undefined && value.length < def.minLength) errors.push(`#/${name}: expected minLength: ${def.minLength}, actual: ${value.length}`);
-            if (def.maxLength !== undefined && value.length > def.maxLength) errors.push(`#/${name}: expected maxLength: ${def.maxLength}, actual: ${value.length}`);
-            if (def.pattern !== undefined && !new RegExp(def.pattern, 'u').test(value)) errors.push(`#/${name}: failed validation constraint for keyword [pattern]`);
+            if (def.minLength !== undefined && value.length < def.minLength) errors.push(`${at}: expected minLength: ${def.minLength}, actual: ${value.length}`);
+            if (def.maxLength !== undefined && value.length > def.maxLength) errors.push(`${at}: expected maxLength: ${def.maxLength}, actual: ${value.length}`);
+            if (def.pattern !== undefined && !new RegExp(def.pattern, 'u').test(value)) errors.push(`${at}: failed validation constraint for keyword [pattern]`);
         }
-        if (def.enum && !def.enum.includes(value)) errors.push(`#/${name}: failed validation constraint for keyword [enum]`);
+        if (typeof value === 'number') {
+            if (def.minimum !== undefined && value < def.minimum) errors.push(`${at}: failed validation constraint for keyword [minimum]`);
+            if (def.maximum !== undefined && value > def.maximum) errors.push(`${at}: failed validation constraint for keyword [maximum]`);
+        }
+        if (def.enum && !def.enum.includes(value)) errors.push(`${at}: failed validation constraint for keyword [enum]`);
+        if (Array.isArray(value)) {
+            if (def.maxItems !== undefined && value.length > def.maxItems) errors.push(`${at}: expected maximum item count: ${def.maxItems}, found: ${value.length}`);
+            if (def.uniqueItems && new Set(value.map((v) => JSON.stringify(v))).size !== value.length) errors.push(`${at}: array items are not unique`);
+            if (def.items) value.forEach((v, i) => this.check(def.items as PropertySchema, v, `${at}/${i}`, errors));
+        }
+        if (value && typeof value === 'object' && !Array.isArray(value) && def.properties) {
+            const obj = value as Record<string, unknown>;
+            for (const name of def.required ?? []) if (obj[name] === undefined) errors.push(`${at}: required key [${name}] not found`);
+            for (const [name, v] of Object.entries(obj)) {
+                const inner = def.properties[name];
+                if (inner) this.check(inner, v, `${at}/${name}`, errors);
+                else if (def.additionalProperties === false) errors.push(`${at}: extraneous key [${name}] is not permitted`);
+            }
+        }
     }
-    return errors;
+
+    /** Coerces and validates one ResourceProperties object: the template's properties, or CloudFormation's message. */
+    parse(logicalResourceId: string, raw: Record<string, unknown> | undefined): Checked {
+        const props = this.coerce(raw);
+        const errors = this.validate(props);
+        return errors.length ? { ok: false, message: validationMessage(logicalResourceId, errors) } : { ok: true, raw: props };
+    }
+
+    /** Create-only properties whose value differs: CloudFormation's rule is that such a change replaces the resource. */
+    createOnlyChanges(oldProps: Record<string, unknown>, newProps: Record<string, unknown>): string[] {
+        return this.createOnly.filter((name) => JSON.stringify(oldProps[name]) !== JSON.stringify(newProps[name]));
+    }
 }
+
+export type Checked = { ok: true; raw: Record<string, unknown> } | { ok: false; message: string };
+
+/** The key store's rules (the registered type's schema). */
+export const STORE_RULES = new PropertyRules(SCHEMA);
+export const CREATE_ONLY = STORE_RULES.createOnly;
+
+export const coerce = (raw: Record<string, unknown> | undefined) => STORE_RULES.coerce(raw);
+export const validate = (props: Record<string, unknown>) => STORE_RULES.validate(props);
+export const createOnlyChanges = (oldProps: Record<string, unknown>, newProps: Record<string, unknown>) => STORE_RULES.createOnlyChanges(oldProps, newProps);
 
 /** The message CloudFormation gives when properties fail the schema. [assumed: a list in brackets when several fail] */
 export function validationMessage(logicalResourceId: string, errors: string[]): string {
@@ -114,17 +203,10 @@ export function toKeyStoreProps(props: Record<string, unknown>): KeyStoreProps {
 
 export type Parsed = { ok: true; props: KeyStoreProps; raw: Record<string, unknown> } | { ok: false; message: string };
 
-/** Coerces and validates one ResourceProperties object. */
+/** Coerces and validates one key store ResourceProperties object. */
 export function parseProperties(logicalResourceId: string, raw: Record<string, unknown> | undefined): Parsed {
-    const props = coerce(raw);
-    const errors = validate(props);
-    if (errors.length) return { ok: false, message: validationMessage(logicalResourceId, errors) };
-    return { ok: true, props: toKeyStoreProps(props), raw: props };
-}
-
-/** Create-only properties whose value differs: CloudFormation's rule is that such a change replaces the resource. */
-export function createOnlyChanges(oldProps: Record<string, unknown>, newProps: Record<string, unknown>): string[] {
-    return CREATE_ONLY.filter((name) => JSON.stringify(oldProps[name]) !== JSON.stringify(newProps[name]));
+    const checked = STORE_RULES.parse(logicalResourceId, raw);
+    return checked.ok ? { ok: true, props: toKeyStoreProps(checked.raw), raw: checked.raw } : checked;
 }
 
 /** The properties CloudFormation passes as strings, read as numbers (e.g. ServiceTimeout). */

@@ -3,15 +3,20 @@ import { readFileSync } from 'fs';
 import * as yaml from 'js-yaml';
 import { join } from 'path';
 import { parseProperties } from '../../src/custom-resource/props';
+import { keyType } from '../../src/custom-resource/types';
 
 const ROOT = join(__dirname, '../..');
-const SCHEMA = JSON.parse(readFileSync(join(ROOT, 'custom-kms-cloudhsmkeystore.json'), 'utf8')) as {
+type Schema = {
     properties: Record<string, unknown>;
     required: string[];
     readOnlyProperties: string[];
     handlers: Record<string, { permissions: string[] }>;
 };
-const READ_ONLY = SCHEMA.readOnlyProperties.map((p) => p.replace('/properties/', ''));
+const schemaAt = (file: string) => JSON.parse(readFileSync(join(ROOT, file), 'utf8')) as Schema;
+const SCHEMA = schemaAt('custom-kms-cloudhsmkeystore.json');
+const KEY_SCHEMA = schemaAt('key/custom-kms-cloudhsmkey.json');
+const readOnly = (schema: Schema) => schema.readOnlyProperties.map((p) => p.replace('/properties/', ''));
+const READ_ONLY = readOnly(SCHEMA);
 
 /** CloudFormation's short-form intrinsic functions, read as their long forms. */
 const INTRINSICS = ['Ref', 'GetAtt', 'Sub', 'ImportValue', 'If', 'Equals', 'Not', 'And', 'Or', 'Join', 'Select', 'Split', 'FindInMap', 'GetAZs', 'Base64', 'Cidr', 'Condition'];
@@ -72,6 +77,21 @@ describe('examples/custom-resource.yaml', () => {
         expect(atts.length).toBeGreaterThan(0);
         for (const [, att] of atts) expect(READ_ONLY).toContain(att);
     });
+
+    test('declares a Custom::KMS::CloudHsmKey in the key store, through the same provider, with the key schema\'s properties', () => {
+        const keys = Object.entries(t.Resources).filter(([, r]) => r.Type === 'Custom::KMS::CloudHsmKey');
+        expect(keys).toHaveLength(1);
+        const [name, key] = keys[0];
+        const props = key.Properties ?? {};
+        expect(props.ServiceToken).toEqual(stores[0][1].Properties?.ServiceToken);
+        expect(props.CustomKeyStoreId).toEqual({ Ref: stores[0][0] });
+        const names = Object.keys(props).filter((n) => n !== 'ServiceToken' && n !== 'ServiceTimeout');
+        expect(names.filter((n) => !(n in KEY_SCHEMA.properties) || readOnly(KEY_SCHEMA).includes(n))).toEqual([]);
+        // As CloudFormation sends them: scalars as strings, the store's id in place of the Ref.
+        const sent = JSON.parse(JSON.stringify({ ...props, CustomKeyStoreId: 'cks-0123456789abcdef0' }), (_k, v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v));
+        expect(keyType.rules.parse(name, sent)).toMatchObject({ ok: true });
+        for (const [, att] of getAtts(t).filter(([res]) => res === name)) expect(readOnly(KEY_SCHEMA)).toContain(att);
+    });
 });
 
 describe('examples/custom-resource-provider.yaml', () => {
@@ -89,12 +109,12 @@ describe('examples/custom-resource-provider.yaml', () => {
         expect(exported?.Value).toEqual({ 'Fn::GetAtt': [name, 'Arn'] });
     });
 
-    test('the role has the schema\'s handler permissions, invoking itself and writing its own logs, nothing more', () => {
+    test('the role has both schemas\' handler permissions, invoking itself and writing its own logs, nothing more', () => {
         const [[, role]] = byType('AWS::IAM::Role');
         const policies = role.Properties?.Policies as Array<{ PolicyDocument: { Statement: Array<{ Effect: string; Action: string | string[]; Resource: unknown }> } }>;
         const statements = policies.flatMap((p) => p.PolicyDocument.Statement);
         expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
-        const schemaPermissions = [...new Set(Object.values(SCHEMA.handlers).flatMap((h) => h.permissions))].sort();
+        const schemaPermissions = [...new Set([SCHEMA, KEY_SCHEMA].flatMap((schema) => Object.values(schema.handlers).flatMap((h) => h.permissions)))].sort();
         const actions = (s: { Action: string | string[] }) => ([] as string[]).concat(s.Action).sort();
         expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
         expect(statements.map(actions)).toEqual([schemaPermissions, ['lambda:InvokeFunction'], ['logs:CreateLogStream', 'logs:PutLogEvents']]);

@@ -47,12 +47,12 @@ describe('toOutcome', () => {
         expect(o).toEqual({ status: 'SUCCESS', physicalResourceId: ID, data: { CustomKeyStoreId: ID, ConnectionState: 'CONNECTED', TrustAnchorCertificate: 'PEM' } });
     });
     test('a failed create names a store it could not remove, so CloudFormation\'s Delete looks at it', () => {
-        expect(toOutcome(failed(HandlerErrorCode.NotStabilized), { request: req('Create'), workflow: 'create', leftStoreId: ID }).physicalResourceId).toBe(ID);
+        expect(toOutcome(failed(HandlerErrorCode.NotStabilized), { request: req('Create'), workflow: 'create', leftId: ID }).physicalResourceId).toBe(ID);
         expect(toOutcome(failed(HandlerErrorCode.NotStabilized), { request: req('Create'), workflow: 'create' }).physicalResourceId).toMatch(/CreateFailed/);
     });
     test('NotFound on a Delete is a success; a failed replacement keeps the old id', () => {
         expect(toOutcome(failed(HandlerErrorCode.NotFound), { request: req('Delete', { PhysicalResourceId: ID }), workflow: 'delete' })).toMatchObject({ status: 'SUCCESS', physicalResourceId: ID });
-        expect(toOutcome(failed(HandlerErrorCode.AlreadyExists), { request: req('Update', { PhysicalResourceId: ID }), workflow: 'create', leftStoreId: 'cks-99999999999999999' })).toMatchObject({ status: 'FAILED', physicalResourceId: ID, reason: expect.stringContaining('cks-99999999999999999') });
+        expect(toOutcome(failed(HandlerErrorCode.AlreadyExists), { request: req('Update', { PhysicalResourceId: ID }), workflow: 'create', leftId: 'cks-99999999999999999' })).toMatchObject({ status: 'FAILED', physicalResourceId: ID, reason: expect.stringContaining('cks-99999999999999999') });
     });
 });
 
