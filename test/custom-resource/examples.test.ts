@@ -1,9 +1,9 @@
 /** The example templates parse (CloudFormation's short tags included) and use only what the schema defines. */
 import { readFileSync } from 'fs';
-import * as yaml from 'js-yaml';
 import { join } from 'path';
 import { parseProperties } from '../../src/custom-resource/props';
 import { keyType } from '../../src/custom-resource/types';
+import { loadTemplate } from '../docs/support';
 
 const ROOT = join(__dirname, '../..');
 type Schema = {
@@ -18,23 +18,9 @@ const KEY_SCHEMA = schemaAt('key/custom-kms-cloudhsmkey.json');
 const readOnly = (schema: Schema) => schema.readOnlyProperties.map((p) => p.replace('/properties/', ''));
 const READ_ONLY = readOnly(SCHEMA);
 
-/** CloudFormation's short-form intrinsic functions, read as their long forms. */
-const INTRINSICS = ['Ref', 'GetAtt', 'Sub', 'ImportValue', 'If', 'Equals', 'Not', 'And', 'Or', 'Join', 'Select', 'Split', 'FindInMap', 'GetAZs', 'Base64', 'Cidr', 'Condition'];
-const longName = (tag: string) => (tag === 'Ref' || tag === 'Condition' ? tag : `Fn::${tag}`);
-const CFN_SCHEMA = yaml.DEFAULT_SCHEMA.extend(
-    INTRINSICS.flatMap((tag) =>
-        (['scalar', 'sequence', 'mapping'] as const).map(
-            (kind) =>
-                new yaml.Type(`!${tag}`, {
-                    kind,
-                    construct: (data: unknown) => ({ [longName(tag)]: tag === 'GetAtt' && typeof data === 'string' ? data.split('.') : data }),
-                }),
-        ),
-    ),
-);
-
 type Template = { Parameters?: Record<string, unknown>; Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: unknown }>; Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }> };
-const load = (file: string) => yaml.load(readFileSync(join(ROOT, 'examples', file), 'utf8'), { schema: CFN_SCHEMA }) as Template;
+// the CloudFormation YAML reader the docs tests use (short-form intrinsic tags included)
+const load = (file: string) => loadTemplate(`examples/${file}`) as unknown as Template;
 
 /** Every {Fn::GetAtt: [resource, attribute]} in a template. */
 function getAtts(node: unknown, out: Array<[string, string]> = []): Array<[string, string]> {
