@@ -11,10 +11,14 @@ export interface Problem {
 
 const invalid = (message: string): Problem => ({ code: HandlerErrorCode.InvalidRequest, message });
 
-/** A value as a message may quote it: JSON, short, one line. */
-const quoted = (v: unknown) => {
-    const text = JSON.stringify(v) ?? String(v);
-    return text.length > 70 ? `${text.slice(0, 67)}...` : text;
+/**
+ * What a rejected value is, never what it says: a person who pastes a password where a secret's name belongs must
+ * not find it in the stack events (CloudFormation's own schema messages do not echo values either).
+ */
+const described = (v: unknown) => {
+    if (typeof v === 'string') return `(a string of ${v.length} character${v.length === 1 ? '' : 's'})`;
+    if (Array.isArray(v)) return '(a list)';
+    return v === null ? '(null)' : `(a ${typeof v})`;
 };
 
 const SHAPES: Array<{ key: keyof KeyStoreProps; property: string; required: boolean; valid: (v: unknown) => boolean; expect: string }> = [
@@ -37,7 +41,7 @@ export function checkShapes(d: Readonly<KeyStoreProps>): Problem[] {
         if (v === undefined || v === null) {
             if (s.required) problems.push(invalid(`${s.property} is required: set it to ${s.expect}.`));
         } else if (!s.valid(v)) {
-            problems.push(invalid(`${s.property} ${quoted(v)} is not valid: it must be ${s.expect}.`));
+            problems.push(invalid(`${s.property} ${described(v)} is not valid: it must be ${s.expect}.`));
         }
     }
     return problems;
