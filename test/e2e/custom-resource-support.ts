@@ -1,7 +1,7 @@
 import { CfnRequestEvent, CrResult } from '../../local/custom-resource-driver';
 import { CrHarness, startCustomResourceHarness } from '../../local/custom-resource-harness';
 import { SimStateView } from '../../local/sim';
-import { secretValues } from './support';
+import { keepingResults, resetForTest, secretValues, stateHaystacks } from './support';
 
 export interface CrE2E extends CrHarness {
     results: CrResult[];
@@ -23,7 +23,7 @@ export function crLeaks(h: CrE2E, state: SimStateView, extraRequests: CfnRequest
         haystacks.push([`${r.requestType} response`, JSON.stringify({ ...r, request: undefined, invocations: undefined })]);
         for (const i of r.invocations) if ('continuationOf' in (i.payload as object)) haystacks.push([`${r.requestType} continuation`, JSON.stringify({ ...(i.payload as object), continuationOf: undefined })]);
     }
-    for (const c of state.commands) haystacks.push([`SSM ${c.commandId}`, JSON.stringify(c.parameters) + c.comment + c.invocations.map((i) => i.stdout + i.stderr).join('')]);
+    haystacks.push(...stateHaystacks(state));
     for (const secret of secretValues(state)) for (const [where, text] of haystacks) if (text.includes(secret)) found.push(`${where} contains a secret (${secret.slice(0, 3)}...)`);
     for (const req of [...results.map((r) => r.request), ...extraRequests]) {
         const url = new URL(req.ResponseURL);
@@ -36,23 +36,10 @@ export function crLeaks(h: CrE2E, state: SimStateView, extraRequests: CfnRequest
 export function useCrE2E(opts: { lambdaTimeoutSeconds?: number } = {}): () => CrE2E {
     let h: CrE2E;
     beforeAll(async () => {
-        const base = await startCustomResourceHarness({ timeScale: 0.005, ...opts });
-        const results: CrResult[] = [];
-        h = Object.assign(base, {
-            results,
-            async run(op: Promise<CrResult>) {
-                const r = await op;
-                results.push(r);
-                return r;
-            },
-        });
+        h = keepingResults<CrHarness, CrResult>(await startCustomResourceHarness({ timeScale: 0.005, ...opts }));
     });
     afterAll(async () => h.stop());
-    beforeEach(async () => {
-        await h.sim.control.reset('default');
-        h.results.length = 0;
-        h.logs.length = 0;
-    });
+    beforeEach(() => resetForTest(h));
     afterEach(async () => {
         await h.driver.quiet();
         expect(crLeaks(h, await h.sim.control.state())).toEqual([]);

@@ -7,7 +7,7 @@
 import { defaultProperties } from '../../local/harness';
 import { REQUEST_PATHS, RequestPath } from '../../local/driver';
 import { recordName } from '../../src/record';
-import { E2E, kmsuserOn, liveBootstrapSecrets, requestsOf, S, useE2E } from './support';
+import { E2E, kmsuserOn, leaks, liveBootstrapSecrets, requestsOf, S, useE2E } from './support';
 
 jest.setTimeout(120_000);
 
@@ -113,4 +113,14 @@ test('update and delete without the identifier: FAILED NotFound at once, nothing
     const writes = state.requests.filter((r) => !/^(Describe|Get|List)/.test(r.operation));
     expect(writes).toEqual([]);
     expect(requestsOf(state, 'SendCommand')).toEqual([]);
+});
+
+test('the after-test secret scan reads Parameter Store too: a secret in a parameter is found', async () => {
+    const { SSMClient, PutParameterCommand, DeleteParameterCommand } = await import('@aws-sdk/client-ssm');
+    const ssm = new SSMClient({ region: S.region, endpoint: h.sim.endpoint, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' } });
+    const name = '/custom-kms-cloudhsmkeystore/key-stores/cks-0123456789abcdef0';
+    await ssm.send(new PutParameterCommand({ Name: name, Value: JSON.stringify({ Oops: S.adminPassword }), Type: 'String' }));
+    expect(leaks(h, await h.sim.control.state())).toEqual([`parameter ${name} contains a secret (${S.adminPassword.slice(0, 3)}...)`]);
+    await ssm.send(new DeleteParameterCommand({ Name: name }));
+    ssm.destroy();
 });

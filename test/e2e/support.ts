@@ -12,17 +12,39 @@ export interface E2E extends Harness {
     run(op: Promise<OperationResult>): Promise<OperationResult>;
 }
 
-export async function startE2E(): Promise<E2E> {
-    const h = await startHarness({ timeScale: 0.005 });
-    const results: OperationResult[] = [];
+/** Adds `results` and `run` to a harness: every operation run through it is kept for the after-test scans. */
+export function keepingResults<H extends object, R>(h: H): H & { results: R[]; run(op: Promise<R>): Promise<R> } {
+    const results: R[] = [];
     return Object.assign(h, {
         results,
-        async run(op: Promise<OperationResult>) {
+        async run(op: Promise<R>) {
             const r = await op;
             results.push(r);
             return r;
         },
     });
+}
+
+export async function startE2E(): Promise<E2E> {
+    return keepingResults<Harness, OperationResult>(await startHarness({ timeScale: 0.005 }));
+}
+
+/** A harness's per-test reset: the default scenario, no results, no logs. */
+export async function resetForTest(h: { sim: { control: { reset(s: 'default'): Promise<unknown> } }; results: unknown[]; logs: string[] }): Promise<void> {
+    await h.sim.control.reset('default');
+    h.results.length = 0;
+    h.logs.length = 0;
+}
+
+/** What the simulator holds that must never carry a secret: SSM command parameters and output, and Parameter Store. */
+export function stateHaystacks(state: SimStateView): Array<[string, string]> {
+    const haystacks: Array<[string, string]> = [];
+    for (const c of state.commands) {
+        haystacks.push([`SSM ${c.commandId} parameters`, JSON.stringify(c.parameters) + c.comment]);
+        for (const i of c.invocations) haystacks.push([`SSM ${c.commandId} output`, i.stdout + i.stderr]);
+    }
+    for (const [name, value] of Object.entries(state.parameters)) haystacks.push([`parameter ${name}`, value]);
+    return haystacks;
 }
 
 /** Every secret value in the simulator's world: the admin password, every version of every secret but the public CA certificates, every HSM user's and KMS-held password. */
@@ -52,10 +74,7 @@ export function leaks(h: E2E, state: SimStateView): string[] {
     for (const r of h.results) {
         for (const e of r.events) haystacks.push([`${e.action} #${e.attempt} response`, JSON.stringify(e.response)], [`${e.action} #${e.attempt} request`, JSON.stringify(e.request)]);
     }
-    for (const c of state.commands) {
-        haystacks.push([`SSM ${c.commandId} parameters`, JSON.stringify(c.parameters) + c.comment]);
-        for (const i of c.invocations) haystacks.push([`SSM ${c.commandId} output`, i.stdout + i.stderr]);
-    }
+    haystacks.push(...stateHaystacks(state));
     const found: string[] = [];
     const secrets = secretValues(state);
     for (const secret of secrets) for (const [where, text] of haystacks) if (text.includes(secret)) found.push(`${where} contains a secret (${secret.slice(0, 3)}...)`);
