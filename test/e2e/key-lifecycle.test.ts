@@ -6,7 +6,7 @@
 import { DescribeKeyCommand, DisconnectCustomKeyStoreCommand, GetKeyPolicyCommand, KMSClient, ListResourceTagsCommand } from '@aws-sdk/client-kms';
 import { REQUEST_PATHS } from '../../local/driver';
 import { defaultKeyProperties, defaultProperties } from '../../local/harness';
-import { E2E, S, useE2E } from './support';
+import { directKms, E2E, S, useE2E } from './support';
 
 jest.setTimeout(180_000);
 
@@ -15,7 +15,7 @@ let h: E2E;
 let kms: KMSClient;
 beforeEach(() => {
     h = e2e();
-    kms = new KMSClient({ region: S.region, endpoint: h.sim.endpoint, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' }, maxAttempts: 1 });
+    kms = directKms(h);
 });
 
 async function connectedStore(): Promise<string> {

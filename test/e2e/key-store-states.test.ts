@@ -5,7 +5,7 @@
  */
 import { ConnectCustomKeyStoreCommand, DisconnectCustomKeyStoreCommand, KMSClient } from '@aws-sdk/client-kms';
 import { defaultKeyProperties, defaultProperties } from '../../local/harness';
-import { E2E, requestsOf, S, useE2E } from './support';
+import { directKms, E2E, requestsOf, S, useE2E } from './support';
 
 jest.setTimeout(180_000);
 
@@ -14,7 +14,7 @@ let h: E2E;
 let kms: KMSClient;
 beforeEach(() => {
     h = e2e();
-    kms = new KMSClient({ region: S.region, endpoint: h.sim.endpoint, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' }, maxAttempts: 1 });
+    kms = directKms(h);
 });
 
 const storeState = async (id: string) => (await h.sim.control.state()).stores.find((s) => s.id === id);

@@ -73,40 +73,41 @@ test('an update to an unrelated cluster fails with a clear message and keeps the
     expect(r.message).toMatch(/CloudHsmClusterNotRelatedException|related/);
 });
 
-test('a store that holds KMS keys is left connected and untouched by a delete', async () => {
+/**
+ * Creates a store, lets `placeKeys` put KMS keys in the account, deletes the store, and checks what every such
+ * delete must do: SUCCESS naming the one key in the store, which is left CONNECTED. Returns the delete's AWS calls.
+ */
+async function deleteStoreHoldingOneKey(placeKeys: (storeId: string) => Promise<void>) {
     const props = defaultProperties();
     const created = await h.run(h.driver.create(props));
     expect({ status: created.status, message: created.message }).toMatchObject({ status: 'SUCCESS' });
     const id = created.model?.CustomKeyStoreId as string;
-    await h.sim.control.putKey({ customKeyStoreId: id });
+    await placeKeys(id);
     const before = (await h.sim.control.state()).requests.length;
     const r = await h.run(h.driver.delete({ ...props, CustomKeyStoreId: id }));
     expect(r.status).toBe('SUCCESS');
     expect(r.message).toMatch(/holds 1 KMS key/);
     const state = await h.sim.control.state();
     expect(state.stores[0]).toMatchObject({ id, connectionState: 'CONNECTED' });
-    const during = state.requests.slice(before).map((q) => q.operation);
+    return state.requests.slice(before);
+}
+
+test('a store that holds KMS keys is left connected and untouched by a delete', async () => {
+    const during = (await deleteStoreHoldingOneKey(async (id) => void (await h.sim.control.putKey({ customKeyStoreId: id })))).map((q) => q.operation);
     expect(during).not.toContain('DisconnectCustomKeyStore');
     expect(during).not.toContain('DeleteCustomKeyStore');
     expect(during).not.toContain('SendCommand');
 });
 
 test('the delete scan finds one key hidden among thousands, on a later ListKeys page', async () => {
-    const props = defaultProperties();
-    const created = await h.run(h.driver.create(props));
-    const id = created.model?.CustomKeyStoreId as string;
-    await h.sim.control.putKeys(2400);
-    const hidden = await h.sim.control.putKey({ customKeyStoreId: id });
-    await h.sim.control.putKeys(1600);
-    const before = (await h.sim.control.state()).requests.length;
-    const r = await h.run(h.driver.delete({ ...props, CustomKeyStoreId: id }));
-    expect(r.status).toBe('SUCCESS');
-    expect(r.message).toMatch(/holds 1 KMS key/);
-    const state = await h.sim.control.state();
-    expect(state.stores[0]).toMatchObject({ id, connectionState: 'CONNECTED' });
-    const during = state.requests.slice(before);
+    let hidden = '';
+    const during = await deleteStoreHoldingOneKey(async (id) => {
+        await h.sim.control.putKeys(2400);
+        hidden = (await h.sim.control.putKey({ customKeyStoreId: id })).keyId;
+        await h.sim.control.putKeys(1600);
+    });
     const described = during.filter((q) => q.operation === 'DescribeKey').map((q) => (q.body as { KeyId: string }).KeyId);
-    expect(described).toContain(hidden.keyId);
+    expect(described).toContain(hidden);
     expect(new Set(described).size).toBe(4001);
     expect(during.filter((q) => q.operation === 'ListKeys')).toHaveLength(5);
     expect(during.map((q) => q.operation)).not.toContain('DisconnectCustomKeyStore');

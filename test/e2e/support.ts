@@ -1,3 +1,4 @@
+import { KMSClient } from '@aws-sdk/client-kms';
 import { OperationResult } from '../../local/driver';
 import { Harness, startHarness } from '../../local/harness';
 import { DEFAULT_SCENARIO, SimStateView } from '../../local/sim';
@@ -27,6 +28,11 @@ export function keepingResults<H extends object, R>(h: H): H & { results: R[]; r
 
 export async function startE2E(): Promise<E2E> {
     return keepingResults<Harness, OperationResult>(await startHarness({ timeScale: 0.005 }));
+}
+
+/** A KMS client of the test's own (one attempt, no retries), to look at or change the simulated KMS directly. */
+export function directKms(h: { sim: { endpoint: string } }): KMSClient {
+    return new KMSClient({ region: S.region, endpoint: h.sim.endpoint, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' }, maxAttempts: 1 });
 }
 
 /** A harness's per-test reset: the default scenario, no results, no logs. */
