@@ -6,13 +6,15 @@
  *   npm run local -- create|read|update|delete|list --properties FILE [--previous FILE] [--endpoint URL]
  *   npm run local -- serve [--port 3001] [--sim-port 4566]   simulator + Lambda Invoke endpoint for `cfn test` / SAM events
  *   npm run local -- --mode custom-resource        the same lifecycle through the Custom::KMS::CloudHsmKeyStore custom resource
- *   common: --time-scale X (real seconds per simulated second, default 0.01)
+ *   common: --time-scale X (real seconds per simulated second; default 0, virtual time: simulated time moves only
+ *           when every party waits, so a 20-minute connect takes no real time; serve defaults to 0.05, --endpoint to 0.01)
  *           --artifact DIR (run the built handler in DIR, e.g. `make artifact ARTIFACTS_DIR=DIR`, not src/)
  */
 import { readFileSync } from 'fs';
 import { runCustomResourceLifecycle } from './custom-resource-cli';
 import { DriverEvent, OperationResult } from './driver';
 import { defaultKeyProperties, defaultProperties, Harness, loadHandlers, pointHandlerAt, startHarness } from './harness';
+import { installHandlerClock } from './clock';
 import { startLambdaEndpoint } from './lambda-endpoint';
 import { DEFAULT_SCENARIO, startSimulator } from './sim';
 
@@ -32,6 +34,11 @@ function parseArgs(argv: string[]): Args {
 }
 
 const started = Date.now();
+/**
+ * serve's clock runs in real time because `cfn test` sleeps for real: one real second is 20 simulated seconds,
+ * so a Run Command script that takes 2 real seconds on a loaded machine still fits an invocation's 50 s wait.
+ */
+const SERVE_TIME_SCALE = 0.05;
 const secs = (ms: number) => (ms / 1000).toFixed(1);
 
 function simClock(s: number): string {
@@ -127,7 +134,8 @@ async function single(h: Harness, command: string, flags: Record<string, string>
 
 async function serve(flags: Record<string, string>, timeScale: number): Promise<void> {
     const sim = await startSimulator({ port: Number(flags['sim-port'] ?? 4566), timeScale });
-    pointHandlerAt(sim.endpoint, timeScale);
+    pointHandlerAt(sim.endpoint);
+    installHandlerClock(sim.sim.clock);
     const store = loadHandlers(flags.artifact || undefined);
     const key = loadHandlers(flags.artifact || undefined, 'key-handlers');
     const handlers = { ...store, keyEntrypoint: key.entrypoint, keyTestEntrypoint: key.testEntrypoint };
@@ -144,14 +152,18 @@ async function serve(flags: Record<string, string>, timeScale: number): Promise<
 
 async function main(): Promise<void> {
     const { command, flags } = parseArgs(process.argv.slice(2));
-    const timeScale = Number(flags['time-scale'] ?? 0.01);
-    if (command === 'serve') return serve(flags, timeScale);
+    // `cfn test` sleeps for real between calls, and a simulator elsewhere keeps its own time: both need a scaled clock.
+    const fallback = command === 'serve' ? SERVE_TIME_SCALE : flags.endpoint ? 0.01 : 0;
+    const timeScale = Number(flags['time-scale'] ?? fallback);
+    if (!(timeScale >= 0) || !Number.isFinite(timeScale)) throw new Error(`--time-scale must be a number >= 0 (0 = virtual time), got ${flags['time-scale']}`);
+    if (command === 'serve') return serve(flags, timeScale || SERVE_TIME_SCALE);
     if (flags.mode === 'custom-resource') {
         process.exitCode = (await runCustomResourceLifecycle(timeScale)) ? 0 : 1;
         return;
     }
     const h = await startHarness({ timeScale, endpoint: flags.endpoint, onEvent: printEvent, artifact: flags.artifact || undefined });
-    console.log(`Simulator at ${h.sim.endpoint} (time scale ${timeScale}: a simulated minute takes ${secs(60_000 * timeScale)}s); handler logs are kept out of this view.`);
+    const time = timeScale ? `time scale ${timeScale}: a simulated minute takes ${secs(60_000 * timeScale)}s` : 'virtual time: simulated time moves only while everything waits';
+    console.log(`Simulator at ${h.sim.endpoint} (${time}); handler logs are kept out of this view.`);
     let ok = false;
     try {
         ok = command === 'lifecycle' ? await lifecycle(h) : await single(h, command, flags);

@@ -140,16 +140,22 @@ export class CustomResourceDriver {
     return this.send(this.event('Delete', props, { PhysicalResourceId: physicalResourceId }));
   }
 
-  /** Delivers a request (again, for a replay) and waits for its response and for the function to go quiet. */
-  async send(request: CfnRequestEvent): Promise<CrResult> {
+  /**
+   * Delivers a request (again, for a replay) and waits for its response and for the function to go quiet: one
+   * party of the simulator's clock, which waits as CloudFormation does, so simulated time moves while it waits.
+   */
+  send(request: CfnRequestEvent): Promise<CrResult> {
+    return this.o.sim.clock.run(() => this.deliver(request));
+  }
+
+  private async deliver(request: CfnRequestEvent): Promise<CrResult> {
     const sim = this.o.sim;
     const startedReal = Date.now();
     const startedSim = sim.now();
     const seen = sim.cfnResponses.to(this.pathOf(request)).length;
     await this.invokeAsync(request);
     const timeoutSeconds = Number(request.ResourceProperties.ServiceTimeout ?? 3600);
-    const waitMs = timeoutSeconds * 1000 * sim.clock.timeScale + 5_000;
-    await this.waitForResponse(request, seen, waitMs);
+    await this.waitForResponse(request, seen, timeoutSeconds * 1000);
     await this.quiet();
     const all = sim.cfnResponses.to(this.pathOf(request)).slice(seen);
     const result: CrResult = {
@@ -187,18 +193,29 @@ export class CustomResourceDriver {
     if (res.status !== 202) throw new Error(`The asynchronous invoke of ${this.o.functionName} answered HTTP ${res.status}`);
   }
 
-  private async waitForResponse(request: CfnRequestEvent, seen: number, realMs: number): Promise<void> {
-    const responses = this.o.sim.cfnResponses;
+  /** Waits up to `simMs` of simulated time (the service timeout) for a response to arrive. */
+  private async waitForResponse(request: CfnRequestEvent, seen: number, simMs: number): Promise<void> {
+    const { cfnResponses: responses, clock } = this.o.sim;
     const path = this.pathOf(request);
-    const until = Date.now() + realMs;
-    while (responses.to(path).length <= seen && Date.now() < until) await responses.waitFor(path, Math.min(250, until - Date.now()));
+    const until = clock.now() + simMs;
+    while (responses.to(path).length <= seen && clock.now() < until) {
+      const arrived = new AbortController();
+      const off = responses.onResponse(() => arrived.abort());
+      try {
+        await clock.sleep(until - clock.now(), arrived.signal);
+      } finally {
+        off();
+      }
+    }
   }
 
   /** Delivers a request that was already sent once more (Lambda may deliver an event twice) and waits until the function is quiet. */
-  async redeliver(request: CfnRequestEvent): Promise<void> {
-    await this.invokeAsync(request);
-    await new Promise((r) => setTimeout(r, 20));
-    await this.quiet();
+  redeliver(request: CfnRequestEvent): Promise<void> {
+    return this.o.sim.clock.run(async () => {
+      await this.invokeAsync(request);
+      await this.o.sim.clock.sleep(1000);
+      await this.quiet();
+    });
   }
 
   /** Every response a request got, in order (the protocol wants exactly one). */
@@ -206,10 +223,16 @@ export class CustomResourceDriver {
     return this.o.sim.cfnResponses.to(this.pathOf(request)).map((r) => r.body);
   }
 
-  /** Waits until no invocation runs or waits for a retry (a late second response would show up then). */
-  async quiet(maxRealMs = 10_000): Promise<void> {
-    const until = Date.now() + maxRealMs;
-    while (this.o.sim.lambda.busy > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  /**
+   * Waits until no invocation runs or waits for a retry (a late second response would show up then), for at most
+   * `maxSimSeconds` of simulated time: Lambda's retries of an asynchronous invocation come within 3 minutes.
+   */
+  quiet(maxSimSeconds = 600): Promise<void> {
+    const clock = this.o.sim.clock;
+    return clock.run(async () => {
+      const until = clock.now() + maxSimSeconds * 1000;
+      while (this.o.sim.lambda.busy > 0 && clock.now() < until) await clock.sleep(1000);
+    });
   }
 
   private invocationsOf(request: CfnRequestEvent): LambdaInvocation[] {

@@ -3,6 +3,7 @@
  * registered in the simulator's Lambda service, and the driver that plays CloudFormation's side.
  */
 import { capturingConsoleShared, CustomResourceDriver } from './custom-resource-driver';
+import { installHandlerClock } from './clock';
 import { pointHandlerAt } from './harness';
 import { RunningSimulator, startSimulator } from './sim';
 import type { LambdaInvocation } from './sim/lambda';
@@ -20,6 +21,7 @@ export interface CrHarness {
 }
 
 export interface CrHarnessOptions {
+  /** 0 (the default): virtual time (local/clock.ts); > 0: real seconds per simulated second. */
   timeScale?: number;
   /** The function's timeout in simulated seconds (default PROVIDER_TIMEOUT_SECONDS). */
   lambdaTimeoutSeconds?: number;
@@ -28,9 +30,9 @@ export interface CrHarnessOptions {
 }
 
 export async function startCustomResourceHarness(opts: CrHarnessOptions = {}): Promise<CrHarness> {
-  const timeScale = opts.timeScale ?? 0.01;
-  const sim = await startSimulator({ timeScale });
-  pointHandlerAt(sim.endpoint, timeScale);
+  const sim = await startSimulator({ timeScale: opts.timeScale ?? 0 });
+  pointHandlerAt(sim.endpoint);
+  const restoreClock = installHandlerClock(sim.sim.clock);
   // Lambda hands the function its role's credentials in the environment; the simulator accepts any.
   process.env.AWS_ACCESS_KEY_ID ??= 'AKIDLOCALPROVIDER';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local-provider-role-key';
@@ -48,6 +50,7 @@ export async function startCustomResourceHarness(opts: CrHarnessOptions = {}): P
     async stop() {
       unsubscribe();
       await driver.quiet();
+      restoreClock();
       await sim.stop();
     },
   };

@@ -11,6 +11,7 @@ import {
   CallerCredentials, CfnAction, DEFAULT_ACCOUNT_ID, DEFAULT_REGION, HandlerRequestPayload, ProviderLogging, TEST_CREDENTIALS,
   buildContractTestRequest, buildHandlerRequest, defaultStackId, jsonClone, lambdaContext, newBearerToken,
 } from './handler-request';
+import { clockFor, SimClock } from './clock';
 import type { LoadedSchema, Props } from './schema';
 
 export { ContractViolation } from './contract';
@@ -56,9 +57,13 @@ export interface DriverOptions {
   /** Send providerCredentials and providerLogGroupName, as for a type registered with a logging configuration. */
   providerLogging?: ProviderLogging;
   /**
-   * 1 = real time. callbackDelaySeconds*timeScale is slept between calls; timeoutInMinutes is enforced in
-   * simulated time = sum of callbackDelaySeconds + handler run time / timeScale. 0 = never sleep, and handler
-   * run time counts unscaled.
+   * The clock the driver waits on and measures timeoutInMinutes with: the simulator's, shared with the handler
+   * (local/clock.ts). Without one, a clock for `timeScale`.
+   */
+  clock?: SimClock;
+  /**
+   * Only without `clock`: 0 = virtual time (waits cost no real time; the handler's own work costs no simulated
+   * time); > 0 = real seconds per simulated second (1, the default, is real time).
    */
   timeScale?: number;
   onEvent?: (e: DriverEvent) => void;
@@ -107,7 +112,6 @@ export interface SequenceReport {
   identifier?: Props;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, Math.max(0, ms)));
 const nowMs = (): number => Number(process.hrtime.bigint() / 1000n) / 1000;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -121,6 +125,7 @@ export class Driver {
   readonly stackId: string;
   readonly logicalResourceId: string;
   readonly timeScale: number;
+  readonly clock: SimClock;
   readonly path: RequestPath;
   private readonly options: DriverOptions;
   private readonly credentials: CallerCredentials;
@@ -141,8 +146,9 @@ export class Driver {
     this.accountId = o.accountId ?? DEFAULT_ACCOUNT_ID;
     this.credentials = o.credentials ?? TEST_CREDENTIALS;
     this.providerLogging = o.providerLogging;
-    this.timeScale = o.timeScale ?? 1;
-    if (!(this.timeScale >= 0) || !Number.isFinite(this.timeScale)) throw new Error(`timeScale must be a finite number >= 0, got ${o.timeScale}`);
+    if (o.timeScale !== undefined && (!(o.timeScale >= 0) || !Number.isFinite(o.timeScale))) throw new Error(`timeScale must be a finite number >= 0, got ${o.timeScale}`);
+    this.clock = o.clock ?? clockFor(o.timeScale ?? 1);
+    this.timeScale = this.clock.timeScale;
     this.onEvent = o.onEvent;
     this.stackId = o.stackId ?? defaultStackId(this.region, this.accountId);
     this.logicalResourceId = o.logicalResourceId ?? 'MyResource';
@@ -181,7 +187,11 @@ export class Driver {
     return r;
   }
 
-  async read(model: Props): Promise<OperationResult> {
+  read(model: Props): Promise<OperationResult> {
+    return this.clock.run(() => this.readOnce(model));
+  }
+
+  private async readOnce(model: Props): Promise<OperationResult> {
     const id = this.requireId('READ', model);
     const props = this.identifyingProps(model);
     const started = nowMs();
@@ -237,7 +247,11 @@ export class Driver {
     return this.runMutating('DELETE', props, undefined, { expectedIdentifier: id });
   }
 
-  async list(): Promise<OperationResult> {
+  list(): Promise<OperationResult> {
+    return this.clock.run(() => this.listAll());
+  }
+
+  private async listAll(): Promise<OperationResult> {
     const started = nowMs();
     const bearerToken = newBearerToken();
     const events: DriverEvent[] = [];
@@ -369,25 +383,20 @@ export class Driver {
     });
   }
 
-  /** simulated seconds one real millisecond of handler time is worth */
-  private simSecondsOf(realMs: number): number {
-    return this.timeScale > 0 ? realMs / 1000 / this.timeScale : realMs / 1000;
-  }
-
   /** One invocation: call, JSON round-trip (as the Lambda wire does), contract check, event. */
   private async invoke(
     action: CfnAction, request: HandlerRequestPayload, attempt: number, previous: ProgressEventJson | undefined,
     ctx: ContractContext, started: number, simBefore: number, events: DriverEvent[],
     extraCheck?: (r: ProgressEventJson) => string[],
   ): Promise<ProgressEventJson> {
-    const t0 = nowMs();
+    const sim0 = this.clock.now();
     let raw: unknown;
     try {
       raw = await this.entrypoint(jsonClone(request), lambdaContext());
     } catch (err) {
       throw new ContractViolation(action, [`entrypoint threw instead of returning a ProgressEvent: ${err instanceof Error ? err.stack ?? err.message : String(err)}`], request, undefined, attempt);
     }
-    const handlerMs = nowMs() - t0;
+    const handlerSimSeconds = (this.clock.now() - sim0) / 1000;
     let response: unknown;
     try {
       response = raw === undefined ? undefined : JSON.parse(JSON.stringify(raw));
@@ -398,7 +407,7 @@ export class Driver {
     if (violations.length === 0 && extraCheck) violations.push(...extraCheck(response as ProgressEventJson));
     const ev: DriverEvent = {
       action, attempt, request, response: response as ProgressEventJson,
-      elapsedRealMs: nowMs() - started, elapsedSimSeconds: simBefore + this.simSecondsOf(handlerMs),
+      elapsedRealMs: nowMs() - started, elapsedSimSeconds: simBefore + handlerSimSeconds,
     };
     events.push(ev);
     this.onEvent?.(ev);
@@ -406,7 +415,15 @@ export class Driver {
     return response as ProgressEventJson;
   }
 
-  private async runMutating(
+  /** One operation is one party of the clock: time moves only while it (or the handler it calls) waits. */
+  private runMutating(
+    action: 'CREATE' | 'UPDATE' | 'DELETE', resourceProperties: Props, previousResourceProperties: Props | undefined,
+    ctx: ContractContext,
+  ): Promise<OperationResult> {
+    return this.clock.run(() => this.mutate(action, resourceProperties, previousResourceProperties, ctx));
+  }
+
+  private async mutate(
     action: 'CREATE' | 'UPDATE' | 'DELETE', resourceProperties: Props, previousResourceProperties: Props | undefined,
     ctx: ContractContext,
   ): Promise<OperationResult> {
@@ -428,7 +445,7 @@ export class Driver {
       if (attempt >= this.maxInvocations) {
         throw new ContractViolation(action, [`still IN_PROGRESS after ${attempt} invocations (${sim.toFixed(1)} simulated seconds): the handler makes no progress`], request, response, attempt);
       }
-      await sleep(delay * this.timeScale * 1000);
+      await this.clock.sleep(delay * 1000);
       sim += delay;
       props = isRecord(response.resourceModel) ? response.resourceModel : {};
       callbackContext = isRecord(response.callbackContext) ? response.callbackContext : null;
@@ -486,12 +503,21 @@ type DelayFn = ((seconds: number) => Promise<void>) & { [ORIGINAL_DELAY]?: Delay
  * Scalings do not compound: a second call scales the library's original `delay`.
  */
 export function scaleLibraryDelay(timeScale: number): () => void {
+  return replaceLibraryDelay((original) => (seconds: number) => original(seconds * timeScale), timeScale);
+}
+
+/** The same sleep taken on `clock` (the simulator's): a second of simulated time per invocation, as in AWS. */
+export function libraryDelayOn(clock: SimClock): () => void {
+  return replaceLibraryDelay(() => (seconds: number) => clock.sleep(seconds * 1000), 0);
+}
+
+function replaceLibraryDelay(make: (original: DelayFn) => (seconds: number) => Promise<void>, timeScale: number): () => void {
   if (!(timeScale >= 0) || !Number.isFinite(timeScale)) throw new Error(`timeScale must be a finite number >= 0, got ${timeScale}`);
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const utils = require(LIB_UTILS) as { delay: DelayFn };
   const before = utils.delay;
   const original = before[ORIGINAL_DELAY] ?? before;
-  const scaled: DelayFn = (seconds: number) => original(seconds * timeScale);
+  const scaled: DelayFn = make(original);
   scaled[ORIGINAL_DELAY] = original;
   utils.delay = scaled;
   return () => {

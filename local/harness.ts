@@ -5,7 +5,8 @@
 import { existsSync } from 'fs';
 import * as path from 'path';
 import { format } from 'util';
-import { Driver, DriverEvent, Entrypoint, RequestPath, scaleLibraryDelay } from './driver';
+import { clockFor, installHandlerClock, SimClock } from './clock';
+import { Driver, DriverEvent, Entrypoint, libraryDelayOn, RequestPath } from './driver';
 import type { ProviderLogging } from './handler-request';
 import { loadSchema, LoadedSchema, schemaPathIn } from './schema';
 import { controlClient, DEFAULT_SCENARIO, SimControl, startSimulator } from './sim';
@@ -21,6 +22,8 @@ export interface SimHandle {
 
 export interface Harness {
     sim: SimHandle;
+    /** The one clock of the simulator, the drivers and the handler. */
+    clock: SimClock;
     driver: Driver;
     schema: LoadedSchema;
     /** The same CloudFormation for the second type, Custom::KMS::CloudHsmKey (src/key/handlers.ts, key/ schema). */
@@ -34,7 +37,10 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
-    /** Real seconds per simulated second, for the simulator, the driver's waits and the library's 1 s sleep. */
+    /**
+     * 0 (the default): virtual time, shared by the simulator, the drivers and the handler (local/clock.ts).
+     * > 0: real seconds per simulated second; required with `endpoint`, a simulator in another process.
+     */
     timeScale?: number;
     /** Use a simulator that is already running (e.g. `npm run sim`) instead of starting one. */
     endpoint?: string;
@@ -70,8 +76,7 @@ export function loadHandlers(artifact: string | undefined = process.env.KEYSTORE
 }
 
 /** The handler's AWS endpoints: every client goes to the simulator (CloudHSM v2 needs its own variable). */
-export function pointHandlerAt(endpoint: string, timeScale?: number): void {
-    if (timeScale !== undefined) process.env.KEYSTORE_LOCAL_TIME_SCALE = String(timeScale);
+export function pointHandlerAt(endpoint: string): void {
     process.env.AWS_ENDPOINT_URL = endpoint;
     process.env.AWS_ENDPOINT_URL_CLOUDHSM_V2 = endpoint;
     process.env.AWS_REGION = DEFAULT_SCENARIO.region;
@@ -93,22 +98,26 @@ export function capturingConsole(sink: string[], fn: Entrypoint): Entrypoint {
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-    const timeScale = opts.timeScale ?? 0.01;
+    const timeScale = opts.timeScale ?? (opts.endpoint ? 0.01 : 0);
+    if (opts.endpoint && timeScale === 0) throw new Error('A simulator in another process cannot share virtual time: give a time scale > 0 with an endpoint.');
     const embedded = opts.endpoint ? undefined : await startSimulator({ timeScale });
     const sim: SimHandle = embedded ?? { endpoint: opts.endpoint as string, control: controlClient(opts.endpoint as string) };
-    pointHandlerAt(sim.endpoint, timeScale);
-    const restoreDelay = scaleLibraryDelay(timeScale);
+    const clock = embedded?.sim.clock ?? clockFor(timeScale);
+    pointHandlerAt(sim.endpoint);
+    const restoreClock = installHandlerClock(clock);
+    const restoreDelay = libraryDelayOn(clock);
     const handlers = loadHandlers(opts.artifact);
     const keyHandlers = loadHandlers(opts.artifact, 'key-handlers');
     const logs: string[] = [];
     const entrypoint = capturingConsole(logs, handlers.entrypoint);
     const keyEntrypoint = capturingConsole(logs, keyHandlers.entrypoint);
     const schema = loadSchema();
-    const common = { timeScale, region: DEFAULT_SCENARIO.region, accountId: DEFAULT_SCENARIO.accountId, onEvent: opts.onEvent, path: opts.path, providerLogging: opts.providerLogging };
+    const common = { clock, region: DEFAULT_SCENARIO.region, accountId: DEFAULT_SCENARIO.accountId, onEvent: opts.onEvent, path: opts.path, providerLogging: opts.providerLogging };
     const driver = new Driver({ ...common, entrypoint, schema, logicalResourceId: opts.logicalResourceId ?? 'MyKeyStore' });
     const keyDriver = new Driver({ ...common, entrypoint: keyEntrypoint, schema: loadSchema(KEY_SCHEMA_PATH), logicalResourceId: 'MyKey', stackId: driver.stackId });
     return {
         sim,
+        clock,
         driver,
         schema,
         keyDriver,
@@ -118,6 +127,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         testEntrypoint: capturingConsole(logs, handlers.testEntrypoint),
         async stop() {
             restoreDelay();
+            restoreClock();
             await embedded?.stop();
         },
     };

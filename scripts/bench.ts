@@ -10,6 +10,7 @@ import { cpus, tmpdir } from 'os';
 import * as path from 'path';
 import { Driver, Entrypoint } from '../local/driver';
 import { buildHandlerRequest, newBearerToken } from '../local/handler-request';
+import { clockFor, installHandlerClock } from '../local/clock';
 import { capturingConsole, defaultProperties, loadHandlers, pointHandlerAt } from '../local/harness';
 import { DEFAULT_SCHEMA_PATH, loadSchema } from '../local/schema';
 import { controlClient, DEFAULT_SCENARIO, SimControl } from '../local/sim';
@@ -302,7 +303,10 @@ interface Timed {
 }
 
 function timedDriver(bundle: string, endpoint: string, timeScale: number): Timed {
-    pointHandlerAt(endpoint, timeScale);
+    pointHandlerAt(endpoint);
+    // The simulator runs in its own process, so the handler and the driver share a clock scaled as its is.
+    const clock = clockFor(timeScale);
+    installHandlerClock(clock);
     const handlers = loadHandlers(bundle);
     const logs: string[] = [];
     const wallMs: number[] = [];
@@ -315,7 +319,7 @@ function timedDriver(bundle: string, endpoint: string, timeScale: number): Timed
             wallMs.push(nowMs() - t);
         }
     };
-    const driver = new Driver({ entrypoint, schema: loadSchema(), timeScale, region: S.region, accountId: S.accountId, logicalResourceId: 'BenchKeyStore', log: () => undefined });
+    const driver = new Driver({ entrypoint, schema: loadSchema(), clock, region: S.region, accountId: S.accountId, logicalResourceId: 'BenchKeyStore', log: () => undefined });
     return { driver, logs, wallMs };
 }
 

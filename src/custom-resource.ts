@@ -7,7 +7,8 @@
  */
 import { Continuation, asRequest, CfnRequest, isContinuation } from './custom-resource/event';
 import { claimRequest, releaseClaim } from './custom-resource/claim';
-import { adapters, handlerClock, requestInfo } from './custom-resource/env';
+import { adapters, requestInfo } from './custom-resource/env';
+import { handlerClock } from './workflow/clock';
 import { invokeSelf } from './custom-resource/invoke';
 import { drive, planOf } from './custom-resource/operation';
 import { failedCreateId } from './custom-resource/outcome';
@@ -34,8 +35,9 @@ export async function handler(event: unknown, context: LambdaContextLike): Promi
     const log = logger(request);
     const aws = adapters(requestInfo(request).region);
     let answered = false;
+    const clock = handlerClock();
     const respond = async (outcome: Outcome) => {
-        await sendResponse(request, outcome, { log, sleep: handlerClock.sleep });
+        await sendResponse(request, outcome, { log, sleep: (ms) => clock.sleep(ms) });
         answered = true;
         await releaseClaim(aws.secrets, request).catch((err: unknown) => log(`The request's claim was not released (${err instanceof Error ? err.name : String(err)}); it is harmless.`));
     };
@@ -50,11 +52,11 @@ export async function handler(event: unknown, context: LambdaContextLike): Promi
             const plan = planOf(request);
             if (plan.kind === 'respond') return await respond(plan.outcome);
             if (plan.note) log(plan.note);
-            next = { continuationOf: request, workflow: plan.workflow, callbackContext: {}, startedAt: handlerClock.now(), notBefore: 0, hop: 0 };
+            next = { continuationOf: request, workflow: plan.workflow, callbackContext: {}, startedAt: clock.now(), notBefore: 0, hop: 0 };
         }
         await drive(next, {
             aws,
-            clock: handlerClock,
+            clock,
             log,
             remainingMs: () => context.getRemainingTimeInMillis(),
             respond,

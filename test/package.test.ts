@@ -67,7 +67,7 @@ test('the handler inside the key\'s submission answers Reads of both types again
         mkdirSync(dirname(join(unpacked, name)), { recursive: true });
         writeFileSync(join(unpacked, name), data);
     }
-    const h = await startHarness({ timeScale: 0.005, artifact: unpacked });
+    const h = await startHarness({ artifact: unpacked });
     try {
         // the key store type: a store made directly in KMS reads back; a missing one is NotFound
         const state = await h.sim.control.state();

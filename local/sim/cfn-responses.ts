@@ -32,6 +32,12 @@ export class CfnResponses {
     return { status: 200, body: '' };
   }
 
+  /** Calls `fn` on every response that arrives; returns the unsubscribe. */
+  onResponse(fn: () => void): () => void {
+    this.waiters.add(fn);
+    return () => this.waiters.delete(fn);
+  }
+
   to(url: string): CfnResponseRecord[] {
     return this.received.filter((r) => r.url === url);
   }

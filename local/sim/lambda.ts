@@ -7,7 +7,7 @@
  * answers 200 with its JSON result. Signatures are not checked.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock } from './clock';
+import type { SimClock } from '../clock';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type LambdaFn = (event: any, context: any) => Promise<unknown>;
@@ -32,7 +32,7 @@ export class LambdaService {
   private running = 0;
   private readonly listeners = new Set<(i: LambdaInvocation) => void>();
 
-  constructor(private readonly clock: Clock, private readonly region: string, private readonly accountId: string) {}
+  constructor(private readonly clock: SimClock, private readonly region: string, private readonly accountId: string) {}
 
   register(name: string, fn: LambdaFn, opts: { timeoutSeconds?: number } = {}): string {
     this.functions.set(name, { fn, timeoutSeconds: opts.timeoutSeconds ?? 900 });
@@ -77,13 +77,17 @@ export class LambdaService {
     const awsRequestId = randomUUID();
     if (type === 'Event') {
       this.running++;
-      setImmediate(() => void this.runAsync(f, payload, awsRequestId, 1));
+      // A party of its own from now on: simulated time waits for it as it waits for any running function.
+      void this.clock.spawn(async () => {
+        await new Promise((r) => setImmediate(r));
+        await this.runAsync(f, payload, awsRequestId, 1);
+      });
       return { status: 202, body: '', headers: { 'x-amzn-RequestId': awsRequestId } };
     }
     if (type !== 'RequestResponse') return error(400, 'InvalidParameterValueException', `Unknown InvocationType ${type}`);
     this.running++;
     try {
-      const out = await this.runOnce(f, payload, awsRequestId, 1, 'RequestResponse');
+      const out = await this.clock.spawn(() => this.runOnce(f, payload, awsRequestId, 1, 'RequestResponse'));
       return { status: 200, body: JSON.stringify(out ?? null), headers: { 'x-amzn-RequestId': awsRequestId } };
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
@@ -103,7 +107,7 @@ export class LambdaService {
         this.running--;
         return;
       }
-      this.clock.after(delay, () => void this.runAsync(f, payload, awsRequestId, attempt + 1));
+      this.clock.after(delay, () => this.runAsync(f, payload, awsRequestId, attempt + 1));
     }
   }
 

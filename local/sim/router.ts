@@ -3,7 +3,6 @@
  * X-Amz-Target; CloudWatch's query-protocol PutMetricData and S3's REST calls (the library's, SDK v2) on
  * their own shapes. Encoding the answer is left to each protocol's caller.
  */
-import { sleep } from './clock';
 import { quotaTable, throttled } from './quotas';
 import { cloudhsmOperations } from './services/cloudhsm';
 import { kmsOperations } from './services/kms';
@@ -16,6 +15,9 @@ import { ssmOperations } from './services/ssm';
 import type { Sim } from './sim';
 import type { RequestRecord } from './state';
 import { AwsError, errorBody, INTERNAL_ERROR, Json, ServiceName, TARGET_PREFIX } from './wire';
+
+/** Injected latency is real time: it delays the answer as a slow network would, and moves no simulated clock. */
+const sleep = (realMs: number): Promise<void> => new Promise((r) => setTimeout(r, realMs));
 
 type Handler = (sim: Sim, body: Json) => Json;
 

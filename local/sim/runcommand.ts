@@ -21,9 +21,21 @@ const OUTPUT_CAP = 1 << 20;
 const NODE_DIR = ['/usr/bin', '/bin'].includes(dirname(process.execPath)) ? '' : `:${dirname(process.execPath)}`;
 export const TERMINAL: InvocationStatus[] = ['Success', 'Failed', 'TimedOut', 'Cancelled'];
 
+interface ScriptResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  reason?: 'timeout' | 'cancel';
+  /** Simulated milliseconds the script takes on AWS (see SimConfig.commandBaseSeconds). */
+  modelledMs: number;
+  executionTimeoutSeconds: number;
+}
+
 export class CommandRunner {
   readonly standinsDir: string;
   private readonly children = new Set<ChildProcess>();
+  /** Scripts that ran and wait for their modelled end. */
+  private readonly waits = new Set<AbortController>();
   private root?: Promise<string>;
 
   constructor(
@@ -50,7 +62,7 @@ export class CommandRunner {
     const due = this.sim.now() - this.sim.config.commandRunDelaySeconds * 1000;
     for (const cmd of this.sim.world.commands.values()) {
       if (cmd.requestedAt > due) continue;
-      for (const inv of cmd.invocations) if (inv.instanceId === instanceId) this.deliver(cmd, inv);
+      for (const inv of cmd.invocations) if (inv.instanceId === instanceId) void this.sim.clock.spawn(() => this.deliver(cmd, inv));
     }
   }
 
@@ -63,6 +75,8 @@ export class CommandRunner {
   killAll(): void {
     for (const c of this.children) killGroup(c);
     this.children.clear();
+    for (const w of this.waits) w.abort();
+    this.waits.clear();
   }
 
   async cleanup(): Promise<void> {
@@ -89,21 +103,57 @@ export class CommandRunner {
     delete inv.kill;
   }
 
-  private deliver(cmd: Command, inv: Invocation): void {
+  /**
+   * Runs the script now, with simulated time standing still while it executes, then reports its result when its
+   * modelled duration has passed (commandBaseSeconds and so much per stand-in call), however long it took here.
+   */
+  private deliver(cmd: Command, inv: Invocation): Promise<void> {
     const inst = this.sim.world.instances.get(inv.instanceId);
-    if (!this.live(cmd) || inv.status !== 'Pending' || inv.delivered || inst?.pingStatus !== 'Online') return;
+    if (!this.live(cmd) || inv.status !== 'Pending' || inv.delivered || inst?.pingStatus !== 'Online') return Promise.resolve();
     inv.delivered = true;
     const fault = this.sim.faults.takeCommandResult(inv.instanceId);
     if (fault) {
       if (fault.status === 'Failed') this.finish(inv, 'Failed', 'Failed', fault.responseCode ?? 1, fault.stdout ?? '', fault.stderr ?? 'simulated failure (injected fault)\n');
       else this.finish(inv, 'TimedOut', 'ExecutionTimedOut', -1, fault.stdout ?? '', fault.stderr ?? '');
-      return;
+      return Promise.resolve();
     }
     const lockKey = inst.clusterId ?? `instance:${inst.id}`;
-    void this.sim.clusterLock.run(lockKey, () => this.execute(cmd, inv, inst)).catch((e: unknown) => {
-      if (TERMINAL.includes(inv.status)) return;
-      this.finish(inv, 'Failed', 'Failed', 1, '', `simulator error running the script: ${String(e)}\n`);
-    });
+    return this.sim.clusterLock
+      .run(lockKey, () => this.execute(cmd, inv, inst))
+      .then((result) => result && this.report(cmd, inv, result))
+      .catch((e: unknown) => {
+        if (TERMINAL.includes(inv.status)) return;
+        this.finish(inv, 'Failed', 'Failed', 1, '', `simulator error running the script: ${String(e)}\n`);
+      });
+  }
+
+  /** The result once the script's modelled time is over; the execution timeout ends it earlier. A cancel ends the wait. */
+  private async report(cmd: Command, inv: Invocation, r: ScriptResult): Promise<void> {
+    const started = inv.startedAt ?? this.sim.now();
+    const limit = r.executionTimeoutSeconds * 1000;
+    const killed = r.modelledMs > limit;
+    const abort = new AbortController();
+    let cancelled = false;
+    inv.kill = (why) => {
+      if (why === 'cancel') cancelled = true;
+      abort.abort();
+    };
+    this.waits.add(abort);
+    try {
+      await this.sim.clock.sleep(started + Math.min(r.modelledMs, limit) - this.sim.now(), abort.signal);
+    } finally {
+      this.waits.delete(abort);
+      delete inv.kill;
+    }
+    if (!this.live(cmd) || TERMINAL.includes(inv.status)) return;
+    if (cancelled) this.finish(inv, 'Cancelled', 'Cancelled', -1, r.stdout, r.stderr);
+    // Assumed, not documented: a script over its executionTimeout is reported as if killed at that moment, with
+    // the output it had; the simulator ran it to its end, so its effects on the cluster stay.
+    else if (killed) this.finish(inv, 'TimedOut', 'ExecutionTimedOut', -1, r.stdout, r.stderr);
+    else if (r.reason === 'timeout') this.finish(inv, 'TimedOut', 'ExecutionTimedOut', -1, r.stdout, r.stderr);
+    else if (r.reason === 'cancel') this.finish(inv, 'Cancelled', 'Cancelled', -1, r.stdout, r.stderr);
+    else if (r.code === 0) this.finish(inv, 'Success', 'Success', 0, r.stdout, r.stderr);
+    else this.finish(inv, 'Failed', 'Failed', r.code, r.stdout, r.stderr);
   }
 
   private tmpRoot(): Promise<string> {
@@ -116,9 +166,9 @@ export class CommandRunner {
     return this.root;
   }
 
-  private async execute(cmd: Command, inv: Invocation, inst: Instance): Promise<void> {
+  private async execute(cmd: Command, inv: Invocation, inst: Instance): Promise<ScriptResult | undefined> {
     const sim = this.sim;
-    if (!this.live(cmd) || inv.status !== 'Pending') return;
+    if (!this.live(cmd) || inv.status !== 'Pending') return undefined;
     const world = sim.world;
     const cluster = inst.clusterId ? world.clusters.get(inst.clusterId) : undefined;
     const root = await this.tmpRoot();
@@ -135,11 +185,11 @@ export class CommandRunner {
       await writeFile(hsmFile, JSON.stringify(state, null, 2));
       await writeFile(secretsFile, JSON.stringify({ secrets: this.secretsView() }, null, 2));
       await writeFile(scriptFile, (cmd.parameters.commands ?? []).join('\n') + '\n');
-      if (!this.live(cmd) || inv.status !== 'Pending') return;
+      if (!this.live(cmd) || inv.status !== 'Pending') return undefined;
 
       const wd = cmd.parameters.workingDirectory?.[0];
       const binDir = inst.hasCloudHsmCli ? this.standinsDir : join(root, 'aws-only');
-      const env = {
+      const env: Record<string, string> = {
         PATH: `${binDir}:/usr/bin:/bin${NODE_DIR}`,
         HOME: work,
         LANG: 'C.UTF-8',
@@ -150,13 +200,16 @@ export class CommandRunner {
         SIM_CLI_CONFIG: inst.cliConfig ?? 'single',
       };
       const execSeconds = Number(cmd.parameters.executionTimeout?.[0]) || cmd.timeoutSeconds;
-      const limitMs = Math.max(sim.clock.realMs(execSeconds), sim.config.commandTimeoutFloorMs);
+      // Real time only guards against a stuck script; under a scaled clock the scaled timeout counts too.
+      const limitMs = Math.max(execSeconds * 1000 * sim.clock.timeScale, sim.config.commandTimeoutFloorMs);
+      const callsFile = join(simDir, 'calls.log');
+      Object.assign(env, { SIM_CALLS_FILE: callsFile });
 
       inv.status = 'InProgress';
       inv.statusDetails = 'InProgress';
       inv.startedAt = sim.now();
       const result = await this.spawnScript(scriptFile, wd && existsSync(wd) ? wd : work, env, limitMs, inv);
-      if (!this.live(cmd) || world !== sim.world) return;
+      if (!this.live(cmd) || world !== sim.world) return undefined;
 
       let stderr = result.stderr;
       if (cluster && world.clusters.get(cluster.id) === cluster) {
@@ -168,10 +221,11 @@ export class CommandRunner {
           stderr += `[simulator] could not read back SIM_HSM_STATE: ${String(e)}\n`;
         }
       }
-      if (result.reason === 'timeout') this.finish(inv, 'TimedOut', 'ExecutionTimedOut', -1, result.stdout, stderr);
-      else if (result.reason === 'cancel') this.finish(inv, 'Cancelled', 'Cancelled', -1, result.stdout, stderr);
-      else if (result.code === 0) this.finish(inv, 'Success', 'Success', 0, result.stdout, stderr);
-      else this.finish(inv, 'Failed', 'Failed', result.code, result.stdout, stderr);
+      const calls = (await readFile(callsFile, 'utf8').catch(() => '')).split('\n');
+      const count = (name: string) => calls.filter((c) => c === name).length;
+      const c = sim.config;
+      const modelledMs = 1000 * (c.commandBaseSeconds + c.commandSecondsPerCliCall * count('cloudhsm-cli') + c.commandSecondsPerAwsCall * count('aws'));
+      return { ...result, stderr, modelledMs, executionTimeoutSeconds: execSeconds };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
 /** The simulator's core object: settings, clock, world, faults and the per-cluster lock shared by all services. */
 import { CfnResponses } from './cfn-responses';
-import { Clock } from './clock';
-import { Faults } from './faults';
+import { clockFor, ScaledClock, SimClock } from '../clock';
+import { BadInput, Faults } from './faults';
 import { RequestQuotas } from './quotas';
 import { CommandRunner } from './runcommand';
 import { buildScenario, ScenarioName } from './scenario';
@@ -9,7 +9,10 @@ import { LambdaService } from './lambda';
 import { DEFAULT_CONFIG, KeyedMutex, newWorld, SimConfig, World } from './state';
 
 export interface SimOptions {
+  /** Real seconds per simulated second; 0 (the default) is virtual time (local/clock.ts). */
   timeScale?: number;
+  /** The clock to share with the drivers and the handler (default: one made for `timeScale`). */
+  clock?: SimClock;
   scenario?: ScenarioName;
   config?: Partial<SimConfig>;
   /** Directory holding the `aws` and `cloudhsm-cli` stand-ins (default <repo>/local/standins/bin). */
@@ -18,7 +21,7 @@ export interface SimOptions {
 
 export class Sim {
   readonly config: SimConfig;
-  readonly clock: Clock;
+  readonly clock: SimClock;
   readonly faults = new Faults();
   /** KMS request quota buckets (used when `config.kmsRequestQuotas` is on). */
   readonly quotas = new RequestQuotas();
@@ -32,7 +35,8 @@ export class Sim {
 
   constructor(opts: SimOptions = {}) {
     this.config = { ...DEFAULT_CONFIG, ...opts.config, ...(opts.timeScale !== undefined ? { timeScale: opts.timeScale } : {}) };
-    this.clock = new Clock(this.config.timeScale);
+    this.clock = opts.clock ?? clockFor(this.config.timeScale);
+    this.config.timeScale = this.clock.timeScale;
     this.runner = new CommandRunner(this, opts.standinsDir);
     this.lambda = new LambdaService(this.clock, this.config.region, this.config.accountId);
     this.reset(opts.scenario ?? 'default');
@@ -61,8 +65,12 @@ export class Sim {
   }
 
   setConfig(patch: Partial<SimConfig>): SimConfig {
+    if (patch.timeScale !== undefined && patch.timeScale !== this.clock.timeScale) {
+      // A virtual clock cannot become a scaled one (or back): the parties that share it would not follow.
+      if (!(this.clock instanceof ScaledClock) || !(patch.timeScale > 0)) throw new BadInput(`the time scale of this simulator is fixed at ${this.clock.timeScale} (0 = virtual time)`);
+      this.clock.timeScale = patch.timeScale;
+    }
     Object.assign(this.config, patch);
-    if (patch.timeScale !== undefined) this.clock.timeScale = patch.timeScale;
     return { ...this.config };
   }
 

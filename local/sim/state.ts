@@ -3,7 +3,10 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 
 export interface SimConfig {
-  /** Real seconds per simulated second (0.001: a 20-minute connect takes 1.2 s). */
+  /**
+   * Real seconds per simulated second (0.001: a 20-minute connect takes 1.2 s); 0 = virtual time, where time
+   * moves only when every party waits (local/clock.ts). Fixed when the simulator starts.
+   */
   timeScale: number;
   /** Simulated seconds from ConnectCustomKeyStore to CONNECTED/FAILED. */
   connectSeconds: number;
@@ -16,8 +19,20 @@ export interface SimConfig {
   commandVisibilitySeconds: number;
   /** Simulated seconds after SendCommand before the script starts on an online instance. */
   commandRunDelaySeconds: number;
-  /** Real-millisecond floor of a script's execution timeout, so a scaled-down TimeoutSeconds does not kill real work. */
+  /**
+   * Real milliseconds a script may run on this machine before it is killed as stuck (ExecutionTimedOut). Under a
+   * scaled clock it is the floor of the scaled execution timeout, so a scaled-down timeout does not kill real work.
+   */
   commandTimeoutFloorMs: number;
+  /**
+   * Modelled duration of a Run Command script, in simulated seconds: this much for the agent to start the script
+   * and report back, plus `commandSecondsPerCliCall` for each `cloudhsm-cli` call and `commandSecondsPerAwsCall`
+   * for each `aws` call it made, however long it really took here. AWS documents no figures: assumed from
+   * cloudhsm-cli's single command mode, which connects to the cluster and logs in on every call.
+   */
+  commandBaseSeconds: number;
+  commandSecondsPerCliCall: number;
+  commandSecondsPerAwsCall: number;
   /**
    * Simulated seconds a secret deleted with ForceDeleteWithoutRecovery keeps its name: deletion is "an asynchronous
    * background process, so there might be a short delay" (Secrets Manager API reference, DeleteSecret); the length
@@ -39,12 +54,15 @@ export interface SimConfig {
 }
 
 export const DEFAULT_CONFIG: SimConfig = {
-  timeScale: 1,
+  timeScale: 0,
   connectSeconds: 300,
   disconnectSeconds: 10,
   commandVisibilitySeconds: 3,
   commandRunDelaySeconds: 1,
-  commandTimeoutFloorMs: 10_000,
+  commandTimeoutFloorMs: 60_000,
+  commandBaseSeconds: 1,
+  commandSecondsPerCliCall: 2,
+  commandSecondsPerAwsCall: 1,
   secretPurgeSeconds: 5,
   maxKeyStores: 10,
   describeStoresPageSize: 100,

@@ -2,32 +2,10 @@ import { BaseModel, HandlerErrorCode, OperationStatus, ProgressEvent } from '@am
 import { mapAwsError } from '../errors';
 import { compose } from './message';
 import { ResourceModel } from '../models';
+import { Clock, handlerClock } from './clock';
 import { KeyStoreProps, Outcome, Phase, PhaseEnv, ResourceKind, RunnerCtx, Workflow } from './types';
 
-export interface Clock {
-    now(): number;
-    sleep(ms: number): Promise<void>;
-}
-
-/** Only the local simulator sets this: it runs AWS time faster, so the handler's inline waits shrink with it. */
-const localTimeScale = (): number => Number(process.env.KEYSTORE_LOCAL_TIME_SCALE ?? 1);
-
-/**
- * Wall time, one clock per invocation. Under the local simulator a sleep takes `ms * scale` real time but
- * advances this clock by the whole `ms`, so an invocation's budget holds as many waits as in AWS, while the
- * handler's own work (and AWS calls) count as long as they really take.
- */
-export function wallClock(): Clock {
-    let skippedMs = 0;
-    return {
-        now: () => Date.now() + skippedMs,
-        sleep: async (ms) => {
-            const scale = localTimeScale();
-            await new Promise((resolve) => setTimeout(resolve, ms * scale));
-            if (scale < 1) skippedMs += ms * (1 - scale);
-        },
-    };
-}
+export type { Clock } from './clock';
 
 export interface RunnerOptions {
     clock?: Clock;
@@ -128,7 +106,7 @@ export async function runWorkflow<P, C extends RunnerCtx<P>, M extends BaseModel
     incoming: Readonly<C>,
     opts: RunnerOptions = {},
 ): Promise<ProgressEvent<M>> {
-    const clock = opts.clock ?? wallClock();
+    const clock = opts.clock ?? handlerClock();
     const started = clock.now();
     const event = await runPhases(wf, env, incoming, clock, started, opts.budgetMs);
     // Operators (and npm run bench) see how long each invocation worked: the registry bills seconds beyond 30.

@@ -31,7 +31,7 @@ let h: E2E;
 
 beforeAll(async () => {
     artifact = builtArtifact();
-    const harness = await startHarness({ timeScale: 0.005, artifact, providerLogging: PROVIDER });
+    const harness = await startHarness({ artifact, providerLogging: PROVIDER });
     h = Object.assign(harness, { results: [] as E2E['results'], run: async (op: Promise<E2E['results'][number]>) => { const r = await op; h.results.push(r); return r; } });
 });
 afterAll(async () => h?.stop());

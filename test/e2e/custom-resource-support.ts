@@ -36,7 +36,7 @@ export function crLeaks(h: CrE2E, state: SimStateView, extraRequests: CfnRequest
 export function useCrE2E(opts: { lambdaTimeoutSeconds?: number } = {}): () => CrE2E {
     let h: CrE2E;
     beforeAll(async () => {
-        h = keepingResults<CrHarness, CrResult>(await startCustomResourceHarness({ timeScale: 0.005, ...opts }));
+        h = keepingResults<CrHarness, CrResult>(await startCustomResourceHarness({ ...opts }));
     });
     afterAll(async () => h.stop());
     beforeEach(() => resetForTest(h));

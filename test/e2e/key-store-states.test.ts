@@ -5,7 +5,7 @@
  */
 import { ConnectCustomKeyStoreCommand, DisconnectCustomKeyStoreCommand, KMSClient } from '@aws-sdk/client-kms';
 import { defaultKeyProperties, defaultProperties } from '../../local/harness';
-import { directKms, E2E, requestsOf, S, useE2E } from './support';
+import { directKms, E2E, requestsOf, S, useE2E, waitUntil } from './support';
 
 jest.setTimeout(180_000);
 
@@ -18,9 +18,7 @@ beforeEach(() => {
 });
 
 const storeState = async (id: string) => (await h.sim.control.state()).stores.find((s) => s.id === id);
-const waitFor = async (check: () => Promise<boolean>) => {
-    for (let i = 0; i < 400 && !(await check()); i++) await new Promise((r) => setTimeout(r, 25));
-};
+const waitFor = (check: () => Promise<boolean>) => waitUntil(h, check);
 
 async function connectedStore(props = defaultProperties()): Promise<string> {
     const r = await h.run(h.driver.create(props));

@@ -5,7 +5,7 @@
  */
 import { ConnectCustomKeyStoreCommand, CreateCustomKeyStoreCommand, DisconnectCustomKeyStoreCommand, KMSClient } from '@aws-sdk/client-kms';
 import { defaultProperties } from '../../local/harness';
-import { E2E, kmsuserOn, liveBootstrapSecrets, requestsOf, S, useE2E } from './support';
+import { E2E, kmsuserOn, liveBootstrapSecrets, requestsOf, S, useE2E, waitUntil } from './support';
 
 jest.setTimeout(120_000);
 
@@ -15,9 +15,7 @@ beforeEach(() => {
     h = e2e();
 });
 
-const waitFor = async (check: () => Promise<boolean>) => {
-    for (let i = 0; i < 400 && !(await check()); i++) await new Promise((r) => setTimeout(r, 25));
-};
+const waitFor = (check: () => Promise<boolean>) => waitUntil(h, check);
 
 test('the cfn test contract sequence passes and leaves nothing behind', async () => {
     const report = await h.driver.contractSequence(defaultProperties(), defaultProperties({ KeyStoreName: 'ExampleKeyStoreRenamed' }));

@@ -27,7 +27,7 @@ export function keepingResults<H extends object, R>(h: H): H & { results: R[]; r
 }
 
 export async function startE2E(): Promise<E2E> {
-    return keepingResults<Harness, OperationResult>(await startHarness({ timeScale: 0.005 }));
+    return keepingResults<Harness, OperationResult>(await startHarness());
 }
 
 /** A KMS client of the test's own (one attempt, no retries), to look at or change the simulated KMS directly. */
@@ -123,4 +123,18 @@ export function leftovers(state: SimStateView, opts: { kmsuserWasAbsent?: boolea
     ];
     count('leftoversFound', found.length);
     return found;
+}
+
+/**
+ * Checks `check` once a simulated second until it holds (at most an hour of simulated time): the test waits on
+ * the harness's clock, so simulated time moves while it waits, and only then.
+ */
+export async function waitUntil(h: { clock: { sleep(ms: number): Promise<void>; run<T>(fn: () => Promise<T>): Promise<T> } }, check: () => Promise<boolean>, what = 'the condition'): Promise<void> {
+    await h.clock.run(async () => {
+        for (let i = 0; i < 3600; i++) {
+            if (await check()) return;
+            await h.clock.sleep(1000);
+        }
+        throw new Error(`${what} did not come true within an hour of simulated time`);
+    });
 }

@@ -170,7 +170,7 @@ const ConnectCustomKeyStore: Handler = (sim, body) => {
   const gen = ++s.opGen;
   s.state = 'CONNECTING';
   delete s.errorCode;
-  sim.clock.after(sim.config.connectSeconds, () => void finishConnect(sim, s, gen));
+  sim.clock.after(sim.config.connectSeconds, () => finishConnect(sim, s, gen));
   return {};
 };
 
@@ -183,16 +183,16 @@ const DisconnectCustomKeyStore: Handler = (sim, body) => {
   const gen = ++s.opGen;
   s.state = 'DISCONNECTING';
   delete s.errorCode;
-  sim.clock.after(sim.config.disconnectSeconds, () => {
-    void sim.clusterLock.run(s.loggedInCluster ?? s.clusterId, () => {
+  sim.clock.after(sim.config.disconnectSeconds, () =>
+    sim.clusterLock.run(s.loggedInCluster ?? s.clusterId, () => {
       if (sim.world.stores.get(s.id) !== s || s.opGen !== gen) return;
       const c = s.loggedInCluster ? sim.world.clusters.get(s.loggedInCluster) : undefined;
       const user = c?.users.find((u) => u.username.toLowerCase() === 'kmsuser');
       if (user) user.loggedIn = false;
       delete s.loggedInCluster;
       s.state = 'DISCONNECTED';
-    });
-  });
+    }),
+  );
   return {};
 };
 
