@@ -3,7 +3,7 @@
  * registered in the simulator's Lambda service, and the driver that plays CloudFormation's side.
  */
 import { capturingConsoleShared, CustomResourceDriver } from './custom-resource-driver';
-import { installHandlerClock } from './clock';
+import { installHandlerClock, SimClock } from './clock';
 import { pointHandlerAt } from './harness';
 import { RunningSimulator, startSimulator } from './sim';
 import type { LambdaInvocation } from './sim/lambda';
@@ -14,6 +14,8 @@ export const PROVIDER_FUNCTION_NAME = 'custom-kms-cloudhsmkeystore-provider';
 
 export interface CrHarness {
   sim: RunningSimulator;
+  /** The simulator's clock, which the provider function and the driver share. */
+  clock: SimClock;
   driver: CustomResourceDriver;
   /** Everything the function printed, one entry per line. */
   logs: string[];
@@ -45,6 +47,7 @@ export async function startCustomResourceHarness(opts: CrHarnessOptions = {}): P
   const driver = new CustomResourceDriver({ sim: sim.sim, endpoint: sim.endpoint, functionName: PROVIDER_FUNCTION_NAME, serviceTimeout: opts.serviceTimeout });
   return {
     sim,
+    clock: sim.sim.clock,
     driver,
     logs,
     async stop() {

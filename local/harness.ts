@@ -44,6 +44,8 @@ export interface HarnessOptions {
     timeScale?: number;
     /** Use a simulator that is already running (e.g. `npm run sim`) instead of starting one. */
     endpoint?: string;
+    /** With `endpoint`: the clock of that simulator when it runs in this process (e.g. another harness's). */
+    clock?: SimClock;
     onEvent?: (e: DriverEvent) => void;
     logicalResourceId?: string;
     /** Whose requests the driver sends: a stack's (default), Cloud Control's or `cfn test`'s. */
@@ -99,10 +101,10 @@ export function capturingConsole(sink: string[], fn: Entrypoint): Entrypoint {
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
     const timeScale = opts.timeScale ?? (opts.endpoint ? 0.01 : 0);
-    if (opts.endpoint && timeScale === 0) throw new Error('A simulator in another process cannot share virtual time: give a time scale > 0 with an endpoint.');
+    if (opts.endpoint && timeScale === 0 && !opts.clock) throw new Error('A simulator in another process cannot share virtual time: give a time scale > 0 with an endpoint.');
     const embedded = opts.endpoint ? undefined : await startSimulator({ timeScale });
     const sim: SimHandle = embedded ?? { endpoint: opts.endpoint as string, control: controlClient(opts.endpoint as string) };
-    const clock = embedded?.sim.clock ?? clockFor(timeScale);
+    const clock = embedded?.sim.clock ?? opts.clock ?? clockFor(timeScale);
     pointHandlerAt(sim.endpoint);
     const restoreClock = installHandlerClock(clock);
     const restoreDelay = libraryDelayOn(clock);

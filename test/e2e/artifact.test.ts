@@ -110,7 +110,7 @@ async function firedTimers(fn: () => Promise<void>): Promise<number[]> {
 
 test('an invocation sleeps for nothing: not without pending delivery, not per log line with it', async () => {
     await h.sim.control.reset('default');
-    const plain = await startHarness({ timeScale: 0.005, artifact, endpoint: h.sim.endpoint });
+    const plain = await startHarness({ artifact, endpoint: h.sim.endpoint, clock: h.clock });
     try {
         const created = await plain.driver.create(defaultProperties({ KeyStoreName: 'NoSleep' }));
         expect(created.status).toBe('SUCCESS');

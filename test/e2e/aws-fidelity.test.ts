@@ -7,7 +7,7 @@ import { ConnectCustomKeyStoreCommand, DisconnectCustomKeyStoreCommand, KMSClien
 import { OperationResult } from '../../local/driver';
 import { defaultProperties } from '../../local/harness';
 import { DEFAULT_CONFIG } from '../../local/sim/state';
-import { E2E, kmsuserOn, liveBootstrapSecrets, requestsOf, S, useE2E } from './support';
+import { E2E, kmsuserOn, liveBootstrapSecrets, requestsOf, S, useE2E, waitUntil } from './support';
 
 jest.setTimeout(120_000);
 
@@ -21,8 +21,6 @@ afterEach(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** startE2E's time scale: real seconds per simulated second. */
-const TIME_SCALE = 0.005;
 const STORE_ID = /cks-[0-9a-f]{17}/;
 
 /**
@@ -112,7 +110,7 @@ describe('ConnectCustomKeyStore refuses at once', () => {
         await h.sim.control.putCluster({ id: S.clusterId, state: 'ACTIVE' });
         const client = kms();
         await client.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
-        for (let i = 0; i < 400 && (await h.sim.control.state()).stores[0].connectionState !== 'CONNECTED'; i++) await sleep(25);
+        await waitUntil(h, async () => (await h.sim.control.state()).stores[0].connectionState === 'CONNECTED');
         client.destroy();
         const retried = await h.run(h.driver.delete({ ...props, CustomKeyStoreId: id }));
         expect(retried.status).toBe('SUCCESS');
@@ -139,7 +137,11 @@ type Response = { status: string; callbackDelaySeconds?: number; callbackContext
  * Lambda retries an invocation whose response was lost with the same payload (same clientRequestToken); this sends
  * it again and follows it as CloudFormation would. Every exchange joins the leak scan of useE2E.
  */
-async function resend(sent: { action?: string }): Promise<Response> {
+function resend(sent: { action?: string }): Promise<Response> {
+    return h.clock.run(() => resendOnce(sent));
+}
+
+async function resendOnce(sent: { action?: string }): Promise<Response> {
     let request = JSON.parse(JSON.stringify(sent));
     const events: OperationResult['events'] = [];
     h.results.push({ action: sent.action, status: 'SUCCESS', message: '', invokedHandler: true, elapsedRealMs: 0, elapsedSimSeconds: 0, events } as OperationResult);
@@ -147,15 +149,12 @@ async function resend(sent: { action?: string }): Promise<Response> {
         const response: Response = JSON.parse(JSON.stringify(await h.entrypoint(request, {})));
         events.push({ action: request.action, attempt: i + 1, request, response, elapsedRealMs: 0, elapsedSimSeconds: 0 } as OperationResult['events'][number]);
         if (response.status !== 'IN_PROGRESS') return response;
-        await sleep((response.callbackDelaySeconds ?? 0) * 1000 * TIME_SCALE);
+        await h.clock.sleep((response.callbackDelaySeconds ?? 0) * 1000);
         request = { ...request, callbackContext: response.callbackContext, requestData: { ...request.requestData, resourceProperties: response.resourceModel } };
     }
     throw new Error('still IN_PROGRESS after 200 invocations');
 }
 
-const waitUntil = async (check: () => Promise<boolean>) => {
-    for (let i = 0; i < 400 && !(await check()); i++) await sleep(25);
-};
 
 test('a create request sent again after its rollback waits until the bootstrap secret name is free, then succeeds', async () => {
     // 15 simulated seconds for Secrets Manager to finish a forced deletion: before the store exists the wait
@@ -190,10 +189,10 @@ test('a kmsuser repair retried after its rollback waits until the bootstrap secr
     // kmsuser's password changed by hand: the store ends FAILED with INVALID_CREDENTIALS
     const client = kms();
     await client.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
-    await waitUntil(async () => (await h.sim.control.state()).stores[0].connectionState === 'DISCONNECTED');
+    await waitUntil(h, async () => (await h.sim.control.state()).stores[0].connectionState === 'DISCONNECTED');
     await h.sim.control.putUser(S.clusterId, { username: 'kmsuser', role: 'crypto-user', password: 'ChangedByHand1' });
     await client.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
-    await waitUntil(async () => (await h.sim.control.state()).stores[0].connectionState === 'FAILED');
+    await waitUntil(h, async () => (await h.sim.control.state()).stores[0].connectionState === 'FAILED');
     client.destroy();
 
     await h.sim.control.config({ secretPurgeSeconds: 200, connectSeconds: 30 });

@@ -7,7 +7,7 @@ import { DescribeKeyCommand, DisconnectCustomKeyStoreCommand, GetKeyPolicyComman
 import { CustomResourceDriver } from '../../local/custom-resource-driver';
 import { defaultKeyProperties, defaultProperties } from '../../local/harness';
 import { CrE2E, useCrE2E } from './custom-resource-support';
-import { S } from './support';
+import { S, waitUntil } from './support';
 
 jest.setTimeout(180_000);
 
@@ -96,7 +96,7 @@ test('a stack with a key store and a key: create, update in place, replace by a 
 test('a key create into a DISCONNECTED key store answers FAILED with the remedy and makes nothing; its Delete succeeds at once', async () => {
     const storeId = await store();
     await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
-    for (let i = 0; i < 400 && (await h.sim.control.state()).stores[0].connectionState !== 'DISCONNECTED'; i++) await new Promise((r) => setTimeout(r, 25));
+    await waitUntil(h, async () => (await h.sim.control.state()).stores[0].connectionState === 'DISCONNECTED');
     const r = await h.run(keys.create(defaultKeyProperties(storeId)));
     expect(r.status).toBe('FAILED');
     expect(r.reason).toBe(

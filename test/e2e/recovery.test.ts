@@ -9,7 +9,7 @@ import { buildHandlerRequest, defaultStackId, lambdaContext, newBearerToken } fr
 import { defaultProperties } from '../../local/harness';
 import { recordName } from '../../src/record';
 import { count } from '../reliability/figures';
-import { E2E, kmsuserOn, leftovers, liveBootstrapSecrets, requestsOf, S, useE2E } from './support';
+import { E2E, kmsuserOn, leftovers, liveBootstrapSecrets, requestsOf, S, useE2E, waitUntil } from './support';
 
 jest.setTimeout(120_000);
 
@@ -19,12 +19,11 @@ beforeEach(() => {
     h = e2e();
 });
 
-const TIME_SCALE = 0.005;
 const STACK = defaultStackId(S.region, S.accountId, 'payments');
 
 /** A second CloudFormation (another stack, or the same one) calling the same handler. */
 function driverFor(stackId: string, logicalResourceId: string): Driver {
-    return new Driver({ entrypoint: h.entrypoint, schema: h.schema, timeScale: TIME_SCALE, region: S.region, accountId: S.accountId, stackId, logicalResourceId, log: () => undefined });
+    return new Driver({ entrypoint: h.entrypoint, schema: h.schema, clock: h.clock, region: S.region, accountId: S.accountId, stackId, logicalResourceId, log: () => undefined });
 }
 
 /** Runs a create for `invocations` invocations and drops it: its answers never reach CloudFormation. */
@@ -99,7 +98,7 @@ test('an imported FAILED store (USER_NOT_FOUND) is repaired and connected by the
     // someone tried to connect it by hand: KMS finds no kmsuser, and the store ends FAILED
     const kms = new KMSClient({ region: S.region, endpoint: h.sim.endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
-    await until(async () => (await h.sim.control.state()).stores[0].connectionState === 'FAILED', 'FAILED');
+    await waitUntil(h, async () => (await h.sim.control.state()).stores[0].connectionState === 'FAILED', 'FAILED');
     const importer = driverFor(defaultStackId(S.region, S.accountId, 'importer'), 'Imported');
     const imported = { ...defaultProperties(), CustomKeyStoreId: id };
     const u = await h.run(importer.update(imported, defaultProperties()));
