@@ -122,7 +122,7 @@ async function runPhases<P, C extends RunnerCtx<P>, M extends BaseModel>(
     started: number,
     budget?: number,
 ): Promise<ProgressEvent<M>> {
-    const budgetMs = budget ?? Number(process.env.KEYSTORE_INVOCATION_BUDGET_MS ?? DEFAULT_BUDGET_MS);
+    const budgetMs = budget ?? DEFAULT_BUDGET_MS;
     // Until the resource has its identifier no IN_PROGRESS can be returned, so those first steps may use the
     // rest of CloudFormation's 60 s rather than fail: the budget stretches until an identifier exists.
     let identified = false;
