@@ -12,7 +12,9 @@
  *
  * A party is a chain of work that waits only through this clock: a driver's operation, a handler invocation,
  * a Lambda invocation, a simulator timer's callback. `run` makes the caller one (or joins the one it is in);
- * `hold` keeps time still around work that is not a party's (a Run Command script executing).
+ * `hold` keeps time still around work that is not a party's (a Run Command script executing). A party that
+ * sleeps counts as waiting as a whole: work it runs beside its own sleep (a race of a sleep with real I/O) must
+ * hold the clock, or wait through an abort signal as the custom resource driver does.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Clock, HOST_CLOCK } from '../src/workflow/clock';
@@ -61,6 +63,11 @@ export function installHandlerClock(clock: Clock): () => void {
 
 const epochSeconds = (ms: number): number => Math.round(ms) / 1000;
 
+/** A wait with no finite end would move virtual time to infinity (or NaN) for every party. */
+function finite(n: number, what: string): void {
+    if (!Number.isFinite(n)) throw new RangeError(`clock.${what} needs a finite duration, got ${n}`);
+}
+
 interface Party {
     sleeping: number;
     done: boolean;
@@ -97,6 +104,7 @@ export class VirtualClock implements SimClock {
     }
 
     sleep(ms: number, signal?: AbortSignal): Promise<void> {
+        finite(ms, 'sleep');
         const party = this.current();
         return new Promise<void>((resolve) => {
             if (signal?.aborted) return resolve();
@@ -120,6 +128,7 @@ export class VirtualClock implements SimClock {
     }
 
     after(simSeconds: number, fn: () => unknown): Timer {
+        finite(simSeconds, 'after');
         return this.add(this.t + Math.max(0, simSeconds * 1000), () => void this.spawn(fn).catch(() => undefined), false);
     }
 

@@ -3,6 +3,7 @@
  * Custom::KMS::CloudHsmKeyStore custom resource: CloudFormation's requests go to the provider function as
  * asynchronous Lambda invocations, the answers come back as PUTs to pre-signed ResponseURLs.
  */
+import { fold, formatDuration, terminalWidth, truncate } from './cli-args';
 import { CrResult } from './custom-resource-driver';
 import { CrHarness, startCustomResourceHarness } from './custom-resource-harness';
 import { defaultProperties } from './harness';
@@ -11,11 +12,10 @@ import type { LambdaInvocation } from './sim/lambda';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const secs = (ms: number) => (ms / 1000).toFixed(1);
-
-function simClock(s: number): string {
-  const m = Math.floor(s / 60);
-  return m ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
-}
+/** Every line fits this width: the terminal's, 160 when not a terminal. */
+const WIDTH = terminalWidth();
+/** `label: text` under a report line, folded over lines indented below the label's end. */
+const block = (label: string, text: string, indent = '       ') => fold(text, WIDTH, `${indent}${label}: `).forEach(out);
 
 /** One line per finished invocation: which request, which hop, where the workflow stood when it began. */
 function printInvocation(i: LambdaInvocation): void {
@@ -24,21 +24,27 @@ function printInvocation(i: LambdaInvocation): void {
   const type = p.continuationOf?.RequestType ?? p.RequestType ?? '?';
   const hop = p.hop === undefined ? 'event' : `hop ${p.hop}`;
   const from = p.callbackContext?.phase ? `from ${p.workflow}/${p.callbackContext.phase}` : '';
-  out(`  ${type.padEnd(6)} ${hop.padEnd(7)} attempt ${i.attempt}  ${`sim ${simClock((i.endedAt - i.startedAt) / 1000)}`.padEnd(10)} ${from}${i.error ? `  ERROR ${i.error}` : ''}`);
+  // the error is whole in the step's report (a protocol problem or the reason); here it is cut to the width
+  out(truncate(`  ${type.padEnd(6)} ${hop.padEnd(7)} attempt ${i.attempt}  ${`sim ${formatDuration((i.endedAt - i.startedAt) / 1000)}`.padEnd(10)} ${from}${i.error ? `  ERROR ${i.error}` : ''}`, WIDTH));
 }
 
-function report(title: string, r: CrResult, ok: boolean): void {
-  out(`${(ok ? 'ok' : 'FAILED').padEnd(6)} ${title}: ${r.status}${r.timedOut ? ' (timed out)' : ''} after ${r.invocations.length} invocation(s), ${secs(r.elapsedRealMs)}s real, ${simClock(r.elapsedSimSeconds)} simulated; physical id ${r.physicalResourceId ?? '-'}${r.reason ? ` - ${r.reason}` : ''}`);
-  if (r.data) out(`       Data: ${JSON.stringify({ ...r.data, TrustAnchorCertificate: r.data.TrustAnchorCertificate ? '<PEM>' : undefined })}`);
-  for (const p of r.problems) out(`       protocol problem: ${p}`);
-  if (r.followUp) report(`  then ${r.followUp.requestType} of ${r.followUp.request.PhysicalResourceId}`, r.followUp, r.followUp.status === 'SUCCESS' && !r.followUp.problems.length);
+/** The request's outcome, its reason once, Data and any protocol problem, each folded to the width. */
+function report(title: string, r: CrResult, ok: boolean, indent = ''): void {
+  const outcome = `${title}: ${r.status}${r.timedOut ? ' (timed out)' : ''} after ${r.invocations.length} invocation(s), ${secs(r.elapsedRealMs)}s real, ${formatDuration(r.elapsedSimSeconds)} simulated; physical id ${r.physicalResourceId ?? '-'}`;
+  fold(outcome, WIDTH, `${indent}${(ok ? 'ok' : 'FAILED').padEnd(6)} `).forEach(out);
+  const under = `${indent}       `;
+  if (r.reason) block('reason', r.reason, under);
+  if (r.data) block('Data', JSON.stringify({ ...r.data, TrustAnchorCertificate: r.data.TrustAnchorCertificate ? '<PEM>' : undefined }), under);
+  for (const problem of r.problems) block('protocol problem', problem, under);
+  if (r.followUp) report(`then ${r.followUp.requestType} of ${r.followUp.request.PhysicalResourceId}`, r.followUp, r.followUp.status === 'SUCCESS' && !r.followUp.problems.length, `${indent}  `);
 }
 
 async function lifecycle(h: CrHarness): Promise<boolean> {
   const S = DEFAULT_SCENARIO;
   const results: Array<[string, boolean]> = [];
   const step = async (title: string, run: () => Promise<CrResult>, ok: (r: CrResult) => boolean = (r) => r.status === 'SUCCESS') => {
-    out(`\n== ${title}`);
+    out('');
+    fold(title, WIDTH, '== ').forEach(out);
     const r = await run();
     const good = ok(r) && r.problems.length === 0 && r.responses === 1;
     report(title, r, good);
@@ -46,9 +52,10 @@ async function lifecycle(h: CrHarness): Promise<boolean> {
     return r;
   };
   const check = async (title: string, ok: () => Promise<string | undefined>) => {
-    out(`\n== ${title}`);
+    out('');
+    fold(title, WIDTH, '== ').forEach(out);
     const problem = await ok();
-    out(`${problem ? 'FAILED' : 'ok'.padEnd(6)} ${title}${problem ? `: ${problem}` : ''}`);
+    fold(`${title}${problem ? `: ${problem}` : ''}`, WIDTH, `${(problem ? 'FAILED' : 'ok').padEnd(6)} `).forEach(out);
     results.push([title, !problem]);
   };
   const storeOf = async (id: string) => (await h.sim.control.state()).stores.find((s) => s.id === id);
@@ -77,14 +84,15 @@ async function lifecycle(h: CrHarness): Promise<boolean> {
 
 function summary(results: Array<[string, boolean]>): boolean {
   const failed = results.filter(([, ok]) => !ok);
-  out(`\nSummary: ${results.length - failed.length}/${results.length} steps as expected.`);
-  for (const [title] of failed) out(`  unexpected: ${title}`);
+  out('');
+  out(`Summary: ${results.length - failed.length}/${results.length} steps as expected.`);
+  for (const [title] of failed) out(truncate(`  unexpected: ${title}`, WIDTH));
   return failed.length === 0;
 }
 
 export async function runCustomResourceLifecycle(timeScale: number): Promise<boolean> {
   const h = await startCustomResourceHarness({ timeScale, onInvocation: printInvocation });
-  out(`Simulator at ${h.sim.endpoint} (time scale ${timeScale}); provider function ${h.driver.serviceToken}; its logs are kept out of this view.`);
+  fold(`Simulator at ${h.sim.endpoint} (time scale ${timeScale}); provider function ${h.driver.serviceToken}; its logs are kept out of this view.`, WIDTH).forEach(out);
   try {
     return await lifecycle(h);
   } finally {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --runs N] [--json] [--keys N] [--warm N] [--keep]`: this project's shipped bundle and the stock
+ * `npm run bench [-- --runs N] [--json] [--keys N] [--warm N] [--only PARTS] [--keep]` (`--help`: the usage): this project's shipped bundle and the stock
  * `cfn init` TypeScript layout (tsc output + the whole node_modules), built from the same src/, measured side by side
  * against the loopback simulator. Every timing is the median of N runs with min and max; the figures are reported,
  * never asserted (DESIGN section 8 has the targets; the verdicts are printed beside them).
@@ -11,6 +11,7 @@ import * as path from 'path';
 import { Driver, Entrypoint } from '../local/driver';
 import { buildHandlerRequest, newBearerToken } from '../local/handler-request';
 import { clockFor, installHandlerClock } from '../local/clock';
+import { parseCli } from '../local/cli-args';
 import { capturingConsole, defaultProperties, loadHandlers, pointHandlerAt } from '../local/harness';
 import { DEFAULT_SCHEMA_PATH, loadSchema } from '../local/schema';
 import { controlClient, DEFAULT_SCENARIO, SimControl } from '../local/sim';
@@ -43,29 +44,36 @@ interface Args {
 const PARTS = ['runtime', 'create', 'delete'] as const;
 type Part = (typeof PARTS)[number];
 
+const USAGE = `usage: npm run bench -- [--runs N] [--json] [--keys N] [--warm N] [--only ${PARTS.join(',')}] [--keep]
+  the shipped bundle and the stock cfn init layout, measured side by side against the loopback simulator
+  --runs N      runs of each figure, a whole number >= 1 (default 3); every figure is the median with min and max
+  --json        one JSON object on stdout instead of the table (also: npm run bench --json)
+  --keys N      KMS keys in the account for the delete's key scan, a whole number >= 1 (default 10000)
+  --warm N      warm Reads after each cold start, a whole number >= 1 (default 20)
+  --only LIST   the parts to run, comma-separated: ${PARTS.join(', ')} (default all)
+  --keep        keep the temporary folder (its path is printed)
+  -h, --help    this text`;
+
 function parseArgs(argv: string[]): Args {
-    // `npm run bench --json` (no `--`) reaches the script as npm's own json setting
-    const a: Args = { runs: 3, json: process.env.npm_config_json === 'true', keys: 10_000, warm: 20, keep: false, only: new Set(PARTS) };
-    for (let i = 0; i < argv.length; i++) {
-        const flag = argv[i];
-        const num = (name: string, min: number): number => {
-            const v = Number(argv[++i]);
-            if (!Number.isInteger(v) || v < min) throw new Error(`${name} needs an integer >= ${min}, got ${argv[i]}`);
-            return v;
-        };
-        if (flag === '--runs') a.runs = num('--runs', 1);
-        else if (flag === '--keys') a.keys = num('--keys', 1);
-        else if (flag === '--warm') a.warm = num('--warm', 1);
-        else if (flag === '--json') a.json = true;
-        else if (flag === '--keep') a.keep = true;
-        else if (flag === '--only') {
-            const parts = (argv[++i] ?? '').split(',');
-            const bad = parts.filter((p) => !PARTS.includes(p as Part));
-            if (bad.length) throw new Error(`--only takes a comma-separated list of ${PARTS.join(', ')}; got ${bad.join(', ')}`);
-            a.only = new Set(parts as Part[]);
-        } else throw new Error(`unknown argument ${flag}; usage: npm run bench -- [--runs N] [--json] [--keys N] [--warm N] [--only ${PARTS.join(',')}] [--keep]`);
-    }
-    return a;
+    const cli = parseCli({
+        program: 'bench',
+        usage: USAGE,
+        argv,
+        options: { runs: { type: 'string' }, json: { type: 'boolean' }, keys: { type: 'string' }, warm: { type: 'string' }, only: { type: 'string' }, keep: { type: 'boolean' } },
+    });
+    const only = cli.string('only');
+    const parts = only === undefined ? [...PARTS] : only.split(',');
+    const bad = parts.filter((p) => !PARTS.includes(p as Part));
+    if (bad.length) cli.fail(`--only takes a comma-separated list of ${PARTS.join(', ')}; got ${bad.map((b) => JSON.stringify(b)).join(', ')}`);
+    return {
+        runs: cli.integer('runs', 3, { min: 1 }),
+        // `npm run bench --json` (no `--`) reaches the script as npm's own json setting
+        json: cli.flag('json') || process.env.npm_config_json === 'true',
+        keys: cli.integer('keys', 10_000, { min: 1 }),
+        warm: cli.integer('warm', 20, { min: 1 }),
+        keep: cli.flag('keep'),
+        only: new Set(parts as Part[]),
+    };
 }
 
 // ---- figures --------------------------------------------------------------------------------------------------

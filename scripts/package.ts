@@ -10,12 +10,13 @@
  *      configuration-schema.json when the schema has a typeConfiguration, the folder's .rpdk-config, its schema
  *      as schema.json, its inputs/*, ResourceProvider.zip, src/** (the shared code), .cfn_metadata.json, and
  *      overrides.json when the folder has one.
- * Usage: tsx scripts/package.ts [--out DIR]   (DIR holds build/ and the zips; default: the project root)
+ * Usage: tsx scripts/package.ts [--out DIR]   (DIR holds build/ and the zips; default: the project root); --help
  */
 import { execFileSync } from 'child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { Zippable, zipSync } from 'fflate';
 import * as path from 'path';
+import { parseCli } from '../local/cli-args';
 
 const ROOT = path.resolve(__dirname, '..');
 /** The cfn project folders, one per type (as AWS's multi-type providers lay them out), relative to ROOT. */
@@ -112,11 +113,18 @@ export function packageTypes(outDir = ROOT): PackageResult {
     return { handlerZip: handlerZipPath, providerZip: providerZipPath, handlerBytes: handlerZip.length, submissions };
 }
 
+const USAGE = `usage: npm run package -- [--out DIR]
+  builds the handler package (build/ResourceProvider.zip, build/custom-resource-provider.zip) and, per type, the zip
+  \`cfn submit\` uploads (<type>.zip in the root and in key/)
+  --out DIR     where build/ and the zips go (default: the project root)
+  -h, --help    this text`;
+
 if (require.main === module) {
+    const cli = parseCli({ program: 'package', usage: USAGE, options: { out: { type: 'string' } } });
+    const out = cli.string('out');
+    if (out === '') cli.fail('--out needs a directory');
     try {
-        const args = process.argv.slice(2);
-        const at = args.indexOf('--out');
-        const r = packageTypes(path.resolve(at >= 0 ? args[at + 1] : ROOT));
+        const r = packageTypes(path.resolve(out ?? ROOT));
         const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
         const rel = (p: string) => path.relative(process.cwd(), p);
         console.log(`handler package: ${rel(r.handlerZip)} (${kib(r.handlerBytes)}): both types' ResourceProvider.zip`);

@@ -23,6 +23,7 @@
  */
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'fs';
 import * as path from 'path';
+import { parseCli } from '../local/cli-args';
 
 const ROOT = path.resolve(__dirname, '..');
 const TYPE_NAME = /^[a-zA-Z0-9]{2,64}::[a-zA-Z0-9]{2,64}::[a-zA-Z0-9]{2,64}$/;
@@ -165,12 +166,15 @@ export function rename(newName: string, root = ROOT): { names: Array<[string, st
     return { names: plan.names, changed: [...plan.edits.map((e) => e.file), ...plan.moves.map(([a, b]) => `${a} -> ${b}`)] };
 }
 
+const USAGE = `usage: npm run rename -- Organization::Service::Resource
+  registers both types under another namespace: the key store takes the name given (e.g. Acme::KMS::CloudHsmKeyStore),
+  the key type in key/ follows with its own resource segment (Acme::KMS::CloudHsmKey); idempotent and reversible
+  (npm run rename -- Custom::KMS::CloudHsmKeyStore renames back)
+  -h, --help    this text`;
+
 if (require.main === module) {
-    const name = process.argv[2];
-    if (!name) {
-        console.error('usage: npm run rename -- Organization::Service::Resource   (e.g. Acme::KMS::CloudHsmKeyStore; the key type follows as Acme::KMS::CloudHsmKey)');
-        process.exit(2);
-    }
+    const cli = parseCli({ program: 'rename', usage: USAGE, operands: { name: 'the type name (Organization::Service::Resource)', min: 1, max: 1 } });
+    const name = cli.operands[0];
     try {
         const { names, changed } = rename(name);
         if (changed.length === 0) console.log(`The types are already named ${names.map(([, b]) => b).join(' and ')}; nothing changed.`);

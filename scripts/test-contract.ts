@@ -11,10 +11,11 @@
  *   must keep the store (its keys are pending deletion) and say until when.
  */
 import { ChildProcess, spawn, spawnSync } from 'child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { createInterface } from 'readline';
-import { join } from 'path';
+import { join, resolve } from 'path';
+import { parseCli } from '../local/cli-args';
 import { Driver } from '../local/driver';
 import { defaultProperties } from '../local/harness';
 import { lambdaInvoker } from '../local/lambda-endpoint';
@@ -30,9 +31,28 @@ const INSTALL_HINT = [
     '    PATH="$PWD/../shared/cfn-cli:$PATH" npm run test:contract',
 ].join('\n');
 
-function flag(name: string): string | undefined {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? process.argv[i + 1] : undefined;
+const USAGE = `usage: npm run test:contract -- [--type store|key] [--artifact DIR] [--repeat N]
+  the official contract suite (cfn test, the cfn on PATH) against npm run local -- serve, then a look for leftovers
+  --type store|key   Custom::KMS::CloudHsmKeyStore (store, the default; function TypeFunction) or
+                     Custom::KMS::CloudHsmKey (key; in a copy of key/ against KeyTypeFunction)
+  --artifact DIR     serve the built handler in DIR (make artifact ARTIFACTS_DIR=DIR), not src/
+  --repeat N         run the suite N times against the same server, a whole number >= 1 (default 1)
+  -h, --help         this text`;
+
+/** The arguments, checked before cfn is looked for or anything starts. */
+function options() {
+    const cli = parseCli({
+        program: 'test:contract',
+        usage: USAGE,
+        options: { type: { type: 'string' }, artifact: { type: 'string' }, repeat: { type: 'string' } },
+    });
+    const type = cli.oneOf('type', ['store', 'key'] as const, 'store');
+    const repeat = cli.integer('repeat', 1, { min: 1 });
+    const artifact = cli.string('artifact') || undefined;
+    if (artifact && !['dist/handlers.js', 'handlers.js'].some((f) => existsSync(resolve(ROOT, artifact, f)))) {
+        cli.fail(`--artifact ${artifact} holds no built handler (dist/handlers.js); build one with: make artifact ARTIFACTS_DIR=${artifact}`);
+    }
+    return { type, repeat, artifact };
 }
 
 function cfnOnPath(): boolean {
@@ -137,14 +157,12 @@ async function suiteFor(type: string, serve: { lambda: string; sim: string }): P
 }
 
 async function main(): Promise<number> {
+    const { type, repeat, artifact } = options();
     if (!cfnOnPath()) {
         console.error(INSTALL_HINT);
         return 127;
     }
-    const repeat = Number(flag('repeat') ?? 1);
-    const type = flag('type') ?? 'store';
-    if (type !== 'store' && type !== 'key') throw new Error(`--type must be store or key, got ${type}`);
-    const serve = await startServe(flag('artifact'));
+    const serve = await startServe(artifact);
     let suite: Suite | undefined;
     try {
         suite = await suiteFor(type, serve);

@@ -5,45 +5,23 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
+import { parseCli } from '../local/cli-args';
 
 const USAGE = `usage: npm run test:stress -- [--runs N] [--burners N] [-- COMMAND ...]
   --runs N       how many times to run the command, one after the other (default 3)
   --burners N    CPU-burning processes beside it (default: one per core, ${availableParallelism()} here)
-  COMMAND        what to run (default: npm test)`;
+  COMMAND        what to run (default: npm test)
+  -h, --help     this text`;
 
-function fail(message: string): never {
-    process.stderr.write(`test:stress: ${message}\n${USAGE}\n`);
-    process.exit(2);
-}
-
-function count(flag: string, value: string | undefined, fallback: number): number {
-    if (value === undefined) return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) fail(`--${flag} must be a whole number >= 0, got ${JSON.stringify(value)}`);
-    return n;
-}
-
-function options() {
-    try {
-        return parseArgs({
-            options: { runs: { type: 'string' }, burners: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-            allowPositionals: true,
-            strict: true,
-        });
-    } catch (e) {
-        fail((e as Error).message);
-    }
-}
-
-const { values, positionals } = options();
-if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    process.exit(0);
-}
-const runs = count('runs', values.runs, 3);
-const burnerCount = count('burners', values.burners, availableParallelism());
-const [command, ...args] = positionals.length ? positionals : ['npm', 'test'];
+const cli = parseCli({
+    program: 'test:stress',
+    usage: USAGE,
+    options: { runs: { type: 'string' }, burners: { type: 'string' } },
+    operands: { name: 'COMMAND', max: Infinity },
+});
+const runs = cli.integer('runs', 3);
+const burnerCount = cli.integer('burners', availableParallelism());
+const [command, ...args] = cli.operands.length ? cli.operands : ['npm', 'test'];
 
 const burners: ChildProcess[] = [];
 function startBurners(): void {

@@ -11,7 +11,7 @@ import type { SimConfig } from './state';
 export interface StartOptions {
   /** 0 (default) picks a free port. */
   port?: number;
-  /** Real seconds per simulated second (default 1). */
+  /** 0 (the default): virtual time (local/clock.ts); > 0: real seconds per simulated second. */
   timeScale?: number;
   scenario?: ScenarioName;
   /** Other settings (connectSeconds, commandRunDelaySeconds, ...). */

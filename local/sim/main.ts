@@ -2,35 +2,26 @@
  * `npm run sim -- [--port N] [--time-scale X] [--scenario default|empty]`
  * Prints SIM_ENDPOINT=http://127.0.0.1:N once ready, then serves until SIGINT/SIGTERM.
  */
+import { parseCli, runMain } from '../cli-args';
 import { startSimulator } from './index';
-import { SCENARIOS, ScenarioName } from './scenario';
+import { SCENARIOS } from './scenario';
 
-function usage(msg: string): never {
-  console.error(`${msg}\nusage: npm run sim -- [--port N] [--time-scale X] [--scenario ${SCENARIOS.join('|')}]`);
-  process.exit(2);
-}
+const USAGE = `usage: npm run sim -- [--port N] [--time-scale X] [--scenario ${SCENARIOS.join('|')}]
+  the AWS simulator on 127.0.0.1 alone; prints SIM_ENDPOINT=http://127.0.0.1:N once ready, serves until SIGINT/SIGTERM
+  --port N          0-65535 (default 4566; 0 takes any free port)
+  --time-scale X    real seconds per simulated second, a number > 0 (default 1, real time)
+  --scenario NAME   what the simulator starts with: ${SCENARIOS.join(' or ')} (default default)
+  -h, --help        this text`;
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  let port = 4566;
-  let timeScale = 1;
-  let scenario: ScenarioName = 'default';
-  for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i]!.split('=', 2) as [string, string | undefined];
-    const value = () => inline ?? args[++i] ?? usage(`${flag} needs a value`);
-    if (flag === '--port') {
-      port = Number(value());
-      if (!Number.isInteger(port) || port < 0 || port > 65535) usage('--port must be 0-65535');
-    } else if (flag === '--time-scale') {
-      timeScale = Number(value());
-      if (!(timeScale > 0)) usage('--time-scale must be a number > 0');
-    } else if (flag === '--scenario') {
-      scenario = value() as ScenarioName;
-      if (!SCENARIOS.includes(scenario)) usage(`--scenario must be one of ${SCENARIOS.join(', ')}`);
-    } else if (flag === '--help' || flag === '-h') {
-      usage('AWS simulator on 127.0.0.1');
-    } else usage(`unknown argument ${flag}`);
-  }
+  const cli = parseCli({
+    program: 'sim',
+    usage: USAGE,
+    options: { port: { type: 'string' }, 'time-scale': { type: 'string' }, scenario: { type: 'string' } },
+  });
+  const port = cli.integer('port', 4566, { max: 65535 });
+  const timeScale = cli.number('time-scale', 1, { above: 0 });
+  const scenario = cli.oneOf('scenario', SCENARIOS, 'default');
   const sim = await startSimulator({ port, timeScale, scenario });
   console.log(`SIM_ENDPOINT=${sim.endpoint}`);
   console.error(`[sim] scenario ${scenario}, timeScale ${timeScale}; control API at ${sim.endpoint}/_sim/state`);
@@ -45,7 +36,4 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+runMain('sim', main);

@@ -3,17 +3,26 @@
  * real service rules that matter to the handler (AWS-API-FACTS.md sections 2-5):
  * - KMS custom key stores: unique names, one store per cluster family, identical-retry of a DISCONNECTED
  *   store returns its id, the ConnectionState machine (connect / disconnect settle after a configurable
- *   number of describes or seconds of fake time), update and delete state rules, paging.
- *   A connect that would succeed logs in as kmsuser (checkPasswords): USER_NOT_FOUND without one,
- *   INVALID_CREDENTIALS when the store's password is not kmsuser's; when CONNECTED, KMS rotates it.
- * - CloudHSM clusters with HSMs in AZs, and kmsuser (exists, password) shared by a backup family.
- * - Secrets Manager: ClientRequestToken idempotency, force delete; every value ever stored is kept so
- *   tests can scan outputs for it.
+ *   number of describes or seconds of fake time), update and delete state rules, paging; Connect refuses
+ *   at once a cluster that is not ACTIVE or has no ACTIVE HSM.
+ *   A connect that would succeed logs in as kmsuser (checkPasswords) when it settles: USER_NOT_FOUND
+ *   without one, INVALID_CREDENTIALS when the store's password is not kmsuser's; when CONNECTED, KMS
+ *   rotates it and stays logged in until the store is disconnected.
+ * - KMS keys: key states, default key policy, the policy and tag checks, 7-30 day deletion windows.
+ * - CloudHSM clusters with HSMs in AZs, and kmsuser (exists, password), one per cluster.
+ * - Secrets Manager: ClientRequestToken idempotency, force delete (the name stays taken for
+ *   purgeSeconds), scheduled deletion; every value ever stored is kept so tests can scan outputs for it.
  * - SSM: ping status, Run Command, comment lookup, invocations that are invisible for a few polls
- *   (InvocationDoesNotExist), then InProgress, then the responder's result. The default responder plays
- *   the kmsuser script (K_ACTION / K_ADOPT / K_CLUSTER / K_*_SECRET lines) against the fake cluster:
- *   CREATED / ADOPTED / RESET / DELETED / ABSENT, KMSUSER_EXISTS, SECRET_UNREADABLE; kmsuser's password
- *   becomes the bootstrap secret's value, as on a real instance.
+ *   (InvocationDoesNotExist), then InProgress, then the responder's result (or, with `timing`, the same
+ *   by fake time, as the simulator does); a command for an instance that is not Online waits for it
+ *   until its delivery times out. The default responder plays the kmsuser script (K_ACTION / K_ADOPT /
+ *   K_CLUSTER / K_*_SECRET lines) against the fake cluster (the instance's own when it is attached to
+ *   one): CREATED / ADOPTED / RESET / DELETED / ABSENT, KMSUSER_EXISTS, SECRET_UNREADABLE,
+ *   KMSUSER_LOGGED_IN, CLI_MISSING; kmsuser's password becomes the bootstrap secret's value, as on a
+ *   real instance.
+ * - Parameter Store: String parameters with the name and value rules of PutParameter.
+ * test/agreement runs the same scenarios against this fake and the simulator (local/sim) and fails when
+ * they answer differently: the simulator is the reference.
  * Every call is recorded in one shared CallLog (op = "service.method"). Errors are plain Errors whose
  * `name` is the AWS error name, as the SDK v3 clients throw them. One-shot faults can be injected on any
  * op, and a "crash" after any op's side effect (the invocation never answers) can be armed for the driver.
@@ -182,6 +191,7 @@ export class FakeAws {
     async call<T>(op: string, args: unknown[], effect: () => T): Promise<T> {
         const rec = this.log.add(op, args, this.clock.now());
         this.clock.advance(this.latencyMs);
+        this.ssm.deliverDue();
         const injected = this.takeInjection(op);
         if (injected) {
             rec.threw = injected.name;
@@ -239,12 +249,11 @@ export type ConnectOutcome = 'CONNECTED' | 'NEVER' | string;
 
 interface Transition {
     to: ConnectionState;
-    code?: string;
-    /** KMS rotates kmsuser's password when it connects. */
-    rotate?: boolean;
+    /** A connect: what it was set to turn into; what it does turn into is decided when it settles. */
+    outcome?: ConnectOutcome;
     /** Settles on the describe that brings this to 0. */
     describesLeft?: number;
-    /** Or settles once fake time reaches this. */
+    /** Or settles once fake time reaches this (on any call that looks at the store). */
     at?: number;
 }
 
@@ -258,6 +267,8 @@ export interface StoreRec {
     connectionErrorCode?: string;
     type: string;
     transition?: Transition;
+    /** KMS is logged in to the cluster as kmsuser (from a successful connect until the disconnect settles). */
+    loggedIn?: boolean;
 }
 
 /** A KMS key of the fake: keys in a store need it CONNECTED to be created and are Unavailable otherwise. */
@@ -267,8 +278,60 @@ export interface FakeKey {
     deletionDate?: Date;
     enabled?: boolean;
     description?: string;
+    /** undefined: KMS's default key policy. */
     policy?: string;
     tags?: KeyTag[];
+}
+
+const KEY_ARN_PREFIX = `arn:aws:kms:${REGION}:${ACCOUNT}:key/`;
+const MAX_TAGS = 50;
+
+/** KMS's default key policy: the account's root user may do everything (as the simulator answers it). */
+export function defaultKeyPolicy(): string {
+    return JSON.stringify({
+        Version: '2012-10-17',
+        Id: 'key-default-1',
+        Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }],
+    });
+}
+
+/** MalformedPolicyDocumentException as the simulator models it: not JSON, no statement, or (without the bypass) a lockout. */
+function checkPolicy(text: string, bypass: boolean | undefined): void {
+    if (text.length < 1 || text.length > 32768) throw awsError('ValidationException', 'Policy must be 1-32768 characters');
+    let doc: unknown;
+    try {
+        doc = JSON.parse(text);
+    } catch {
+        throw awsError('MalformedPolicyDocumentException', 'The key policy is not valid JSON.');
+    }
+    const statements = (doc as { Statement?: unknown })?.Statement;
+    const list = Array.isArray(statements) ? statements : statements && typeof statements === 'object' ? [statements] : [];
+    if (!list.length) throw awsError('MalformedPolicyDocumentException', 'The key policy must contain at least one statement.');
+    if (bypass) return;
+    const allows = list.some((st: { Effect?: unknown; Action?: unknown }) => {
+        const actions = Array.isArray(st.Action) ? st.Action : [st.Action];
+        return st.Effect === 'Allow' && actions.some((a) => a === 'kms:*' || a === '*' || a === 'kms:PutKeyPolicy');
+    });
+    if (!allows) throw awsError('MalformedPolicyDocumentException', 'The new key policy will not allow you to update the key policy in the future.');
+}
+
+/** Tags as CreateKey and TagResource take them: TagKey 1-128, TagValue 0-256, no aws: prefix, one value per key. */
+function checkTags(tags: KeyTag[]): void {
+    for (const t of tags) {
+        if (t.key.length < 1 || t.key.length > 128 || t.value.length > 256) throw awsError('ValidationException', 'TagKey must be 1-128 and TagValue 0-256 characters');
+    }
+    for (const t of tags) if (t.key.toLowerCase().startsWith('aws:')) throw awsError('TagException', `Tag key ${t.key} uses the reserved prefix aws:.`);
+    if (new Set(tags.map((t) => t.key)).size !== tags.length) throw awsError('TagException', 'Duplicate tag keys in the request.');
+}
+
+/** Two PEM texts of one certificate: line endings and blanks do not count. */
+function samePem(a: string, b: string): boolean {
+    const norm = (x: string) => x.replace(/\s+/g, '');
+    return norm(a) === norm(b);
+}
+
+function checkLength(what: string, value: string | undefined, min: number, max: number): void {
+    if (value !== undefined && (value.length < min || value.length > max)) throw awsError('ValidationException', `${what} must be ${min}-${max} characters`);
 }
 
 export class FakeKms implements PublicOf<KmsAdapter> {
@@ -277,6 +340,8 @@ export class FakeKms implements PublicOf<KmsAdapter> {
     /** When set, a connect settles this many seconds of fake time after it was asked for. */
     connectSeconds?: number;
     disconnectDescribes = 2;
+    /** When set, a disconnect settles this many seconds of fake time after it was asked for. */
+    disconnectSeconds?: number;
     /** Outcomes of the next connects, in order; then defaultConnectOutcome. */
     connectOutcomes: ConnectOutcome[] = [];
     defaultConnectOutcome: ConnectOutcome = 'CONNECTED';
@@ -307,6 +372,7 @@ export class FakeKms implements PublicOf<KmsAdapter> {
             type: 'AWS_CLOUDHSM',
             ...p,
         };
+        if (rec.state === 'CONNECTED' && p.loggedIn === undefined) rec.loggedIn = true;
         this.stores.set(rec.id, rec);
         return rec;
     }
@@ -323,18 +389,25 @@ export class FakeKms implements PublicOf<KmsAdapter> {
     }
 
     store(id: string): StoreRec | undefined {
+        this.settleDue();
         return this.stores.get(id);
     }
 
     all(): StoreRec[] {
+        this.settleDue();
         return [...this.stores.values()];
+    }
+
+    /** Whether KMS is logged in to this cluster as kmsuser (a store on it connected, or still disconnecting). */
+    loggedInTo(clusterId: string): boolean {
+        return this.all().some((s) => s.loggedIn && s.clusterId === clusterId);
     }
 
     // -- the adapter --
 
     describeStore(id: string): Promise<KeyStore | undefined> {
         return this.world.call('kms.describeStore', [id], () => {
-            const rec = this.stores.get(id);
+            const rec = this.store(id);
             if (!rec) return undefined;
             this.settle(rec);
             return view(rec);
@@ -361,23 +434,24 @@ export class FakeKms implements PublicOf<KmsAdapter> {
         });
     }
 
+    /** The simulator's order: input constraints, identical retry, name, quota, cluster in use, the cluster, the trust anchor. */
     createStore(p: { name: string; clusterId: string; trustAnchor: string; password: string }): Promise<string> {
         return this.world.call('kms.createStore', [p], () => {
+            checkLength('CustomKeyStoreName', p.name, 1, 256);
+            checkLength('TrustAnchorCertificate', p.trustAnchor, 1, 5000);
+            checkLength('KeyStorePassword', p.password, 7, 32);
             const same = this.all().find(
                 (s) => s.name === p.name && s.clusterId === p.clusterId && s.trustAnchor === p.trustAnchor && s.password === p.password && s.state === 'DISCONNECTED',
             );
             if (same) return same.id; // "recognizes the duplicate as the likely consequence of a retry"
-            if (p.password.length < 7 || p.password.length > 32) throw awsError('ValidationException', 'KeyStorePassword must be 7-32 characters');
             if (this.all().some((s) => s.name === p.name)) throw awsError('CustomKeyStoreNameInUseException', `The specified custom key store name is already assigned to another custom key store in the account.`);
+            if (this.stores.size >= this.maxStores) throw awsError('LimitExceededException', 'You have reached the quota of custom key stores.');
             const cluster = this.world.hsm.clusters.get(p.clusterId);
-            if (!cluster) throw awsError('CloudHsmClusterNotFoundException', `AWS KMS cannot find the AWS CloudHSM cluster ${p.clusterId}.`);
-            if (cluster.state !== 'ACTIVE') throw awsError('CloudHsmClusterNotActiveException', `The AWS CloudHSM cluster ${p.clusterId} is not active.`);
-            if (!twoZones(cluster)) throw awsError('CloudHsmClusterInvalidConfigurationException', `The AWS CloudHSM cluster ${p.clusterId} needs two active HSMs in different Availability Zones.`);
-            if (cluster.trustAnchor !== undefined && cluster.trustAnchor !== p.trustAnchor) throw awsError('IncorrectTrustAnchorException', 'The trust anchor certificate does not match the cluster.');
-            if (this.all().some((s) => this.familyOf(s.clusterId) === cluster.family)) {
+            if (cluster && this.all().some((s) => this.familyOf(s.clusterId) === cluster.family)) {
                 throw awsError('CloudHsmClusterInUseException', `The AWS CloudHSM cluster ${p.clusterId} is already associated with a custom key store or shares a backup history with such a cluster.`);
             }
-            if (this.stores.size >= this.maxStores) throw awsError('LimitExceededException', 'You have reached the quota of custom key stores.');
+            this.checkCluster(p.clusterId);
+            if (cluster?.trustAnchor !== undefined && !samePem(cluster.trustAnchor, p.trustAnchor)) throw awsError('IncorrectTrustAnchorException', 'The trust anchor certificate does not match the cluster.');
             const rec: StoreRec = { id: this.newId(), name: p.name, clusterId: p.clusterId, trustAnchor: p.trustAnchor, password: p.password, state: 'DISCONNECTED', type: 'AWS_CLOUDHSM' };
             this.stores.set(rec.id, rec);
             return rec.id;
@@ -389,20 +463,15 @@ export class FakeKms implements PublicOf<KmsAdapter> {
             const rec = this.mustFind(id);
             if (rec.state === 'DISCONNECTING' || rec.state === 'FAILED') throw invalidState(rec, 'ConnectCustomKeyStore');
             if (rec.state !== 'DISCONNECTED') return; // CONNECTED / CONNECTING: nothing to do
-            let outcome = this.connectOutcomes.length ? (this.connectOutcomes.shift() as ConnectOutcome) : this.defaultConnectOutcome;
-            const target = this.world.hsm.clusters.get(rec.clusterId);
-            if (outcome === 'CONNECTED' && this.checkPasswords && target) {
-                if (!target.kmsUser) outcome = 'USER_NOT_FOUND';
-                else if (target.kmsUserPassword !== undefined && target.kmsUserPassword !== rec.password) outcome = 'INVALID_CREDENTIALS';
-            }
+            // Connect's own errors, answered at once (the store stays DISCONNECTED); a missing cluster shows up later as FAILED.
+            const cluster = this.world.hsm.clusters.get(rec.clusterId);
+            if (cluster && cluster.state !== 'ACTIVE') throw awsError('CloudHsmClusterNotActiveException', `The AWS CloudHSM cluster ${cluster.id} is not active.`);
+            if (cluster && !cluster.hsms.some((h) => h.state === 'ACTIVE')) throw awsError('CloudHsmClusterInvalidConfigurationException', `The AWS CloudHSM cluster ${cluster.id} does not contain an active HSM.`);
+            const outcome = this.connectOutcomes.length ? (this.connectOutcomes.shift() as ConnectOutcome) : this.defaultConnectOutcome;
             rec.state = 'CONNECTING';
             rec.connectionErrorCode = undefined;
-            const cluster = this.world.hsm.clusters.get(rec.clusterId);
             const settle = this.connectSeconds !== undefined ? { at: this.world.clock.now() + this.connectSeconds * 1000 } : { describesLeft: this.connectDescribes };
-            if (outcome === 'NEVER') rec.transition = { to: 'CONNECTING' };
-            else if (!cluster) rec.transition = { to: 'FAILED', code: 'CLUSTER_NOT_FOUND', ...settle };
-            else if (outcome === 'CONNECTED') rec.transition = { to: 'CONNECTED', rotate: this.checkPasswords, ...settle };
-            else rec.transition = { to: 'FAILED', code: outcome, ...settle };
+            rec.transition = outcome === 'NEVER' ? { to: 'CONNECTING' } : { to: 'CONNECTED', outcome, ...settle };
         });
     }
 
@@ -412,23 +481,24 @@ export class FakeKms implements PublicOf<KmsAdapter> {
             if (rec.state === 'DISCONNECTING' || rec.state === 'DISCONNECTED') throw invalidState(rec, 'DisconnectCustomKeyStore');
             rec.state = 'DISCONNECTING';
             rec.connectionErrorCode = undefined;
-            rec.transition = { to: 'DISCONNECTED', describesLeft: this.disconnectDescribes };
+            const settle = this.disconnectSeconds !== undefined ? { at: this.world.clock.now() + this.disconnectSeconds * 1000 } : { describesLeft: this.disconnectDescribes };
+            rec.transition = { to: 'DISCONNECTED', ...settle };
         });
     }
 
     update(id: string, change: { name?: string; clusterId?: string; password?: string }): Promise<void> {
         return this.world.call('kms.update', [id, change], () => {
+            checkLength('NewCustomKeyStoreName', change.name, 1, 256);
+            checkLength('KeyStorePassword', change.password, 7, 32);
             const rec = this.mustFind(id);
             if ((change.password !== undefined || change.clusterId !== undefined) && rec.state !== 'DISCONNECTED') throw invalidState(rec, 'UpdateCustomKeyStore (KeyStorePassword / CloudHsmClusterId)');
             if (change.name !== undefined && rec.state !== 'DISCONNECTED' && rec.state !== 'CONNECTED') throw invalidState(rec, 'UpdateCustomKeyStore (NewCustomKeyStoreName)');
             if (change.name !== undefined && this.all().some((s) => s.id !== id && s.name === change.name)) throw awsError('CustomKeyStoreNameInUseException', 'The specified custom key store name is already assigned to another custom key store in the account.');
-            if (change.password !== undefined && (change.password.length < 7 || change.password.length > 32)) throw awsError('ValidationException', 'KeyStorePassword must be 7-32 characters');
             if (change.clusterId !== undefined && change.clusterId !== rec.clusterId) {
                 const cluster = this.world.hsm.clusters.get(change.clusterId);
                 if (!cluster) throw awsError('CloudHsmClusterNotFoundException', `AWS KMS cannot find the AWS CloudHSM cluster ${change.clusterId}.`);
                 if (cluster.family !== this.familyOf(rec.clusterId)) throw awsError('CloudHsmClusterNotRelatedException', `The cluster ${change.clusterId} is not related to ${rec.clusterId}.`);
-                if (cluster.state !== 'ACTIVE') throw awsError('CloudHsmClusterNotActiveException', `The AWS CloudHSM cluster ${change.clusterId} is not active.`);
-                if (!twoZones(cluster)) throw awsError('CloudHsmClusterInvalidConfigurationException', 'The cluster needs two active HSMs in different Availability Zones.');
+                this.checkCluster(change.clusterId);
             }
             if (change.name !== undefined) rec.name = change.name;
             if (change.clusterId !== undefined) rec.clusterId = change.clusterId;
@@ -458,7 +528,7 @@ export class FakeKms implements PublicOf<KmsAdapter> {
 
     keyStoreOfKey(keyId: string): Promise<KeyMembership | undefined> {
         return this.world.call('kms.keyStoreOfKey', [keyId], () => {
-            const key = this.keys.find((k) => k.id === keyId);
+            const key = this.findKey(keyId);
             if (!key?.storeId) return undefined;
             return key.deletionDate ? { storeId: key.storeId, deletionDate: key.deletionDate } : { storeId: key.storeId };
         });
@@ -466,34 +536,48 @@ export class FakeKms implements PublicOf<KmsAdapter> {
 
     describeKey(keyId: string): Promise<KmsKey | undefined> {
         return this.world.call('kms.describeKey', [keyId], () => {
-            const k = this.keys.find((x) => x.id === keyId);
+            const k = this.findKey(keyId);
             return k ? this.metadata(k) : undefined;
         });
     }
 
     createKey(p: { storeId: string; description?: string; policy?: string; bypassPolicyLockoutSafetyCheck?: boolean; tags?: KeyTag[] }): Promise<KmsKey> {
         return this.world.call('kms.createKey', [p], () => {
+            if (p.description !== undefined) checkLength('Description', p.description, 0, 8192);
+            if (p.tags) checkTags(p.tags);
+            if (p.policy !== undefined) checkPolicy(p.policy, p.bypassPolicyLockoutSafetyCheck);
+            if (p.tags && p.tags.length > MAX_TAGS) throw awsError('TagException', `A KMS key can have at most ${MAX_TAGS} tags.`);
             const store = this.mustFind(p.storeId);
             if (store.state !== 'CONNECTED') throw invalidState(store, 'CreateKey');
+            const cluster = this.world.hsm.clusters.get(store.clusterId);
+            if (!cluster || !twoZones(cluster)) throw awsError('CloudHsmClusterInvalidConfigurationException', 'The cluster needs two active HSMs in different Availability Zones.');
             const [id] = this.addKeys(p.storeId, 1);
             const k = this.keys.find((x) => x.id === id) as FakeKey;
-            Object.assign(k, { enabled: true, description: p.description ?? '', policy: p.policy ?? 'default-policy', tags: [...(p.tags ?? [])] });
+            Object.assign(k, { enabled: true, description: p.description ?? '', policy: p.policy, tags: [...(p.tags ?? [])] });
             return this.metadata(k);
         });
     }
 
     getKeyPolicy(keyId: string): Promise<string> {
-        return this.world.call('kms.getKeyPolicy', [keyId], () => this.mustFindKey(keyId).policy ?? 'default-policy');
+        return this.world.call('kms.getKeyPolicy', [keyId], () => this.mustFindKey(keyId).policy ?? defaultKeyPolicy());
     }
 
-    putKeyPolicy(keyId: string, policy: string): Promise<void> {
-        return this.world.call('kms.putKeyPolicy', [keyId, policy], () => void (this.liveKey(keyId).policy = policy));
+    putKeyPolicy(keyId: string, policy: string, bypassPolicyLockoutSafetyCheck?: boolean): Promise<void> {
+        return this.world.call('kms.putKeyPolicy', [keyId, policy, bypassPolicyLockoutSafetyCheck], () => {
+            const k = this.liveKey(keyId);
+            checkPolicy(policy, bypassPolicyLockoutSafetyCheck);
+            k.policy = policy;
+        });
     }
 
     updateKeyDescription(keyId: string, description: string): Promise<void> {
-        return this.world.call('kms.updateKeyDescription', [keyId, description], () => void (this.liveKey(keyId).description = description));
+        return this.world.call('kms.updateKeyDescription', [keyId, description], () => {
+            checkLength('Description', description, 0, 8192);
+            this.liveKey(keyId).description = description;
+        });
     }
 
+    /** An Unavailable key (its store not CONNECTED) takes the change; it shows once the store is connected again. */
     enableKey(keyId: string): Promise<void> {
         return this.world.call('kms.enableKey', [keyId], () => void (this.liveKey(keyId).enabled = true));
     }
@@ -508,8 +592,11 @@ export class FakeKms implements PublicOf<KmsAdapter> {
 
     tagResource(keyId: string, tags: KeyTag[]): Promise<void> {
         return this.world.call('kms.tagResource', [keyId, tags], () => {
+            checkTags(tags);
             const k = this.liveKey(keyId);
-            k.tags = [...(k.tags ?? []).filter((t) => !tags.some((n) => n.key === t.key)), ...tags];
+            const merged = [...(k.tags ?? []).filter((t) => !tags.some((n) => n.key === t.key)), ...tags];
+            if (merged.length > MAX_TAGS) throw awsError('LimitExceededException', `A KMS key can have at most ${MAX_TAGS} tags.`);
+            k.tags = merged;
         });
     }
 
@@ -522,6 +609,7 @@ export class FakeKms implements PublicOf<KmsAdapter> {
 
     scheduleKeyDeletion(keyId: string, days: number): Promise<Date | undefined> {
         return this.world.call('kms.scheduleKeyDeletion', [keyId, days], () => {
+            if (!Number.isInteger(days) || days < 7 || days > 30) throw awsError('ValidationException', 'PendingWindowInDays value must be between 7 and 30, inclusive.');
             const k = this.liveKey(keyId);
             k.deletionDate = new Date(this.world.clock.now() + days * 86_400_000);
             return k.deletionDate;
@@ -530,8 +618,14 @@ export class FakeKms implements PublicOf<KmsAdapter> {
 
     // -- internals --
 
+    /** A key by id or key ARN. */
+    private findKey(keyId: string): FakeKey | undefined {
+        const id = keyId.startsWith(KEY_ARN_PREFIX) ? keyId.slice(KEY_ARN_PREFIX.length) : keyId;
+        return this.keys.find((x) => x.id === id);
+    }
+
     private mustFindKey(keyId: string): FakeKey {
-        const k = this.keys.find((x) => x.id === keyId);
+        const k = this.findKey(keyId);
         if (!k) throw awsError('NotFoundException', `Key '${keyId}' does not exist`);
         return k;
     }
@@ -544,11 +638,11 @@ export class FakeKms implements PublicOf<KmsAdapter> {
     }
 
     private metadata(k: FakeKey): KmsKey {
-        const connected = !k.storeId || this.stores.get(k.storeId)?.state === 'CONNECTED';
+        const connected = !k.storeId || this.store(k.storeId)?.state === 'CONNECTED';
         const state = k.deletionDate ? 'PendingDeletion' : !connected ? 'Unavailable' : k.enabled === false ? 'Disabled' : 'Enabled';
         return {
             id: k.id,
-            arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${k.id}`,
+            arn: `${KEY_ARN_PREFIX}${k.id}`,
             storeId: k.storeId,
             origin: k.storeId ? 'AWS_CLOUDHSM' : 'AWS_KMS',
             state,
@@ -561,6 +655,14 @@ export class FakeKms implements PublicOf<KmsAdapter> {
         };
     }
 
+    /** KMS's checks of a cluster for a store (create, or a move by update). */
+    private checkCluster(clusterId: string): void {
+        const cluster = this.world.hsm.clusters.get(clusterId);
+        if (!cluster) throw awsError('CloudHsmClusterNotFoundException', `AWS KMS cannot find the AWS CloudHSM cluster ${clusterId}.`);
+        if (cluster.state !== 'ACTIVE') throw awsError('CloudHsmClusterNotActiveException', `The AWS CloudHSM cluster ${clusterId} is not active.`);
+        if (!twoZones(cluster)) throw awsError('CloudHsmClusterInvalidConfigurationException', `The AWS CloudHSM cluster ${clusterId} needs two active HSMs in different Availability Zones.`);
+    }
+
     private newId(): string {
         this.made++;
         return `cks-${hex(`store-${this.made}`, 17)}`;
@@ -571,9 +673,15 @@ export class FakeKms implements PublicOf<KmsAdapter> {
     }
 
     private mustFind(id: string): StoreRec {
-        const rec = this.stores.get(id);
+        const rec = this.store(id);
         if (!rec) throw awsError('CustomKeyStoreNotFoundException', `AWS KMS cannot find a custom key store with the specified key store ID ${id}.`);
         return rec;
+    }
+
+    /** Transitions timed in fake seconds settle on whatever looks at the store once their time has come. */
+    private settleDue(): void {
+        const now = this.world.clock.now();
+        for (const rec of this.stores.values()) if (rec.transition?.at !== undefined && now >= rec.transition.at) this.finish(rec);
     }
 
     /** One describe of a store in transition: it may settle now. */
@@ -588,15 +696,36 @@ export class FakeKms implements PublicOf<KmsAdapter> {
         } else {
             return; // never settles
         }
-        rec.state = t.to;
-        rec.connectionErrorCode = t.to === 'FAILED' ? t.code : undefined;
+        this.finish(rec);
+    }
+
+    /** The transition's end: a connect logs in as kmsuser now, against the cluster as it is now. */
+    private finish(rec: StoreRec): void {
+        const t = rec.transition as Transition;
         rec.transition = undefined;
+        rec.connectionErrorCode = undefined;
+        if (t.to === 'DISCONNECTED') {
+            rec.state = 'DISCONNECTED';
+            rec.loggedIn = false;
+            return;
+        }
+        const fail = (code: string) => {
+            rec.state = 'FAILED';
+            rec.connectionErrorCode = code;
+        };
+        if (t.outcome !== 'CONNECTED') return fail(t.outcome ?? 'INTERNAL_ERROR');
         const cluster = this.world.hsm.clusters.get(rec.clusterId);
-        if (t.rotate && cluster?.kmsUser) {
+        if (!cluster) return fail('CLUSTER_NOT_FOUND');
+        if (cluster.state !== 'ACTIVE' || !cluster.hsms.some((h) => h.state === 'ACTIVE')) return fail('INSUFFICIENT_CLOUDHSM_HSMS');
+        if (this.checkPasswords) {
+            if (!cluster.kmsUser) return fail('USER_NOT_FOUND');
+            if (cluster.kmsUserPassword !== undefined && cluster.kmsUserPassword !== rec.password) return fail('INVALID_CREDENTIALS');
             this.rotations++;
             rec.password = `kmsRotated${hex(`rotation-${this.rotations}`, 20)}`;
             cluster.kmsUserPassword = rec.password;
         }
+        rec.state = 'CONNECTED';
+        rec.loggedIn = true;
     }
 }
 
@@ -701,15 +830,26 @@ export interface SecretRec {
     name: string;
     value: string;
     token?: string;
+    description?: string;
     deleted: boolean;
+    /** Force-deleted: the name stays taken (it looks scheduled for deletion) until this fake time. */
+    purgeAt?: number;
     /** A value that may show up anywhere (the CA certificate): not scanned for. */
     public: boolean;
     /** The handler must never read it (the admin password). */
     neverRead: boolean;
 }
 
+const SECRET_NAME_RE = /^[A-Za-z0-9/_+=.@-]+$/;
+
 export class FakeSecrets implements PublicOf<SecretsAdapter> {
-    readonly secrets = new Map<string, SecretRec>();
+    /**
+     * Fake seconds a force-deleted secret keeps its name: deletion is "an asynchronous background process, so
+     * there might be a short delay" (DeleteSecret); meanwhile it looks scheduled for deletion. The simulator's
+     * default (local/sim/state.ts secretPurgeSeconds).
+     */
+    purgeSeconds = 5;
+    private readonly live = new Map<string, SecretRec>();
     /** Every value ever stored, public or not, in order. */
     readonly stored: Array<{ name: string; value: string; public: boolean }> = [];
     /** ARNs force-deleted, in order. */
@@ -718,9 +858,16 @@ export class FakeSecrets implements PublicOf<SecretsAdapter> {
 
     constructor(private readonly world: FakeAws) {}
 
+    /** The secrets by name, force-deleted ones whose name is free again gone. */
+    get secrets(): Map<string, SecretRec> {
+        const now = this.world.clock.now();
+        for (const [name, rec] of this.live) if (rec.purgeAt !== undefined && now >= rec.purgeAt) this.live.delete(name);
+        return this.live;
+    }
+
     /** Test set-up: a secret that already exists. */
     put(name: string, value: string, opts: { public?: boolean; neverRead?: boolean } = {}): SecretRec {
-        const rec = this.newRec(name, value, undefined, opts);
+        const rec = this.newRec(name, value, undefined, undefined, opts);
         this.secrets.set(name, rec);
         return rec;
     }
@@ -732,7 +879,8 @@ export class FakeSecrets implements PublicOf<SecretsAdapter> {
     }
 
     find(id: string): SecretRec | undefined {
-        return this.secrets.get(id) ?? [...this.secrets.values()].find((s) => s.arn === id);
+        const secrets = this.secrets;
+        return secrets.get(id) ?? [...secrets.values()].find((s) => s.arn === id);
     }
 
     /** Values that must never leak: everything stored except public ones. */
@@ -745,15 +893,18 @@ export class FakeSecrets implements PublicOf<SecretsAdapter> {
         return this.world.log.of('secrets.create').filter((c) => !c.threw).map((c) => (c.args[0] as { name: string }).name);
     }
 
-    /** Names of secrets the handler made that still exist (a failed or finished operation leaves none). */
+    /** Names of secrets the handler made that still exist (a failed or finished operation leaves none); a force-deleted one does not. */
     leftover(): string[] {
-        return [...new Set(this.madeByHandler())].filter((name) => this.secrets.has(name));
+        return [...new Set(this.madeByHandler())].filter((name) => {
+            const rec = this.secrets.get(name);
+            return rec !== undefined && rec.purgeAt === undefined;
+        });
     }
 
     describe(secretId: string): Promise<SecretInfo | undefined> {
         return this.world.call('secrets.describe', [secretId], () => {
             const rec = this.find(secretId);
-            return rec ? { arn: rec.arn, name: rec.name, deleted: rec.deleted } : undefined;
+            return rec ? { arn: rec.arn, name: rec.name, deleted: rec.deleted, ...(rec.description !== undefined ? { description: rec.description } : {}) } : undefined;
         });
     }
 
@@ -766,8 +917,14 @@ export class FakeSecrets implements PublicOf<SecretsAdapter> {
         });
     }
 
+    /** The simulator's order: input constraints (ValidationException), the name's characters, then the name's secret. */
     create(p: { name: string; value: string; token: string; description: string }): Promise<string> {
         return this.world.call('secrets.create', [p], () => {
+            if (p.name.length < 1 || p.name.length > 512) throw awsError('ValidationException', 'Name must be 1-512 characters.');
+            if (p.token.length < 32 || p.token.length > 64) throw awsError('ValidationException', 'ClientRequestToken must be 32-64 characters.');
+            if (p.description.length > 2048) throw awsError('ValidationException', 'Description must be at most 2048 characters.');
+            if (p.value.length > 65536) throw awsError('ValidationException', 'SecretString must be at most 65536 characters.');
+            if (!SECRET_NAME_RE.test(p.name)) throw awsError('InvalidParameterException', 'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!');
             const existing = this.secrets.get(p.name);
             if (existing) {
                 if (existing.deleted) throw awsError('InvalidRequestException', "You can't create this secret because a secret with this name is already scheduled for deletion.");
@@ -775,17 +932,19 @@ export class FakeSecrets implements PublicOf<SecretsAdapter> {
                 if (existing.token === p.token) throw awsError('ResourceExistsException', `You can't use ClientRequestToken ${p.token} because that value is already in use for a version of secret ${existing.arn}.`);
                 throw awsError('ResourceExistsException', `The operation failed because the secret ${p.name} already exists.`);
             }
-            if (p.token.length < 32 || p.token.length > 64) throw awsError('InvalidParameterException', 'ClientRequestToken must be 32-64 characters.');
-            const rec = this.newRec(p.name, p.value, p.token, {});
+            const rec = this.newRec(p.name, p.value, p.token, p.description, {});
             this.secrets.set(p.name, rec);
             return rec.arn;
         });
     }
 
-    scheduleDelete(secretId: string, _days: number): Promise<void> {
-        return this.world.call('secrets.scheduleDelete', [secretId], () => {
+    scheduleDelete(secretId: string, days: number): Promise<void> {
+        return this.world.call('secrets.scheduleDelete', [secretId, days], () => {
+            if (days < 7 || days > 30) throw awsError('InvalidParameterException', 'The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).');
             const rec = this.find(secretId);
-            if (rec) rec.deleted = true;
+            if (!rec) return; // the adapter's answer to ResourceNotFoundException
+            if (rec.deleted) throw awsError('InvalidRequestException', "You can't perform this operation on the secret because it was already scheduled for deletion.");
+            rec.deleted = true;
         });
     }
 
@@ -793,12 +952,15 @@ export class FakeSecrets implements PublicOf<SecretsAdapter> {
         return this.world.call('secrets.forceDelete', [secretId], () => {
             const rec = this.find(secretId);
             if (!rec) return; // "does not return ResourceNotFoundException"
-            this.secrets.delete(rec.name);
+            if (rec.purgeAt !== undefined) return; // already being deleted
+            rec.deleted = true;
+            rec.purgeAt = this.world.clock.now() + this.purgeSeconds * 1000;
             this.forceDeleted.push(rec.arn);
+            void this.secrets; // purged at once when purgeSeconds is 0
         });
     }
 
-    private newRec(name: string, value: string, token: string | undefined, opts: { public?: boolean; neverRead?: boolean }): SecretRec {
+    private newRec(name: string, value: string, token: string | undefined, description: string | undefined, opts: { public?: boolean; neverRead?: boolean }): SecretRec {
         this.made++;
         const suffix = hex(`secret-${this.made}`, 6).replace(/[0-9]/g, (d) => 'abcdefghij'[Number(d)]);
         this.stored.push({ name, value, public: Boolean(opts.public) });
@@ -807,6 +969,7 @@ export class FakeSecrets implements PublicOf<SecretsAdapter> {
             name,
             value,
             token,
+            ...(description !== undefined ? { description } : {}),
             deleted: false,
             public: Boolean(opts.public),
             neverRead: Boolean(opts.neverRead),
@@ -831,15 +994,40 @@ export interface CommandRec {
     commands: string[];
     timeoutSeconds: number;
     polls: number;
+    /** Fake time of the SendCommand. */
+    sentAt: number;
+    /** Fake time the agent got it (undefined while the instance is not Online). */
+    deliveredAt?: number;
     result?: CommandResult;
 }
 
 export type Responder = (commands: string[], info: { instanceId: string; comment: string; world: FakeAws }) => CommandResult;
 
+/**
+ * Run Command by fake time, as the simulator has it: GetCommandInvocation knows an invocation `visibleSeconds`
+ * after SendCommand; the agent starts it `startSeconds` after SendCommand (or when its instance comes back
+ * online), and its result is there `runSeconds` later.
+ */
+export interface SsmTiming {
+    visibleSeconds: number;
+    startSeconds: number;
+    runSeconds: number;
+}
+
+/** What the fake knows of a managed instance besides its ping status. */
+export interface InstanceInfo {
+    /** cloudhsm-cli installed (default true): without it the kmsuser script answers CLI_MISSING. */
+    cloudHsmCli?: boolean;
+    /** The cluster its cloudhsm-cli is configured for; the script acts on it (default: the script's K_CLUSTER). */
+    clusterId?: string;
+}
+
 const PENDING = new Set(['Pending', 'InProgress', 'Delayed', 'Cancelling']);
 
 export class FakeSsm implements PublicOf<SsmAdapter> {
+    /** Instance id -> SSM ping status. */
     readonly instances = new Map<string, string>();
+    readonly instanceInfo = new Map<string, InstanceInfo>();
     /** Parameter Store: name -> value. */
     readonly parameters = new Map<string, string>();
     readonly commands: CommandRec[] = [];
@@ -847,6 +1035,8 @@ export class FakeSsm implements PublicOf<SsmAdapter> {
     invisiblePolls = 1;
     /** ...then InProgress for this many. */
     runningPolls = 1;
+    /** When set, invocations follow fake time instead of the number of polls (invisiblePolls / runningPolls). */
+    timing?: SsmTiming;
     responder: Responder = kmsUserScriptResponder;
     /** The create's read-only preflight (action check) is answered by this one, so a test's responder plays the step it means. */
     checkResponder: Responder = kmsUserScriptResponder;
@@ -855,8 +1045,18 @@ export class FakeSsm implements PublicOf<SsmAdapter> {
 
     constructor(private readonly world: FakeAws) {}
 
-    addInstance(id: string, ping = 'Online'): void {
+    /** Adds an instance or changes its ping status; one that comes back Online gets the commands waiting for it. */
+    addInstance(id: string, ping = 'Online', info?: InstanceInfo): void {
+        const was = this.instances.get(id);
         this.instances.set(id, ping);
+        if (info) this.instanceInfo.set(id, { ...this.instanceInfo.get(id), ...info });
+        if (ping !== 'Online' || was === 'Online') return;
+        const now = this.world.clock.now();
+        for (const c of this.commands) {
+            if (c.instanceId === id && c.deliveredAt === undefined && !c.result && now < c.sentAt + c.timeoutSeconds * 1000) {
+                c.deliveredAt = Math.max(now, c.sentAt + (this.timing?.startSeconds ?? 0) * 1000);
+            }
+        }
     }
 
     /** The kmsuser actions that change the cluster, in order (from the script's K_ACTION line); the read-only preflight `check` aside. */
@@ -875,6 +1075,13 @@ export class FakeSsm implements PublicOf<SsmAdapter> {
 
     putParameter(name: string, value: string, description: string): Promise<void> {
         return this.world.call('ssm.putParameter', [name, value, description], () => {
+            if (name.length < 1 || name.length > 2048 || !/^[a-zA-Z0-9_.\-/]+$/.test(name)) throw awsError('ValidationException', 'Parameter name must be 1-2048 characters of a-zA-Z0-9_.-/');
+            if (value.length < 1) throw awsError('ValidationException', 'Value must not be empty');
+            if (description.length > 1024) throw awsError('ValidationException', 'Description must be at most 1024 characters');
+            const bare = name.replace(/^\//, '').toLowerCase();
+            if (bare.startsWith('aws') || bare.startsWith('ssm')) throw awsError('ValidationException', 'Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive).');
+            if (name.includes('/') && !name.startsWith('/')) throw awsError('ValidationException', 'Parameter name must be a fully qualified name.');
+            if (name.split('/').length - 1 > 15) throw awsError('HierarchyLevelLimitExceededException', 'A hierarchy can have a maximum of 15 levels.');
             if (value.length > 4096) throw awsError('ValidationException', 'Standard parameter values are at most 4096 characters');
             this.parameters.set(name, value);
         });
@@ -892,13 +1099,18 @@ export class FakeSsm implements PublicOf<SsmAdapter> {
 
     sendShellScript(p: { instanceId: string; commands: string[]; comment: string; timeoutSeconds: number }): Promise<string> {
         return this.world.call('ssm.sendShellScript', [p], () => {
-            if (!this.instances.has(p.instanceId)) throw awsError('InvalidInstanceId', 'Instances not in a valid state for account');
             if (p.comment.length > 100) throw awsError('ValidationException', 'Comment must be at most 100 characters');
             if (p.timeoutSeconds < 30) throw awsError('ValidationException', 'TimeoutSeconds must be at least 30');
+            if (!this.instances.has(p.instanceId)) throw awsError('InvalidInstanceId', 'Instances not in a valid state for account');
             const n = this.commands.length + 1;
             const h = hex(`command-${n}`, 32);
             const id = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-            this.commands.push({ id, instanceId: p.instanceId, comment: p.comment, commands: [...p.commands], timeoutSeconds: p.timeoutSeconds, polls: 0 });
+            const now = this.world.clock.now();
+            const online = this.instances.get(p.instanceId) === 'Online';
+            this.commands.push({
+                id, instanceId: p.instanceId, comment: p.comment, commands: [...p.commands], timeoutSeconds: p.timeoutSeconds, polls: 0,
+                sentAt: now, ...(online ? { deliveredAt: now + (this.timing?.startSeconds ?? 0) * 1000 } : {}),
+            });
             return id;
         });
     }
@@ -916,21 +1128,55 @@ export class FakeSsm implements PublicOf<SsmAdapter> {
             if (!cmd) throw awsError('InvalidCommandId', 'Invalid command id.');
             if (cmd.instanceId !== instanceId) return undefined; // InvocationDoesNotExist
             cmd.polls++;
+            if (this.timing) return this.timedInvocation(cmd, this.timing);
             // the preflight check is delayed like the others unless a test stalls only the later commands
             const check = scriptParams(cmd.commands).action === 'check';
             const invisible = check ? Math.min(this.invisiblePolls, this.checkStallLimit) : this.invisiblePolls;
             const running = check ? Math.min(this.runningPolls, this.checkStallLimit) : this.runningPolls;
             if (cmd.polls <= invisible) return undefined;
+            const undelivered = this.undelivered(cmd);
+            if (undelivered) return undelivered;
             if (cmd.polls <= invisible + running) return { state: 'pending', status: 'InProgress', stdout: '', stderr: '' };
-            if (!cmd.result) {
-                const play = scriptParams(cmd.commands).action === 'check' ? this.checkResponder : this.responder;
-                const r = play(cmd.commands, { instanceId, comment: cmd.comment, world: this.world });
-                if (PENDING.has(r.status)) return { state: 'pending', status: r.statusDetails ?? r.status, stdout: '', stderr: '' };
-                cmd.result = r;
-            }
-            const r = cmd.result;
-            return { state: r.status === 'Success' ? 'success' : 'failed', status: r.statusDetails ?? r.status, stdout: r.stdout, stderr: r.stderr };
+            return this.play(cmd);
         });
+    }
+
+    /** Timed mode: plays every command whose agent has it (called before every fake call, so its effects come in time order). */
+    deliverDue(): void {
+        if (!this.timing) return;
+        const now = this.world.clock.now();
+        for (const c of this.commands) if (!c.result && c.deliveredAt !== undefined && now >= c.deliveredAt) this.play(c);
+    }
+
+    private timedInvocation(cmd: CommandRec, timing: SsmTiming): Invocation | undefined {
+        const now = this.world.clock.now();
+        if (now < cmd.sentAt + timing.visibleSeconds * 1000) return undefined;
+        const undelivered = this.undelivered(cmd);
+        if (undelivered) return undelivered;
+        if (now < (cmd.deliveredAt as number) + timing.runSeconds * 1000) return { state: 'pending', status: 'InProgress', stdout: '', stderr: '' };
+        return this.play(cmd);
+    }
+
+    /** A command the agent does not have yet: Pending, until its delivery times out (TimeoutSeconds after SendCommand). */
+    private undelivered(cmd: CommandRec): Invocation | undefined {
+        if (cmd.result || (cmd.deliveredAt !== undefined && this.world.clock.now() >= cmd.deliveredAt)) return undefined;
+        if (this.world.clock.now() >= cmd.sentAt + cmd.timeoutSeconds * 1000 && cmd.deliveredAt === undefined) {
+            cmd.result = { status: 'TimedOut', statusDetails: 'DeliveryTimedOut', stdout: '', stderr: '' };
+            return undefined;
+        }
+        return { state: 'pending', status: 'Pending', stdout: '', stderr: '' };
+    }
+
+    /** The command's result: its responder's answer, kept once final. */
+    private play(cmd: CommandRec): Invocation {
+        if (!cmd.result) {
+            const play = scriptParams(cmd.commands).action === 'check' ? this.checkResponder : this.responder;
+            const r = play(cmd.commands, { instanceId: cmd.instanceId, comment: cmd.comment, world: this.world });
+            if (PENDING.has(r.status)) return { state: 'pending', status: r.statusDetails ?? r.status, stdout: '', stderr: '' };
+            cmd.result = r;
+        }
+        const r = cmd.result;
+        return { state: r.status === 'Success' ? 'success' : 'failed', status: r.statusDetails ?? r.status, stdout: r.stdout, stderr: r.stderr };
     }
 }
 
@@ -977,14 +1223,19 @@ export function respondWith(code: string, detail?: string): Responder {
 }
 
 /**
- * The default responder: what the script would do on an instance whose cloudhsm-cli and aws CLI work,
- * against the fake cluster's kmsuser. It reads the secrets the way the instance would (not through the
- * handler's adapter, so those reads are not the handler's).
+ * The default responder: what the script would do on an instance whose aws CLI works, against the fake
+ * cluster's kmsuser: the cluster the instance's cloudhsm-cli is configured for (InstanceInfo.clusterId), else
+ * the script's K_CLUSTER. It reads the secrets the way the instance would (not through the handler's adapter,
+ * so those reads are not the handler's). A password change or delete of kmsuser fails while KMS is logged in
+ * as kmsuser (a store on the cluster CONNECTED, or not yet DISCONNECTED).
  */
-export const kmsUserScriptResponder: Responder = (commands, { world }) => {
+export const kmsUserScriptResponder: Responder = (commands, { world, instanceId }) => {
     const p = scriptParams(commands);
-    const cluster = world.hsm.clusters.get(p.clusterId);
-    if (!cluster) return scriptOutput('UNEXPECTED_OUTPUT', `cloudhsm-cli user list failed: cluster ${p.clusterId} is not configured on the instance`);
+    const info = world.ssm.instanceInfo.get(instanceId);
+    if (info?.cloudHsmCli === false) return scriptOutput('CLI_MISSING', 'cloudhsm-cli (Client SDK 5) not found on PATH nor at /opt/cloudhsm/bin/cloudhsm-cli');
+    const clusterId = info?.clusterId ?? p.clusterId;
+    const cluster = world.hsm.clusters.get(clusterId);
+    if (!cluster) return scriptOutput('UNEXPECTED_OUTPUT', `cloudhsm-cli user list failed: cluster ${clusterId} is not configured on the instance`);
     const readable = (id: string) => {
         const s = world.secrets.find(id);
         return Boolean(s && !s.deleted);
@@ -994,6 +1245,8 @@ export const kmsUserScriptResponder: Responder = (commands, { world }) => {
         if (boot && !readable(p.bootSecret)) return scriptOutput('SECRET_UNREADABLE', `kmsuser bootstrap password secret '${p.bootSecret}' could not be read: ResourceNotFoundException`);
         return undefined;
     };
+    const loggedIn = (what: string) =>
+        world.kms.loggedInTo(cluster.id) ? scriptOutput('KMSUSER_LOGGED_IN', `cloudhsm-cli user ${what} failed: Cannot ${what === 'delete' ? 'delete' : 'change the password of'} a user who is currently logged in`) : undefined;
     const bootstrap = () => world.secrets.find(p.bootSecret)?.value;
     switch (p.action) {
         case 'check': {
@@ -1002,7 +1255,7 @@ export const kmsUserScriptResponder: Responder = (commands, { world }) => {
         }
         case 'create': {
             if (cluster.kmsUser && !p.adopt) return scriptOutput('KMSUSER_EXISTS', `a user named kmsuser (role 'crypto-user') already exists in ${p.clusterId} and AdoptExistingKmsUser is false`);
-            const missing = needSecrets(true);
+            const missing = needSecrets(true) ?? (cluster.kmsUser ? loggedIn('change-password') : undefined);
             if (missing) return missing;
             const existed = cluster.kmsUser;
             cluster.kmsUser = true;
@@ -1010,7 +1263,7 @@ export const kmsUserScriptResponder: Responder = (commands, { world }) => {
             return scriptOutput(existed ? 'ADOPTED' : 'CREATED');
         }
         case 'reset': {
-            const missing = needSecrets(true);
+            const missing = needSecrets(true) ?? (cluster.kmsUser ? loggedIn('change-password') : undefined);
             if (missing) return missing;
             const existed = cluster.kmsUser;
             cluster.kmsUser = true;
@@ -1019,7 +1272,7 @@ export const kmsUserScriptResponder: Responder = (commands, { world }) => {
         }
         case 'delete': {
             if (!cluster.kmsUser) return scriptOutput('ABSENT');
-            const missing = needSecrets(false);
+            const missing = needSecrets(false) ?? loggedIn('delete');
             if (missing) return missing;
             cluster.kmsUser = false;
             return scriptOutput('DELETED');

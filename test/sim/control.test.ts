@@ -31,7 +31,8 @@ test('control API: 400 with a clear message on bad input', async () => {
     ['POST', '/_sim/faults', { service: 'kms', operation: 'X', error: 'E', times: 0 }, /fault\.times/],
     ['POST', '/_sim/faults', { kind: 'connectFailure', connectionErrorCode: 'BAD' }, /connectionErrorCode must be one of/],
     ['POST', '/_sim/faults', { kind: 'commandResult', status: 'Success' }, /"Failed" or "TimedOut"/],
-    ['POST', '/_sim/config', { timeScale: 0 }, /timeScale must be > 0/],
+    ['POST', '/_sim/config', { timeScale: 0.01 }, /^the time scale of this simulator is fixed at 0 \(0 = virtual time\)$/],
+    ['POST', '/_sim/config', { timeScale: -1 }, /config\.timeScale must be a non-negative number/],
     ['POST', '/_sim/config', { region: 'eu-west-1' }, /not a setting that can be changed/],
     ['POST', '/_sim/reset', { scenario: 'huge' }, /scenario must be one of default, empty/],
   ];
@@ -40,6 +41,10 @@ test('control API: 400 with a clear message on bad input', async () => {
     expect([path, r.status]).toEqual([path, 400]);
     expect((r.body as { error: string }).error).toMatch(msg);
   }
+  // The time scale stays what the simulator was started with: 0, virtual time; setting that same value is fine.
+  expect(await h.sim.control.config()).toMatchObject({ timeScale: 0 });
+  expect(await h.sim.control.clock()).toMatchObject({ timeScale: 0 });
+  expect(await h.sim.control.config({ timeScale: 0 })).toMatchObject({ timeScale: 0 });
   expect((await raw('GET', '/_sim/nothing-here')).status).toBe(404);
   expect((await raw('DELETE', '/_sim/clusters/cluster-doesnotexist2')).status).toBe(404);
   await expect(h.sim.control.putKey({ customKeyStoreId: 'cks-00000000000000000' })).rejects.toMatchObject({ name: 'ControlError', status: 400 });
@@ -71,7 +76,7 @@ test('reset: empty and default scenarios; the default names are fixed', async ()
 test('state: every request with its parsed body; SSM commands with parameters and output', async () => {
   await errorOf(h.kms.send(new CreateCustomKeyStoreCommand({ CustomKeyStoreName: 'ks', CloudHsmClusterId: D.clusterId, TrustAnchorCertificate: 'x', KeyStorePassword: 'Secret12345' })));
   const { Command } = await h.ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [D.instanceId], Parameters: { commands: ['echo out'] }, Comment: 'c1' }));
-  await invocationResult(h.ssm, Command!.CommandId!, D.instanceId);
+  await invocationResult(h, Command!.CommandId!, D.instanceId);
   const st = await h.sim.control.state();
   const create = st.requests.find((r) => r.operation === 'CreateCustomKeyStore')!;
   expect(create).toMatchObject({ service: 'kms', status: 400, errorType: 'IncorrectTrustAnchorException', body: { KeyStorePassword: 'Secret12345' } });
@@ -104,7 +109,8 @@ test('wire: error encoding, request id, unknown target, bad JSON, timestamps as 
   expect(typeof c.CreateTimestamp).toBe('number');
 });
 
-test('npm run sim: main.ts prints SIM_ENDPOINT and stops on SIGTERM', async () => {
+test('npm run sim: main.ts prints SIM_ENDPOINT, keeps a scaled clock, and stops on SIGTERM', async () => {
+  // A simulator in another process cannot share a virtual clock: it runs scaled, at the scale it was given.
   const child = spawn(process.execPath, [require.resolve('tsx/cli'), resolve(__dirname, '../../local/sim/main.ts'), '--port', '0', '--time-scale', '0.01'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -118,8 +124,13 @@ test('npm run sim: main.ts prints SIM_ENDPOINT and stops on SIGTERM', async () =
     child.on('exit', (code) => fail(new Error(`exited early with ${code}`)));
     setTimeout(() => fail(new Error('no SIM_ENDPOINT line')), 20_000).unref();
   });
-  const st = await controlClient(endpoint).state();
-  expect(st.config.timeScale).toBe(0.01);
+  const control = controlClient(endpoint);
+  expect((await control.state()).config.timeScale).toBe(0.01);
+  // A scaled simulator may change between positive scales, but cannot become a virtual one.
+  const virtual = await control.raw('POST', '/_sim/config', { timeScale: 0 });
+  expect(virtual).toEqual({ status: 400, body: { error: 'the time scale of this simulator is fixed at 0.01 (0 = virtual time)' } });
+  expect((await control.config({ timeScale: 0.02 })).timeScale).toBe(0.02);
+  expect((await control.clock()).timeScale).toBe(0.02);
   const code = await new Promise<number | null>((ok) => {
     child.on('exit', (c) => ok(c));
     child.kill('SIGTERM');

@@ -40,16 +40,20 @@ test('a 500 is retried by the SDK and then succeeds', async () => {
   expect([e.name, e.$metadata?.httpStatusCode]).toEqual(['InternalServiceError', 500]);
 });
 
-test('`after` skips matching calls; "*" matches every operation; latency is added', async () => {
+test('`after` skips matching calls; "*" matches every operation; latency is added (in real time)', async () => {
   await h.sim.control.addFault({ service: 'secretsmanager', operation: '*', error: 'AccessDeniedException', after: 1 });
   await h.sm.send(new GetSecretValueCommand({ SecretId: D.adminSecretName }));
   expect((await errorOf(h.sm.send(new GetSecretValueCommand({ SecretId: D.adminSecretName })))).name).toBe('AccessDeniedException');
   await h.sm.send(new GetSecretValueCommand({ SecretId: D.adminSecretName }));
 
+  // Injected latency is real time, as a slow network's would be: it moves no simulated clock.
   await h.sim.control.addFault({ service: 'kms', operation: 'DescribeCustomKeyStores', delayMs: 250 });
+  // (Outside any party: a latency that slept on the clock would move it.)
   const t0 = Date.now();
+  const sim0 = h.clock.now();
   await describeStores();
   expect(Date.now() - t0).toBeGreaterThanOrEqual(240);
+  expect(h.clock.now()).toBe(sim0);
 });
 
 test('a fault on the old CloudHSM client surfaces by name', async () => {
@@ -67,7 +71,7 @@ test('connectFailure: the next connect ends FAILED with the given code, even wit
   await h.sim.control.putUser(D.clusterId, { username: 'kmsuser', role: 'crypto-user', password: 'Bootstrap123' });
   await h.sim.control.addFault({ kind: 'connectFailure', connectionErrorCode: 'NETWORK_ERRORS' });
   await h.kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
-  expect(await settle(h.kms, id!)).toMatchObject({ ConnectionState: 'FAILED', ConnectionErrorCode: 'NETWORK_ERRORS' });
+  expect(await settle(h, id!)).toMatchObject({ ConnectionState: 'FAILED', ConnectionErrorCode: 'NETWORK_ERRORS' });
 });
 
 test('commandResult: the next command ends Failed / TimedOut without running', async () => {
@@ -78,11 +82,11 @@ test('commandResult: the next command ends Failed / TimedOut without running', a
   const sendCmd = () =>
     h.ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [D.instanceId], Parameters: { commands: ['echo ran; echo x > "$SIM_HSM_STATE"'] } }));
   const a = await sendCmd();
-  expect(await invocationResult(h.ssm, a.Command!.CommandId!, D.instanceId)).toMatchObject({ Status: 'Failed', ResponseCode: 3, StandardOutputContent: '', StandardErrorContent: 'boom' });
+  expect(await invocationResult(h, a.Command!.CommandId!, D.instanceId)).toMatchObject({ Status: 'Failed', ResponseCode: 3, StandardOutputContent: '', StandardErrorContent: 'boom' });
   const b = await sendCmd();
-  expect(await invocationResult(h.ssm, b.Command!.CommandId!, D.instanceId)).toMatchObject({ Status: 'TimedOut', StandardOutputContent: '' });
+  expect(await invocationResult(h, b.Command!.CommandId!, D.instanceId)).toMatchObject({ Status: 'TimedOut', StandardOutputContent: '' });
   // The script never ran: the cluster's user table is untouched.
   expect((await h.sim.control.state()).clusters.find((c) => c.id === D.clusterId)!.users.map((u) => u.username)).toEqual(['admin']);
   const c = await sendCmd();
-  expect((await invocationResult(h.ssm, c.Command!.CommandId!, D.instanceId)).StandardOutputContent).toBe('ran\n');
+  expect((await invocationResult(h, c.Command!.CommandId!, D.instanceId)).StandardOutputContent).toBe('ran\n');
 });

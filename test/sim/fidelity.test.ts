@@ -14,7 +14,7 @@ import { CreateSecretCommand, DeleteSecretCommand, DescribeSecretCommand, GetSec
 import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
 import { DEFAULT_SCENARIO as D } from '../../local/sim';
 import { DEFAULT_CONFIG } from '../../local/sim/state';
-import { errorOf, FAST, Harness, harness, invocationResult, settle, sleep, TIME_SCALE } from './helpers';
+import { errorOf, FAST, Harness, harness, invocationResult, settle } from './helpers';
 
 let h: Harness;
 let ca: string;
@@ -43,13 +43,15 @@ describe('ConnectCustomKeyStore answers cluster problems at once', () => {
     expect(err.$metadata?.httpStatusCode).toBe(400);
     expect(err.message).toContain(D.clusterId);
     expect(await stateOf(id)).toMatchObject({ connectionState: 'DISCONNECTED' });
-    await sleep(FAST.connectSeconds! * TIME_SCALE * 1000 * 2); // no FAILED shows up later either
-    expect((await stateOf(id))?.connectionState).toBe('DISCONNECTED');
+    await h.clock.run(async () => {
+      await h.clock.sleep(FAST.connectSeconds! * 1000 * 2); // twice the connect time: no FAILED shows up later either
+      expect((await stateOf(id))?.connectionState).toBe('DISCONNECTED');
+    });
     // once the cluster is ACTIVE again, the connect goes through
     await h.sim.control.putCluster({ id: D.clusterId, state: 'ACTIVE' });
     await h.sim.control.putUser(D.clusterId, { username: 'kmsuser', role: 'crypto-user', password: 'Bootstrap123' });
     await connect(id);
-    expect((await settle(h.kms, id)).ConnectionState).toBe('CONNECTED');
+    expect((await settle(h, id)).ConnectionState).toBe('CONNECTED');
   });
 
   test('a cluster without an active HSM: CloudHsmClusterInvalidConfigurationException, the store stays DISCONNECTED', async () => {
@@ -63,14 +65,14 @@ describe('ConnectCustomKeyStore answers cluster problems at once', () => {
     await h.sim.control.putCluster({ id: D.clusterId, hsms: [{ az: 'us-east-1a' }] });
     await h.sim.control.putUser(D.clusterId, { username: 'kmsuser', role: 'crypto-user', password: 'Bootstrap123' });
     await connect(id);
-    expect((await settle(h.kms, id)).ConnectionState).toBe('CONNECTED');
+    expect((await settle(h, id)).ConnectionState).toBe('CONNECTED');
   });
 
   test('a cluster that vanished is still reported asynchronously (CLUSTER_NOT_FOUND is not a Connect error)', async () => {
     const id = await createStore();
     await h.sim.control.deleteCluster(D.clusterId);
     await connect(id);
-    const s = await settle(h.kms, id);
+    const s = await settle(h, id);
     expect([s.ConnectionState, s.ConnectionErrorCode]).toEqual(['FAILED', 'CLUSTER_NOT_FOUND']);
   });
 });
@@ -93,43 +95,59 @@ test('DescribeInstanceInformation: a well-formed instance id SSM does not know i
 });
 
 test('a secret deleted with ForceDeleteWithoutRecovery keeps its name for secretPurgeSeconds', async () => {
-  await h.sim.control.config({ secretPurgeSeconds: 1000 }); // 1 s real at this time scale
-  const first = await h.sm.send(new CreateSecretCommand({ Name: 'bootstrap/ks', SecretString: 'v1' }));
-  await h.sm.send(new DeleteSecretCommand({ SecretId: 'bootstrap/ks', ForceDeleteWithoutRecovery: true }));
-  const blocked = await errorOf(h.sm.send(new CreateSecretCommand({ Name: 'bootstrap/ks', SecretString: 'v2' })));
-  expect(blocked.name).toBe('InvalidRequestException');
-  expect(blocked.message).toBe("You can't create this secret because a secret with this name is already scheduled for deletion.");
-  expect((await h.sm.send(new DescribeSecretCommand({ SecretId: 'bootstrap/ks' }))).DeletedDate).toBeInstanceOf(Date);
-  expect((await errorOf(h.sm.send(new GetSecretValueCommand({ SecretId: 'bootstrap/ks' })))).name).toBe('InvalidRequestException');
-  expect((await errorOf(h.sm.send(new RestoreSecretCommand({ SecretId: 'bootstrap/ks' })))).name).toBe('InvalidRequestException');
-  await h.sm.send(new DeleteSecretCommand({ SecretId: 'bootstrap/ks', ForceDeleteWithoutRecovery: true })); // again: still fine
-  await sleep(1200);
-  expect((await errorOf(h.sm.send(new DescribeSecretCommand({ SecretId: 'bootstrap/ks' })))).name).toBe('ResourceNotFoundException');
-  const again = await h.sm.send(new CreateSecretCommand({ Name: 'bootstrap/ks', SecretString: 'v2' }));
-  expect(again.ARN).not.toBe(first.ARN);
-  expect((await h.sm.send(new GetSecretValueCommand({ SecretId: 'bootstrap/ks' }))).SecretString).toBe('v2');
+  const purgeMs = DEFAULT_CONFIG.secretPurgeSeconds * 1000;
+  expect(purgeMs).toBeGreaterThan(0);
+  // A party from here on: simulated time moves only while the test sleeps on the clock.
+  await h.clock.run(async () => {
+    const first = await h.sm.send(new CreateSecretCommand({ Name: 'bootstrap/ks', SecretString: 'v1' }));
+    await h.sm.send(new DeleteSecretCommand({ SecretId: 'bootstrap/ks', ForceDeleteWithoutRecovery: true }));
+    const deletedAt = h.clock.now();
+    const blocked = await errorOf(h.sm.send(new CreateSecretCommand({ Name: 'bootstrap/ks', SecretString: 'v2' })));
+    expect(blocked.name).toBe('InvalidRequestException');
+    expect(blocked.message).toBe("You can't create this secret because a secret with this name is already scheduled for deletion.");
+    expect((await h.sm.send(new DescribeSecretCommand({ SecretId: 'bootstrap/ks' }))).DeletedDate).toBeInstanceOf(Date);
+    expect((await errorOf(h.sm.send(new GetSecretValueCommand({ SecretId: 'bootstrap/ks' })))).name).toBe('InvalidRequestException');
+    expect((await errorOf(h.sm.send(new RestoreSecretCommand({ SecretId: 'bootstrap/ks' })))).name).toBe('InvalidRequestException');
+    // Again, later in the window: still fine, and it does not start the window over.
+    await h.clock.sleep(purgeMs / 2);
+    await h.sm.send(new DeleteSecretCommand({ SecretId: 'bootstrap/ks', ForceDeleteWithoutRecovery: true }));
+    // Up to the last millisecond of the window the name is still taken...
+    await h.clock.sleep(deletedAt + purgeMs - 1 - h.clock.now());
+    expect((await h.sm.send(new DescribeSecretCommand({ SecretId: 'bootstrap/ks' }))).DeletedDate).toBeInstanceOf(Date);
+    expect((await errorOf(h.sm.send(new CreateSecretCommand({ Name: 'bootstrap/ks', SecretString: 'v2' })))).name).toBe('InvalidRequestException');
+    // ...and once secretPurgeSeconds have passed, the secret is gone.
+    await h.clock.sleep(1);
+    expect((await errorOf(h.sm.send(new DescribeSecretCommand({ SecretId: 'bootstrap/ks' })))).name).toBe('ResourceNotFoundException');
+    const again = await h.sm.send(new CreateSecretCommand({ Name: 'bootstrap/ks', SecretString: 'v2' }));
+    expect(again.ARN).not.toBe(first.ARN);
+    expect((await h.sm.send(new GetSecretValueCommand({ SecretId: 'bootstrap/ks' }))).SecretString).toBe('v2');
+  });
 });
 
 test('GetCommandInvocation right after SendCommand: InvocationDoesNotExist for commandVisibilitySeconds (default a few seconds)', async () => {
   const visibility = DEFAULT_CONFIG.commandVisibilitySeconds;
   expect(visibility).toBeGreaterThanOrEqual(1);
-  // slower time for this test, so that the window is long in real time too (3 s -> 600 ms)
-  await h.sim.control.config({ commandVisibilitySeconds: visibility, timeScale: 0.2 });
-  try {
+  await h.sim.control.config({ commandVisibilitySeconds: visibility });
+  const getInvocation = (CommandId: string) => h.ssm.send(new GetCommandInvocationCommand({ CommandId, InstanceId: D.instanceId }));
+  // A party: simulated time moves only while the test sleeps on the clock, so the window is exact.
+  await h.clock.run(async () => {
     const { Command } = await h.ssm.send(new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [D.instanceId], Parameters: { commands: ['echo hi'] } }));
-    const early = await errorOf(h.ssm.send(new GetCommandInvocationCommand({ CommandId: Command!.CommandId, InstanceId: D.instanceId })));
-    expect(early.name).toBe('InvocationDoesNotExist');
-    const r = await invocationResult(h.ssm, Command!.CommandId!, D.instanceId);
-    expect(r).toMatchObject({ Status: 'Success', StandardOutputContent: 'hi\n' });
+    const sentAt = h.clock.now();
+    expect((await errorOf(getInvocation(Command!.CommandId!))).name).toBe('InvocationDoesNotExist');
+    // The last millisecond of the window: the script has run and finished (commandRunDelaySeconds 1 plus its
+    // modelled second), yet GetCommandInvocation still does not know the invocation.
+    await h.clock.sleep(visibility * 1000 - 1);
+    expect((await h.sim.control.state()).commands[0]!.invocations[0]!.status).toBe('Success');
+    expect((await errorOf(getInvocation(Command!.CommandId!))).name).toBe('InvocationDoesNotExist');
+    await h.clock.sleep(1);
+    expect(await getInvocation(Command!.CommandId!)).toMatchObject({ Status: 'Success', StandardOutputContent: 'hi\n' });
+    expect(h.clock.now() - sentAt).toBe(visibility * 1000);
     const log = await h.sim.control.requests({ service: 'ssm' });
     const sent = log.find((q) => q.operation === 'SendCommand')!;
     const polls = log.filter((q) => q.operation === 'GetCommandInvocation');
-    const firstSeen = polls.find((q) => !q.errorType)!;
-    expect(polls[0].errorType).toBe('InvocationDoesNotExist');
-    expect(new Date(firstSeen.time).getTime() - new Date(sent.time).getTime()).toBeGreaterThanOrEqual(visibility * 1000);
-  } finally {
-    await h.sim.control.config({ timeScale: TIME_SCALE });
-  }
+    expect(polls.map((q) => q.errorType ?? 'ok')).toEqual(['InvocationDoesNotExist', 'InvocationDoesNotExist', 'ok']);
+    expect(new Date(polls[2]!.time).getTime() - new Date(sent.time).getTime()).toBeGreaterThanOrEqual(visibility * 1000);
+  });
 });
 
 describe('KMS keys in a CloudHSM key store', () => {
@@ -137,7 +155,7 @@ describe('KMS keys in a CloudHSM key store', () => {
     const id = await createStore();
     await h.sim.control.putUser(D.clusterId, { username: 'kmsuser', role: 'crypto-user', password: 'Bootstrap123' });
     await connect(id);
-    expect((await settle(h.kms, id)).ConnectionState).toBe('CONNECTED');
+    expect((await settle(h, id)).ConnectionState).toBe('CONNECTED');
     return id;
   }
 
@@ -146,7 +164,7 @@ describe('KMS keys in a CloudHSM key store', () => {
     const { KeyMetadata: k } = await h.kms.send(new CreateKeyCommand({ CustomKeyStoreId: id, Origin: 'AWS_CLOUDHSM' }));
     expect(k).toMatchObject({ KeyState: 'Enabled', Enabled: true, KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' });
     await h.kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
-    expect((await settle(h.kms, id)).ConnectionState).toBe('DISCONNECTED');
+    expect((await settle(h, id)).ConnectionState).toBe('DISCONNECTED');
     const { KeyMetadata: m } = await h.kms.send(new DescribeKeyCommand({ KeyId: k!.KeyId }));
     expect(m).toMatchObject({ KeyState: 'Unavailable', Enabled: false, CustomKeyStoreId: id });
   });

@@ -1,10 +1,19 @@
-/** Shared setup for the simulator suites: a simulator on an ephemeral port and real SDK v3 clients pointed at it. */
+/**
+ * Shared setup for the simulator suites: a simulator on an ephemeral port and real SDK v3 clients pointed at it.
+ *
+ * The simulator runs on virtual time (local/clock.ts): simulated time stands still while anything works and moves
+ * only when somebody sleeps on its clock, so no result here depends on how fast or busy this machine is. A test lets
+ * simulated time pass with `await h.clock.sleep(simulatedMs)`; the waiting helpers below sleep on the clock too, as
+ * a party (`clock.run`), so that time does not move behind their back while they call the simulator.
+ */
 import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
 import { DescribeCustomKeyStoresCommand, KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCommandInvocationCommand, GetCommandInvocationCommandOutput, SSMClient } from '@aws-sdk/client-ssm';
+import type { SimClock } from '../../local/clock';
 import { RunningSimulator, SimConfig, startSimulator } from '../../local/sim';
 
+/** Settings of these suites, in simulated seconds (on virtual time their length costs no real time). */
 export const FAST: Partial<SimConfig> = {
   connectSeconds: 200,
   disconnectSeconds: 20,
@@ -14,6 +23,8 @@ export const FAST: Partial<SimConfig> = {
 
 export interface Harness {
   sim: RunningSimulator;
+  /** The simulator's clock (`sim.sim.clock`): sleep on it to let simulated time pass. */
+  clock: SimClock;
   kms: KMSClient;
   hsm: CloudHSMV2Client;
   ssm: SSMClient;
@@ -23,11 +34,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Real seconds per simulated second in these suites: a 200 s connect takes 0.2 s. */
-export const TIME_SCALE = 0.001;
-
-export async function harness(config: Partial<SimConfig> = {}): Promise<Harness> {
-  const sim = await startSimulator({ port: 0, timeScale: TIME_SCALE, config: { ...FAST, ...config } });
+/**
+ * A simulator with FAST settings (overridden by `config`) and clients for it. `timeScale` 0 (the default) is virtual
+ * time; a test that truly needs a scaled clock passes a positive one and allows for a loaded machine itself.
+ */
+export async function harness(config: Partial<SimConfig> = {}, timeScale = 0): Promise<Harness> {
+  const sim = await startSimulator({ port: 0, timeScale, config: { ...FAST, ...config } });
   const base = { region: 'us-east-1', endpoint: sim.endpoint, credentials: { accessKeyId: 'AKIDSIM', secretAccessKey: 'secret' } };
   const one = { ...base, maxAttempts: 1 };
   const kms = new KMSClient(one);
@@ -37,6 +49,7 @@ export async function harness(config: Partial<SimConfig> = {}): Promise<Harness>
   const retrying = { kms: new KMSClient(base), hsm: new CloudHSMV2Client(base), ssm: new SSMClient(base), sm: new SecretsManagerClient(base) };
   return {
     sim,
+    clock: sim.sim.clock,
     kms,
     hsm,
     ssm,
@@ -59,39 +72,69 @@ export async function errorOf(p: Promise<unknown>): Promise<Error & { name: stri
   throw new Error('expected the call to fail, but it succeeded');
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** One simulated hour: the longest any helper here waits. */
+export const HOUR_MS = 3_600_000;
 
-export async function until<T>(fn: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000, everyMs = 20): Promise<T> {
-  const end = Date.now() + timeoutMs;
+/**
+ * Calls `fn` until `done` holds, sleeping `everyMs` simulated milliseconds on the simulator's clock between calls,
+ * for at most `limitMs` of simulated time. Runs as a party of the clock, so time moves only while it sleeps.
+ */
+export function until<T>(h: Pick<Harness, 'clock'>, fn: () => Promise<T>, done: (v: T) => boolean, limitMs = HOUR_MS, everyMs = 1000): Promise<T> {
+  const { clock } = h;
+  return clock.run(async () => {
+    const end = clock.now() + limitMs;
+    for (;;) {
+      const v = await fn();
+      if (done(v)) return v;
+      if (clock.now() >= end) throw new Error(`condition not met within ${limitMs} simulated ms; last value: ${JSON.stringify(v)}`);
+      await clock.sleep(everyMs);
+    }
+  });
+}
+
+/**
+ * Calls `fn` until `done` holds, in REAL time (every 10 ms, at most `limitMs` real ms). Only for what takes real
+ * time here: a Run Command script executing under bash, during which simulated time stands still (so a sleep on the
+ * clock would end only after the script). Never for letting simulated time pass.
+ */
+export async function untilReal<T>(fn: () => Promise<T>, done: (v: T) => boolean, limitMs = 30_000): Promise<T> {
+  const end = Date.now() + limitMs;
   for (;;) {
     const v = await fn();
     if (done(v)) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(v)}`);
-    await sleep(everyMs);
+    if (Date.now() > end) throw new Error(`condition not met within ${limitMs} real ms; last value: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
-/** Wait until the store leaves CONNECTING/DISCONNECTING; returns its entry. */
-export async function settle(kms: KMSClient, id: string) {
+/**
+ * Wait until the store leaves CONNECTING/DISCONNECTING; returns its entry. Connects take minutes of simulated time, so
+ * this checks every 10 simulated seconds (each check is a real request: fewer of them keep a loaded machine quick).
+ */
+export async function settle(h: Pick<Harness, 'clock' | 'kms'>, id: string) {
   const out = await until(
-    () => kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id })),
+    h,
+    () => h.kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: id })),
     (r) => !['CONNECTING', 'DISCONNECTING'].includes(r.CustomKeyStores![0]!.ConnectionState!),
+    HOUR_MS,
+    10_000,
   );
   return out.CustomKeyStores![0]!;
 }
 
-/** Poll GetCommandInvocation (InvocationDoesNotExist = not yet) until the invocation is terminal. */
-export async function invocationResult(ssm: SSMClient, commandId: string, instanceId: string, timeoutMs = 15_000): Promise<GetCommandInvocationCommandOutput> {
-  return until(
+/** Poll GetCommandInvocation once a simulated second (InvocationDoesNotExist = not yet) until the invocation is terminal. */
+export async function invocationResult(h: Pick<Harness, 'clock' | 'ssm'>, commandId: string, instanceId: string): Promise<GetCommandInvocationCommandOutput> {
+  const r = await until(
+    h,
     async () => {
       try {
-        return await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
+        return await h.ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
       } catch (e) {
         if ((e as Error).name === 'InvocationDoesNotExist') return undefined;
         throw e;
       }
     },
     (r) => !!r && !['Pending', 'InProgress', 'Delayed'].includes(r.Status!),
-    timeoutMs,
-  ).then((r) => r!);
+  );
+  return r!;
 }

@@ -43,12 +43,12 @@ const addKmsUser = (password: string, extra: Record<string, unknown> = {}) =>
 /** Connect, wait for the outcome, and return ConnectionState / ConnectionErrorCode. */
 async function connectOutcome(id: string) {
   await connect(id);
-  const s = await settle(h.kms, id);
+  const s = await settle(h, id);
   return { state: s.ConnectionState, code: s.ConnectionErrorCode };
 }
 async function disconnectAndWait(id: string) {
   await disconnect(id);
-  return settle(h.kms, id);
+  return settle(h, id);
 }
 
 test('create: DISCONNECTED store with a cks- id; describe by id and by name', async () => {
@@ -122,13 +122,19 @@ test('describe: unknown id or name -> CustomKeyStoreNotFoundException; no filter
 });
 
 test('state machine: connect -> CONNECTED rotates kmsuser password, logs it in; disconnect logs it out', async () => {
-  // Long enough to observe CONNECTING / DISCONNECTING on a loaded machine.
+  // On virtual time nothing moves until somebody sleeps on the clock: CONNECTING / DISCONNECTING right after the
+  // call are certain, and the transitions come exactly connectSeconds / disconnectSeconds later.
   await h.sim.control.config({ connectSeconds: 500, disconnectSeconds: 800 });
   const { CustomKeyStoreId: id } = await create();
   await addKmsUser('Bootstrap123');
-  await connect(id!);
-  expect((await describe(id!)).ConnectionState).toBe('CONNECTING');
-  expect((await settle(h.kms, id!)).ConnectionState).toBe('CONNECTED');
+  await h.clock.run(async () => {
+    await connect(id!);
+    expect((await describe(id!)).ConnectionState).toBe('CONNECTING');
+    await h.clock.sleep(500_000 - 1);
+    expect((await describe(id!)).ConnectionState).toBe('CONNECTING');
+    await h.clock.sleep(1);
+    expect((await describe(id!)).ConnectionState).toBe('CONNECTED');
+  });
   const u = await kmsuser();
   expect(u).toMatchObject({ loggedIn: true, locked: false, failedLogins: 0 });
   expect(u!.password).not.toBe('Bootstrap123');
@@ -143,11 +149,16 @@ test('state machine: connect -> CONNECTED rotates kmsuser password, logs it in; 
   await h.kms.send(new UpdateCustomKeyStoreCommand({ CustomKeyStoreId: id, NewCustomKeyStoreName: 'renamed' })); // allowed while CONNECTED
   expect((await describe(id!)).CustomKeyStoreName).toBe('renamed');
 
-  await disconnect(id!);
-  expect((await describe(id!)).ConnectionState).toBe('DISCONNECTING');
-  expect((await errorOf(disconnect(id!))).name).toBe('CustomKeyStoreInvalidStateException');
-  expect((await errorOf(connect(id!))).name).toBe('CustomKeyStoreInvalidStateException');
-  expect((await settle(h.kms, id!)).ConnectionState).toBe('DISCONNECTED');
+  await h.clock.run(async () => {
+    await disconnect(id!);
+    expect((await describe(id!)).ConnectionState).toBe('DISCONNECTING');
+    expect((await errorOf(disconnect(id!))).name).toBe('CustomKeyStoreInvalidStateException');
+    expect((await errorOf(connect(id!))).name).toBe('CustomKeyStoreInvalidStateException');
+    await h.clock.sleep(800_000 - 1);
+    expect((await describe(id!)).ConnectionState).toBe('DISCONNECTING');
+    await h.clock.sleep(1);
+    expect((await describe(id!)).ConnectionState).toBe('DISCONNECTED');
+  });
   expect((await kmsuser())!.loggedIn).toBe(false);
   expect((await errorOf(disconnect(id!))).name).toBe('CustomKeyStoreInvalidStateException');
 
@@ -191,8 +202,10 @@ test('connect failures from the cluster itself: HSMs gone while connecting, clus
   const { CustomKeyStoreId: id } = await create();
   await addKmsUser('Bootstrap123');
   await connect(id!);
+  // Nothing moves until somebody sleeps on the clock: the HSMs certainly go while the store is CONNECTING.
+  expect((await describe(id!)).ConnectionState).toBe('CONNECTING');
   await h.sim.control.putCluster({ id: D.clusterId, hsms: [{ az: 'us-east-1a', state: 'DELETED' }] });
-  const s = await settle(h.kms, id!);
+  const s = await settle(h, id!);
   expect({ state: s.ConnectionState, code: s.ConnectionErrorCode }).toEqual({ state: 'FAILED', code: 'INSUFFICIENT_CLOUDHSM_HSMS' });
   await disconnectAndWait(id!);
   await h.sim.control.deleteCluster(D.clusterId);

@@ -1,4 +1,7 @@
-/** KMS request quotas (token buckets in simulated time) and adding keys in bulk. */
+/**
+ * KMS request quotas (token buckets in simulated time) and adding keys in bulk. On virtual time the calls of a burst
+ * take no simulated time at all, and a bucket refills exactly as much as the test sleeps on the clock.
+ */
 import { DescribeCustomKeyStoresCommand, ListKeysCommand, paginateListKeys } from '@aws-sdk/client-kms';
 import { ControlError } from '../../local/sim/client';
 import { KMS_REQUEST_QUOTAS } from '../../local/sim/quotas';
@@ -11,7 +14,6 @@ beforeEach(async () => {
 afterEach(() => h.close());
 
 const describeStores = () => h.kms.send(new DescribeCustomKeyStoresCommand({}));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('the defaults are the KMS developer guide figures the handler relies on', () => {
   expect(KMS_REQUEST_QUOTAS.DescribeKey).toBe(2000);
@@ -20,13 +22,12 @@ test('the defaults are the KMS developer guide figures the handler relies on', (
 });
 
 test('quotas are off unless configured', async () => {
-  await h.sim.control.config({ timeScale: 1 });
   for (let i = 0; i < 12; i++) await describeStores();
 });
 
 test('a burst over an operation quota is throttled, other operations are not, and the bucket refills in simulated time', async () => {
-  // Real time, so the calls below land within one simulated second.
-  await h.sim.control.config({ timeScale: 1, kmsRequestQuotas: true });
+  await h.sim.control.config({ kmsRequestQuotas: true });
+  const t0 = h.clock.now();
   for (let i = 0; i < 5; i++) await describeStores();
   const err = await errorOf(describeStores());
   expect(err.name).toBe('ThrottlingException');
@@ -36,16 +37,22 @@ test('a burst over an operation quota is throttled, other operations are not, an
   const log = await h.sim.control.requests({ operation: 'DescribeCustomKeyStores' });
   expect(log.map((r) => r.errorType ?? 'ok')).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ThrottlingException']);
 
-  // 20 ms of real time is 20 simulated seconds at this scale: the bucket is full again, and holds 5.
-  await h.sim.control.config({ timeScale: 0.001 });
-  await sleep(20);
-  await h.sim.control.config({ timeScale: 1 });
-  for (let i = 0; i < 5; i++) await describeStores();
-  expect((await errorOf(describeStores())).name).toBe('ThrottlingException');
+  expect(h.clock.now()).toBe(t0); // the burst took no simulated time
+
+  await h.clock.run(async () => {
+    // 5 per second: 200 simulated ms refill one token, and no more.
+    await h.clock.sleep(200);
+    await describeStores();
+    expect((await errorOf(describeStores())).name).toBe('ThrottlingException');
+    // A whole simulated second (or more) fills the bucket again, and it holds 5, not more.
+    await h.clock.sleep(20_000);
+    for (let i = 0; i < 5; i++) await describeStores();
+    expect((await errorOf(describeStores())).name).toBe('ThrottlingException');
+  });
 });
 
 test('a per-operation override replaces the default; 0 means unlimited', async () => {
-  await h.sim.control.config({ timeScale: 1, kmsRequestQuotas: { DescribeCustomKeyStores: 0, ListKeys: 2 } });
+  await h.sim.control.config({ kmsRequestQuotas: { DescribeCustomKeyStores: 0, ListKeys: 2 } });
   for (let i = 0; i < 12; i++) await describeStores();
   await h.kms.send(new ListKeysCommand({}));
   await h.kms.send(new ListKeysCommand({}));

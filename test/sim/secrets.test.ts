@@ -87,9 +87,10 @@ test('DeleteSecret: recovery window, DeletedDate, blocked re-create, forced dele
   expect((await h.sim.control.state()).secrets.find((s) => s.name === 'bootstrap/ks')).toMatchObject({ deleted: true, secretString: 'v1' });
 
   await h.sm.send(new DeleteSecretCommand({ SecretId: 'bootstrap/ks', ForceDeleteWithoutRecovery: true }));
-  // gone after the background deletion (secretPurgeSeconds; test/sim/fidelity.test.ts shows the delay)
+  // gone after the background deletion (secretPurgeSeconds of simulated time, which `until` lets pass by sleeping on
+  // the clock; test/sim/fidelity.test.ts shows the delay)
   const describeName = () => h.sm.send(new DescribeSecretCommand({ SecretId: 'bootstrap/ks' })).then(() => 'present', (e: Error) => e.name);
-  expect(await until(describeName, (n) => n !== 'present')).toBe('ResourceNotFoundException');
+  expect(await until(h, describeName, (n) => n !== 'present')).toBe('ResourceNotFoundException');
   await h.sm.send(new DeleteSecretCommand({ SecretId: 'bootstrap/never-existed', ForceDeleteWithoutRecovery: true }));
   expect((await errorOf(h.sm.send(new DeleteSecretCommand({ SecretId: 'bootstrap/never-existed' })))).name).toBe('ResourceNotFoundException');
   const recreated = await h.sm.send(new CreateSecretCommand({ Name: 'bootstrap/ks', SecretString: 'v9' }));

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { DEFAULT_SCENARIO as D } from '../../local/sim';
-import { errorOf, Harness, harness, invocationResult, settle, sleep, until } from './helpers';
+import { errorOf, FAST, Harness, harness, invocationResult, settle, untilReal } from './helpers';
 
 let h: Harness;
 beforeAll(async () => {
@@ -31,7 +31,7 @@ const send = (commands: string[], InstanceId: string = D.instanceId, extra: Reco
 
 async function run(commands: string[], instanceId: string = D.instanceId, extra: Record<string, unknown> = {}) {
   const { Command } = await send(commands, instanceId, extra);
-  return invocationResult(h.ssm, Command!.CommandId!, instanceId);
+  return invocationResult(h, Command!.CommandId!, instanceId);
 }
 
 test('DescribeInstanceInformation: Filters and the legacy filter list', async () => {
@@ -81,7 +81,7 @@ test('Run Command runs the script under bash with a clean env, the stand-ins PAT
     new CreateCustomKeyStoreCommand({ CustomKeyStoreName: 'ks', CloudHsmClusterId: D.clusterId, TrustAnchorCertificate: ca, KeyStorePassword: 'Bootstrap123' }),
   );
   await h.kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
-  expect((await settle(h.kms, id!)).ConnectionState).toBe('CONNECTED');
+  expect((await settle(h, id!)).ConnectionState).toBe('CONNECTED');
 });
 
 test('an instance without cloudhsm-cli gets a PATH with only the aws stand-in', async () => {
@@ -97,55 +97,76 @@ test('a non-zero exit is Failed with its ResponseCode; output is truncated to 24
 });
 
 test('GetCommandInvocation: InvocationDoesNotExist before visibility or for another instance; InvalidCommandId for an unknown command', async () => {
-  await h.sim.control.config({ commandVisibilitySeconds: 2000 }); // 2 s real at this time scale
-  const { Command } = await send(['echo hi']);
-  const early = await errorOf(h.ssm.send(new GetCommandInvocationCommand({ CommandId: Command!.CommandId, InstanceId: D.instanceId })));
-  expect(early.name).toBe('InvocationDoesNotExist');
-  await h.sim.control.config({ commandVisibilitySeconds: 0.005 });
-  const other = await errorOf(h.ssm.send(new GetCommandInvocationCommand({ CommandId: Command!.CommandId, InstanceId: D.relatedInstanceId })));
-  expect(other.name).toBe('InvocationDoesNotExist');
+  await h.sim.control.config({ commandVisibilitySeconds: 3 });
+  // A party: simulated time moves only while the test sleeps on the clock.
+  await h.clock.run(async () => {
+    const { Command } = await send(['echo hi']);
+    const get = (InstanceId: string) => h.ssm.send(new GetCommandInvocationCommand({ CommandId: Command!.CommandId, InstanceId }));
+    expect((await errorOf(get(D.instanceId))).name).toBe('InvocationDoesNotExist');
+    // Once the 3 simulated seconds are over the invocation is known (and done), but never for another instance.
+    await h.clock.sleep(3000);
+    expect((await get(D.instanceId)).Status).toBe('Success');
+    expect((await errorOf(get(D.relatedInstanceId))).name).toBe('InvocationDoesNotExist');
+  });
   const unknown = await errorOf(h.ssm.send(new GetCommandInvocationCommand({ CommandId: '00000000-0000-4000-8000-000000000000', InstanceId: D.instanceId })));
   expect(unknown.name).toBe('InvalidCommandId');
 });
 
 test('an offline instance never runs the command: Pending, then TimedOut at the delivery timeout', async () => {
-  const { Command } = await send(['echo ran'], D.offlineInstanceId, { TimeoutSeconds: 800 }); // 0.8 s real
-  await sleep(50);
-  const pending = await h.ssm.send(new GetCommandInvocationCommand({ CommandId: Command!.CommandId, InstanceId: D.offlineInstanceId }));
-  expect(pending.Status).toBe('Pending');
-  const r = await invocationResult(h.ssm, Command!.CommandId!, D.offlineInstanceId);
-  expect(r).toMatchObject({ Status: 'TimedOut', StatusDetails: 'DeliveryTimedOut', ResponseCode: -1, StandardOutputContent: '', ExecutionStartDateTime: '' });
+  await h.clock.run(async () => {
+    const { Command } = await send(['echo ran'], D.offlineInstanceId, { TimeoutSeconds: 600 });
+    const get = () => h.ssm.send(new GetCommandInvocationCommand({ CommandId: Command!.CommandId, InstanceId: D.offlineInstanceId }));
+    // Long past the run delay, up to the last millisecond of the 600 s delivery timeout: still Pending...
+    await h.clock.sleep(600_000 - 1);
+    expect((await get()).Status).toBe('Pending');
+    // ...and TimedOut at the timeout, never having started.
+    await h.clock.sleep(1);
+    expect(await get()).toMatchObject({ Status: 'TimedOut', StatusDetails: 'DeliveryTimedOut', ResponseCode: -1, StandardOutputContent: '', ExecutionStartDateTime: '' });
+  });
 });
 
 test('a command waiting for an offline instance runs when it comes back online', async () => {
-  const { Command } = await send(['echo ran'], D.offlineInstanceId, { TimeoutSeconds: 60_000 });
-  await sleep(30);
-  await h.sim.control.putInstance({ id: D.offlineInstanceId, pingStatus: 'Online' });
-  const r = await invocationResult(h.ssm, Command!.CommandId!, D.offlineInstanceId);
-  expect(r).toMatchObject({ Status: 'Success', StandardOutputContent: 'ran\n' });
+  await h.clock.run(async () => {
+    const { Command } = await send(['echo ran'], D.offlineInstanceId, { TimeoutSeconds: 3600 });
+    await h.clock.sleep(10 * 60_000); // ten simulated minutes offline: the command waits
+    expect((await h.ssm.send(new GetCommandInvocationCommand({ CommandId: Command!.CommandId, InstanceId: D.offlineInstanceId }))).Status).toBe('Pending');
+    await h.sim.control.putInstance({ id: D.offlineInstanceId, pingStatus: 'Online' });
+    const r = await invocationResult(h, Command!.CommandId!, D.offlineInstanceId);
+    expect(r).toMatchObject({ Status: 'Success', StandardOutputContent: 'ran\n' });
+  });
 });
 
-test('a script running past its timeout is killed: TimedOut', async () => {
+test('a script stuck on this machine is killed after commandTimeoutFloorMs real ms: TimedOut', async () => {
+  // The safety net is real time: simulated time stands still while a script runs, so only a real limit can end it.
   await h.sim.control.config({ commandTimeoutFloorMs: 1000 });
   const t0 = Date.now();
   const r = await run(['echo started', 'sleep 20', 'echo never'], D.instanceId, { TimeoutSeconds: 30 });
   expect(r).toMatchObject({ Status: 'TimedOut', StatusDetails: 'ExecutionTimedOut', StandardOutputContent: 'started\n' });
-  expect(Date.now() - t0).toBeLessThan(5000);
+  expect(Date.now() - t0).toBeLessThan(15_000); // killed, not run to its end (20 s); generous for a loaded machine
 });
 
 test('CancelCommand stops a running script', async () => {
   const { Command } = await send(['sleep 20']);
-  await until(() => h.sim.control.state(), (s) => s.commands[0]!.invocations[0]!.status === 'InProgress');
+  const sentAt = h.clock.now();
+  // Let simulated time reach the delivery. It stands still while the script runs, so this sleep ends only after the
+  // script; meanwhile the test waits for the script in real time (what a script takes here) and cancels it.
+  const delivered = h.clock.sleep(FAST.commandRunDelaySeconds! * 1000);
+  await untilReal(() => h.sim.control.state(), (s) => s.commands[0]!.invocations[0]!.status === 'InProgress');
+  expect(h.clock.now()).toBe(sentAt + FAST.commandRunDelaySeconds! * 1000);
   await h.ssm.send(new CancelCommandCommand({ CommandId: Command!.CommandId }));
-  expect((await invocationResult(h.ssm, Command!.CommandId!, D.instanceId)).Status).toBe('Cancelled');
+  await delivered;
+  expect((await invocationResult(h, Command!.CommandId!, D.instanceId)).Status).toBe('Cancelled');
 });
 
 test('ListCommands: newest first, with Comment and Status; by CommandId and InstanceId', async () => {
-  const a = await send(['echo a'], D.instanceId, { Comment: 'first' });
-  await sleep(5);
-  const b = await send(['echo b'], D.relatedInstanceId, { Comment: 'second' });
-  await invocationResult(h.ssm, a.Command!.CommandId!, D.instanceId);
-  await invocationResult(h.ssm, b.Command!.CommandId!, D.relatedInstanceId);
+  // A simulated second apart, so that "newest first" has an order to show (time moves only while the test sleeps).
+  const [a, b] = await h.clock.run(async () => {
+    const first = await send(['echo a'], D.instanceId, { Comment: 'first' });
+    await h.clock.sleep(1000);
+    return [first, await send(['echo b'], D.relatedInstanceId, { Comment: 'second' })];
+  });
+  await invocationResult(h, a.Command!.CommandId!, D.instanceId);
+  await invocationResult(h, b.Command!.CommandId!, D.relatedInstanceId);
   const all = await h.ssm.send(new ListCommandsCommand({}));
   expect(all.Commands!.map((c) => [c.Comment, c.Status])).toEqual([['second', 'Success'], ['first', 'Success']]);
   expect(all.Commands![0]!.Parameters).toEqual({ commands: ['echo b'] });
@@ -174,19 +195,39 @@ test('SendCommand input checks', async () => {
 });
 
 test('scripts and KMS connects on one cluster are serialized: a connect that lands mid-script sees its result', async () => {
-  const ca = (await h.sm.send(new GetSecretValueCommand({ SecretId: D.caSecretName }))).SecretString;
-  const { CustomKeyStoreId: id } = await h.kms.send(
-    new CreateCustomKeyStoreCommand({ CustomKeyStoreName: 'ks', CloudHsmClusterId: D.clusterId, TrustAnchorCertificate: ca, KeyStorePassword: 'Bootstrap123' }),
-  );
-  await h.sim.control.config({ connectSeconds: 20 }); // 20 ms: lands while the script sleeps
-  const { Command } = await send([
-    `echo '{"clusterId":"${D.clusterId}","users":[{"username":"kmsuser","role":"crypto-user","password":"Bootstrap123","locked":false,"failedLogins":0,"loggedIn":false,"ownsKeys":false}],"quorum":1}' > "$SIM_HSM_STATE"`,
-    'sleep 0.4',
-  ]);
-  await until(() => h.sim.control.state(), (s) => s.commands[0]!.invocations[0]!.status === 'InProgress');
-  await h.kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
-  expect((await settle(h.kms, id!)).ConnectionState).toBe('CONNECTED');
-  expect((await invocationResult(h.ssm, Command!.CommandId!, D.instanceId)).Status).toBe('Success');
+  // On virtual time a timer cannot fire while a script runs (simulated time stands still meanwhile), so a connect
+  // cannot land mid-script there. This test needs a scaled clock: its own simulator, where 1 simulated s = 1 real ms.
+  const scaled = await harness({ connectSeconds: 20, commandTimeoutFloorMs: 30_000 }, 0.001);
+  try {
+    const ca = (await scaled.sm.send(new GetSecretValueCommand({ SecretId: D.caSecretName }))).SecretString;
+    const { CustomKeyStoreId: id } = await scaled.kms.send(
+      new CreateCustomKeyStoreCommand({ CustomKeyStoreName: 'ks', CloudHsmClusterId: D.clusterId, TrustAnchorCertificate: ca, KeyStorePassword: 'Bootstrap123' }),
+    );
+    // The script creates kmsuser, then runs 2 real s; the connect lands 20 simulated s (20 ms real) after it is sent.
+    // Without the cluster lock it would find no kmsuser (USER_NOT_FOUND) unless this machine stalled for seconds.
+    const { Command } = await scaled.ssm.send(
+      new SendCommandCommand({
+        DocumentName: 'AWS-RunShellScript',
+        InstanceIds: [D.instanceId],
+        Parameters: {
+          commands: [
+            `echo '{"clusterId":"${D.clusterId}","users":[{"username":"kmsuser","role":"crypto-user","password":"Bootstrap123","locked":false,"failedLogins":0,"loggedIn":false,"ownsKeys":false}],"quorum":1}' > "$SIM_HSM_STATE"`,
+            'sleep 2',
+          ],
+        },
+      }),
+    );
+    await untilReal(() => scaled.sim.control.state(), (st) => st.commands[0]!.invocations[0]!.status === 'InProgress');
+    await scaled.kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    // Real-time waits with generous limits: this simulator's time runs with the (possibly loaded) machine's.
+    const store = await untilReal(() => scaled.sim.control.state(), (st) => !['CONNECTING', 'DISCONNECTING'].includes(st.stores[0]!.connectionState));
+    expect(store.stores[0]).toMatchObject({ connectionState: 'CONNECTED' });
+    const done = await untilReal(() => scaled.sim.control.state(), (st) => ['Success', 'Failed', 'TimedOut', 'Cancelled'].includes(st.commands[0]!.invocations[0]!.status));
+    expect(done.commands[0]!.invocations[0]!.status).toBe('Success');
+    expect(Command!.CommandId).toBe(done.commands[0]!.commandId);
+  } finally {
+    await scaled.close();
+  }
 });
 
 withStandins('with the aws / cloudhsm-cli stand-ins: a script reads the admin secret, creates kmsuser, and KMS connects with it', async () => {
@@ -204,5 +245,5 @@ withStandins('with the aws / cloudhsm-cli stand-ins: a script reads the admin se
     new CreateCustomKeyStoreCommand({ CustomKeyStoreName: 'ks', CloudHsmClusterId: D.clusterId, TrustAnchorCertificate: ca, KeyStorePassword: 'Bootstrap123' }),
   );
   await h.kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
-  expect((await settle(h.kms, id!)).ConnectionState).toBe('CONNECTED');
+  expect((await settle(h, id!)).ConnectionState).toBe('CONNECTED');
 });
