@@ -109,7 +109,7 @@ export function parseCli(spec: CliSpec): Cli {
         } else if (spec.commands.includes(first)) {
             command = positionals.shift();
         } else {
-            // without operands, any positional is meant as a command
+            // a tool with commands takes no other positional first: this was meant as a command
             fail(`unknown command ${quote(first)}; the commands are ${spec.commands.join(', ')}`);
         }
     }
@@ -244,6 +244,21 @@ export function truncate(text: string, room: number): string {
  * word longer than a line is cut. Newlines in `text` start a new line.
  */
 export function fold(text: string, width: number, first = '', rest = ' '.repeat(first.length)): string[] {
+    return foldAt(text, width, first, rest, /[^\s,]*(?:,|\s+)|[^\s,]+$/g);
+}
+
+/**
+ * JSON over lines of at most `width` characters, as fold does, but broken only after its commas, so that joining
+ * the lines (without their prefixes) gives the JSON back exactly, spaces inside its strings included.
+ */
+export function foldJson(json: string, width: number, first = '', rest = ' '.repeat(first.length)): string[] {
+    return foldAt(json, width, first, rest, /[^,]*,|[^,]+$/g, true);
+}
+
+function foldAt(text: string, width: number, first: string, rest: string, pieces: RegExp, exact = false): string[] {
+    // exact: no space is dropped at a break (JSON: the lines joined give the text back)
+    const start = (t: string) => (exact ? t : t.trimStart());
+    const end = (t: string) => (exact ? t : t.trimEnd());
     const lines: string[] = [];
     let prefix = first;
     for (const paragraph of text.split('\n')) {
@@ -251,28 +266,28 @@ export function fold(text: string, width: number, first = '', rest = ' '.repeat(
         let line = prefix;
         let empty = true;
         const push = () => {
-            lines.push(line.trimEnd());
+            lines.push(end(line));
             prefix = rest;
             line = prefix;
             empty = true;
         };
-        for (const piece of paragraph.match(/[^\s,]*(?:,|\s+)|[^\s,]+$/g) ?? []) {
-            let chunk = empty ? piece.trimStart() : piece;
+        for (const piece of paragraph.match(pieces) ?? []) {
+            let chunk = empty ? start(piece) : piece;
             if (!chunk) continue;
-            if (!empty && (line + chunk).trimEnd().length > limit) {
+            if (!empty && end(line + chunk).length > limit) {
                 push();
-                chunk = piece.trimStart();
+                chunk = start(piece);
                 if (!chunk) continue;
             }
             // a word longer than a whole line: cut it
-            while ((line + chunk).trimEnd().length > limit) {
+            while (end(line + chunk).length > limit) {
                 const room = limit - line.length;
                 line += chunk.slice(0, room);
                 chunk = chunk.slice(room);
                 push();
             }
             line += chunk;
-            if (chunk.trim()) empty = false;
+            if (chunk.trim() || (exact && chunk)) empty = false;
         }
         if (!empty || lines.length === 0 || paragraph === '') push();
         else prefix = rest;

@@ -13,7 +13,7 @@
  */
 import { existsSync, readFileSync } from 'fs';
 import * as path from 'path';
-import { Cli, fold, formatDuration, parseCli, runMain, terminalWidth, truncate, UserError } from './cli-args';
+import { Cli, fold, foldJson, formatDuration, parseCli, runMain, terminalWidth, truncate, UserError } from './cli-args';
 import { runCustomResourceLifecycle } from './custom-resource-cli';
 import { DriverEvent, OperationResult } from './driver';
 import { defaultKeyProperties, defaultProperties, Harness, loadHandlers, pointHandlerAt, startHarness } from './harness';
@@ -67,6 +67,8 @@ const WIDTH = terminalWidth();
 const out = (line: string) => process.stdout.write(`${line}\n`);
 /** `label: text` under a report line, folded over lines indented below the label's end. */
 const block = (label: string, text: string) => fold(text, WIDTH, `       ${label}: `).forEach(out);
+/** The same for JSON, broken only after its commas. */
+const jsonBlock = (label: string, json: string) => foldJson(json, WIDTH, `       ${label}: `).forEach(out);
 const shown = (model: Record<string, unknown>) => JSON.stringify({ ...model, TrustAnchorCertificate: model.TrustAnchorCertificate ? '<PEM>' : undefined });
 
 /**
@@ -77,14 +79,21 @@ const shown = (model: Record<string, unknown>) => JSON.stringify({ ...model, Tru
 function printEvent(e: DriverEvent): void {
     const r = e.response;
     const phase = (r.callbackContext as { phase?: string } | undefined)?.phase ?? '';
-    const head = [`  ${e.action.padEnd(6)} #${String(e.attempt).padEnd(3)}`, r.status.padEnd(11), phase.padEnd(22), `real ${secs(e.elapsedRealMs)}s`.padEnd(10), `sim ${formatDuration(e.elapsedSimSeconds)}`.padEnd(10)].join(' ');
+    // a narrow terminal leaves the real time to the report, and the message more room
+    const narrow = WIDTH < 120;
+    const columns = [`  ${e.action.padEnd(6)} #${String(e.attempt).padEnd(3)}`, r.status.padEnd(11), phase.padEnd(narrow ? 18 : 22)];
+    if (!narrow) columns.push(`real ${secs(e.elapsedRealMs)}s`.padEnd(10));
+    columns.push(`sim ${formatDuration(e.elapsedSimSeconds)}`.padEnd(10));
+    const head = columns.join(' ');
     if (r.status !== 'IN_PROGRESS') {
         out(truncate(`${head} ${r.errorCode ?? ''}`, WIDTH));
         return;
     }
+    const message = r.message ?? '';
     const wait = ` (again in ${r.callbackDelaySeconds}s)`;
-    const room = WIDTH - head.length - 1 - wait.length;
-    out(room >= 12 ? `${head} ${truncate(r.message ?? '', room)}${wait}` : truncate(`${head}${wait} ${r.message ?? ''}`, WIDTH));
+    const room = WIDTH - head.length - 1;
+    // the message's start says more than the wait when there is room for only one of them
+    out(room - wait.length >= 24 || room < 1 ? truncate(`${head} ${truncate(message, room - wait.length)}${wait}`, WIDTH) : `${head} ${truncate(message, room)}`);
 }
 
 /** The operation's outcome, its message once, and the model, each folded to the width. */
@@ -93,7 +102,7 @@ function report(title: string, r: OperationResult, expected = r.status === 'SUCC
     const outcome = `${title}: ${r.status}${r.errorCode ? ` ${r.errorCode}` : ''} after ${r.events.length} invocation(s), ${secs(r.elapsedRealMs)}s real, ${formatDuration(r.elapsedSimSeconds)} simulated`;
     fold(outcome, WIDTH, `${mark.padEnd(6)} `).forEach(out);
     if (r.message) block('message', r.message);
-    if (r.model) block('model', shown(r.model));
+    if (r.model) jsonBlock('model', shown(r.model));
     return r;
 }
 
@@ -119,7 +128,8 @@ async function lifecycle(h: Harness): Promise<boolean> {
     await step('move it to a related cluster (disconnect, update, reconnect)', () => h.driver.update({ ...renamed, ...id }, moved));
     await step('list key stores', () => h.driver.list(), (r) => r.status === 'SUCCESS' && (r.models ?? []).some((m) => m.CustomKeyStoreId === id.CustomKeyStoreId));
 
-    console.log('\n-- Custom::KMS::CloudHsmKey: a KMS key whose key material is in the store\'s cluster');
+    out('');
+    fold('Custom::KMS::CloudHsmKey: a KMS key whose key material is in the store\'s cluster', WIDTH, '-- ').forEach(out);
     const keyProps = defaultKeyProperties(String(id.CustomKeyStoreId), { PendingWindowInDays: 7 });
     const key = await step('create a key in the key store', () => h.keyDriver.create(keyProps));
     if (key.status !== 'SUCCESS' || !key.model) return summary(results);
@@ -132,7 +142,8 @@ async function lifecycle(h: Harness): Promise<boolean> {
     await step('delete the key (scheduled, PendingWindowInDays 7)', () => h.keyDriver.delete({ ...keyUpdate, ...keyId }));
     await step('read the key after delete: NotFound (pending deletion)', () => h.keyDriver.read(keyId), (r) => r.errorCode === 'NotFound');
 
-    console.log('\n-- the key store again');
+    out('');
+    out('-- the key store again');
     await step('delete the key store: kept, since it holds the key pending deletion (the message says until when)', () => h.driver.delete({ ...moved, ...id }),
         (r) => r.status === 'SUCCESS' && /pending deletion, the last until/.test(r.message));
     await step('read the key store after its delete: still there, CONNECTED', () => h.driver.read(id), (r) => r.status === 'SUCCESS' && r.model?.ConnectionState === 'CONNECTED');
@@ -173,7 +184,7 @@ async function single(h: Harness, { command, props, previous }: Single): Promise
         list: () => h.driver.list(),
     };
     const r = report(command, await run[command]());
-    if (r.models) for (const m of r.models) fold(JSON.stringify({ ...m, TrustAnchorCertificate: undefined }), WIDTH, '       ').forEach(out);
+    if (r.models) for (const m of r.models) foldJson(JSON.stringify({ ...m, TrustAnchorCertificate: undefined }), WIDTH, '       ').forEach(out);
     return r.status === 'SUCCESS';
 }
 

@@ -3,7 +3,7 @@
  * Custom::KMS::CloudHsmKeyStore custom resource: CloudFormation's requests go to the provider function as
  * asynchronous Lambda invocations, the answers come back as PUTs to pre-signed ResponseURLs.
  */
-import { fold, formatDuration, terminalWidth, truncate } from './cli-args';
+import { fold, foldJson, formatDuration, terminalWidth, truncate } from './cli-args';
 import { CrResult } from './custom-resource-driver';
 import { CrHarness, startCustomResourceHarness } from './custom-resource-harness';
 import { defaultProperties } from './harness';
@@ -34,7 +34,7 @@ function report(title: string, r: CrResult, ok: boolean, indent = ''): void {
   fold(outcome, WIDTH, `${indent}${(ok ? 'ok' : 'FAILED').padEnd(6)} `).forEach(out);
   const under = `${indent}       `;
   if (r.reason) block('reason', r.reason, under);
-  if (r.data) block('Data', JSON.stringify({ ...r.data, TrustAnchorCertificate: r.data.TrustAnchorCertificate ? '<PEM>' : undefined }), under);
+  if (r.data) foldJson(JSON.stringify({ ...r.data, TrustAnchorCertificate: r.data.TrustAnchorCertificate ? '<PEM>' : undefined }), WIDTH, `${under}Data: `).forEach(out);
   for (const problem of r.problems) block('protocol problem', problem, under);
   if (r.followUp) report(`then ${r.followUp.requestType} of ${r.followUp.request.PhysicalResourceId}`, r.followUp, r.followUp.status === 'SUCCESS' && !r.followUp.problems.length, `${indent}  `);
 }

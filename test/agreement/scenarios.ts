@@ -579,6 +579,43 @@ export const scenarios: Scenario[] = [
         },
     },
     {
+        name: 'five connects with a wrong password lock kmsuser out; a password reset by Run Command unlocks it',
+        async run(w, t) {
+            const { kms, secrets } = w.aws;
+            const boot = 'agreement/kmsuser-bootstrap';
+            const value = 'Kmsuser-Bootstrap-Passw0rd';
+            await t.call('secrets.create (bootstrap)', () => secrets.create({ name: boot, value, token: token(1), description: 'kmsuser bootstrap' }));
+            await runScript(w, t, 'create', kmsUserScript('create', { bootstrapSecretId: boot }));
+            const id = await createStore(w, t, { name: 'ks-lockout', trustAnchor: await caOf(w, t), password: 'Wrong-Passw0rd-1' });
+            const attempt = async (n: string) => {
+                await t.call(`kms.connect (${n})`, () => kms.connect(id));
+                await w.waitSeconds(301);
+                await describe(w, t, id, `kms.describeStore (${n})`);
+                await t.call(`kms.disconnect (${n})`, () => kms.disconnect(id));
+                await w.waitSeconds(11);
+            };
+            for (let i = 1; i <= 6; i++) await attempt(`attempt ${i}`);
+            await t.call('kms.update password (the right one)', () => kms.update(id, { password: value }));
+            await attempt('right password, locked out');
+            await runScript(w, t, 'reset', kmsUserScript('reset', { bootstrapSecretId: boot }));
+            await t.call('kms.connect (after the reset)', () => kms.connect(id));
+            await w.waitSeconds(301);
+            await describe(w, t, id, 'kms.describeStore (after the reset)');
+        },
+    },
+    {
+        name: 'Run Command acts on the cluster the instance is configured for',
+        async run(w, t) {
+            const { secrets } = w.aws;
+            const boot = 'agreement/kmsuser-bootstrap';
+            await t.call('secrets.create (bootstrap)', () => secrets.create({ name: boot, value: 'Kmsuser-Bootstrap-Passw0rd', token: token(1), description: 'kmsuser bootstrap' }));
+            // K_CLUSTER names the default cluster, but the instance's cloudhsm-cli is configured for the related one
+            await runScript(w, t, 'create on the related instance', kmsUserScript('create', { bootstrapSecretId: boot }), D.relatedInstanceId);
+            await runScript(w, t, 'check on the default instance', kmsUserScript('check'), D.instanceId);
+            await runScript(w, t, 'check on the related instance', kmsUserScript('check', { clusterId: D.relatedClusterId }), D.relatedInstanceId);
+        },
+    },
+    {
         name: 'Run Command: an offline instance gets the command when it comes back, or the delivery times out',
         async run(w, t) {
             const { ssm } = w.aws;

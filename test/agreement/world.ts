@@ -13,6 +13,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { lazyAdapters } from '../../src/aws/adapters';
+import { errorName } from '../../src/aws/error-name';
 import type { Adapters } from '../../src/workflow/types';
 import { pointHandlerAt } from '../../local/harness';
 import { DEFAULT_SCENARIO as D, RunningSimulator, startSimulator } from '../../local/sim';
@@ -144,7 +145,8 @@ export function fakeBackend(): Backend {
                 return await scenario(fakeWorld(aws));
             } finally {
                 // the workflow suites' after-each checks are not registered here; drop the world from their registry
-                worldsOfThisTest.splice(worldsOfThisTest.indexOf(aws), 1);
+                const i = worldsOfThisTest.indexOf(aws);
+                if (i >= 0) worldsOfThisTest.splice(i, 1);
             }
         },
         stop: async () => undefined,
@@ -232,7 +234,7 @@ export class Transcript {
             this.entries.push({ step, value: value === undefined ? '<undefined>' : this.normalize(value) });
             return value;
         } catch (err) {
-            this.entries.push({ step, threw: err instanceof Error || (err && typeof err === 'object' && 'name' in err) ? String((err as { name: unknown }).name) : String(err) });
+            this.entries.push({ step, threw: errorName(err) });
             return undefined;
         }
     }

@@ -6,8 +6,9 @@
  *   number of describes or seconds of fake time), update and delete state rules, paging; Connect refuses
  *   at once a cluster that is not ACTIVE or has no ACTIVE HSM.
  *   A connect that would succeed logs in as kmsuser (checkPasswords) when it settles: USER_NOT_FOUND
- *   without one, INVALID_CREDENTIALS when the store's password is not kmsuser's; when CONNECTED, KMS
- *   rotates it and stays logged in until the store is disconnected.
+ *   without one, INVALID_CREDENTIALS when the store's password is not kmsuser's (USER_LOCKED_OUT once
+ *   five in a row failed, until kmsuser's password is changed); when CONNECTED, KMS rotates it and stays
+ *   logged in until the store is disconnected.
  * - KMS keys: key states, default key policy, the policy and tag checks, 7-30 day deletion windows.
  * - CloudHSM clusters with HSMs in AZs, and kmsuser (exists, password), one per cluster.
  * - Secrets Manager: ClientRequestToken idempotency, force delete (the name stays taken for
@@ -543,10 +544,10 @@ export class FakeKms implements PublicOf<KmsAdapter> {
 
     createKey(p: { storeId: string; description?: string; policy?: string; bypassPolicyLockoutSafetyCheck?: boolean; tags?: KeyTag[] }): Promise<KmsKey> {
         return this.world.call('kms.createKey', [p], () => {
-            if (p.description !== undefined) checkLength('Description', p.description, 0, 8192);
             if (p.tags) checkTags(p.tags);
             if (p.policy !== undefined) checkPolicy(p.policy, p.bypassPolicyLockoutSafetyCheck);
             if (p.tags && p.tags.length > MAX_TAGS) throw awsError('TagException', `A KMS key can have at most ${MAX_TAGS} tags.`);
+            if (p.description !== undefined) checkLength('Description', p.description, 0, 8192);
             const store = this.mustFind(p.storeId);
             if (store.state !== 'CONNECTED') throw invalidState(store, 'CreateKey');
             const cluster = this.world.hsm.clusters.get(store.clusterId);
@@ -719,7 +720,11 @@ export class FakeKms implements PublicOf<KmsAdapter> {
         if (cluster.state !== 'ACTIVE' || !cluster.hsms.some((h) => h.state === 'ACTIVE')) return fail('INSUFFICIENT_CLOUDHSM_HSMS');
         if (this.checkPasswords) {
             if (!cluster.kmsUser) return fail('USER_NOT_FOUND');
-            if (cluster.kmsUserPassword !== undefined && cluster.kmsUserPassword !== rec.password) return fail('INVALID_CREDENTIALS');
+            if (cluster.kmsUserLocked) return fail('USER_LOCKED_OUT');
+            if (cluster.kmsUserPassword !== undefined && cluster.kmsUserPassword !== rec.password) {
+                cluster.kmsUserFailedLogins++;
+                return fail('INVALID_CREDENTIALS');
+            }
             this.rotations++;
             rec.password = `kmsRotated${hex(`rotation-${this.rotations}`, 20)}`;
             cluster.kmsUserPassword = rec.password;
@@ -763,15 +768,27 @@ export interface KmsUserState {
     exists: boolean;
     /** Its current password; undefined: unknown to the test (any password is accepted). */
     password?: string;
+    /** Failed logins in a row (KMS's connects with a wrong password); at MAX_FAILED_LOGINS it is locked out. */
+    failedLogins?: number;
+    locked?: boolean;
 }
+
+/** Failed logins after which the HSMs lock a user out until an admin changes its password (as the simulator has it). */
+export const MAX_FAILED_LOGINS = 5;
 
 export interface FakeCluster extends Cluster {
     /** Clusters of one family share backup history: KMS may move a store between them only. */
     family: string;
-    /** Whether kmsuser exists (shared by the family: a related cluster is restored from a backup that has it). */
+    /**
+     * Whether kmsuser exists in this cluster. Each cluster has its own users (as in the simulator): a cluster
+     * restored from a backup starts with the users the backup had, and goes its own way after that.
+     */
     kmsUser: boolean;
     /** kmsuser's current password. */
     kmsUserPassword?: string;
+    /** kmsuser is locked out after too many failed logins (a password change by an admin unlocks it). */
+    kmsUserLocked: boolean;
+    kmsUserFailedLogins: number;
     trustAnchor?: string;
 }
 
@@ -782,10 +799,10 @@ export class FakeHsm implements PublicOf<CloudHsmAdapter> {
     constructor(private readonly world: FakeAws) {}
 
     /** Default: ACTIVE, two ACTIVE HSMs in two AZs, no kmsuser, its own family. */
-    addCluster(p: Partial<Omit<FakeCluster, 'kmsUser' | 'kmsUserPassword'>> & { id: string; kmsUser?: boolean }): FakeCluster {
+    addCluster(p: Partial<Omit<FakeCluster, 'kmsUser' | 'kmsUserPassword' | 'kmsUserLocked' | 'kmsUserFailedLogins'>> & { id: string; kmsUser?: boolean }): FakeCluster {
         const family = p.family ?? p.id;
-        if (!this.users.has(family)) this.users.set(family, { exists: false });
-        const users = this.users.get(family) as KmsUserState;
+        if (!this.users.has(p.id)) this.users.set(p.id, { exists: false });
+        const users = this.users.get(p.id) as KmsUserState;
         const c = {
             id: p.id,
             state: p.state ?? 'ACTIVE',
@@ -797,13 +814,27 @@ export class FakeHsm implements PublicOf<CloudHsmAdapter> {
             },
             set kmsUser(v: boolean) {
                 users.exists = v;
-                if (!v) users.password = undefined;
+                if (!v) Object.assign(users, { password: undefined, failedLogins: 0, locked: false });
             },
             get kmsUserPassword(): string | undefined {
                 return users.password;
             },
+            /** A new password (set by an admin, or KMS's rotation) also unlocks the user. */
             set kmsUserPassword(v: string | undefined) {
-                users.password = v;
+                Object.assign(users, { password: v, failedLogins: 0, locked: false });
+            },
+            get kmsUserLocked(): boolean {
+                return users.locked ?? false;
+            },
+            set kmsUserLocked(v: boolean) {
+                users.locked = v;
+            },
+            get kmsUserFailedLogins(): number {
+                return users.failedLogins ?? 0;
+            },
+            set kmsUserFailedLogins(v: number) {
+                users.failedLogins = v;
+                if (v >= MAX_FAILED_LOGINS) users.locked = true;
             },
         };
         if (p.kmsUser !== undefined) c.kmsUser = p.kmsUser;
@@ -1136,7 +1167,7 @@ export class FakeSsm implements PublicOf<SsmAdapter> {
             if (cmd.polls <= invisible) return undefined;
             const undelivered = this.undelivered(cmd);
             if (undelivered) return undelivered;
-            if (cmd.polls <= invisible + running) return { state: 'pending', status: 'InProgress', stdout: '', stderr: '' };
+            if (!cmd.result && cmd.polls <= invisible + running) return { state: 'pending', status: 'InProgress', stdout: '', stderr: '' };
             return this.play(cmd);
         });
     }

@@ -21,11 +21,15 @@ export function deleteOp(aws: FakeAws, desired: KeyStoreProps, opts: Extra = {})
     return drive(deleteWorkflow, { aws, desired, request: { clientRequestToken: '9e8d7c6b-5a49-4838-a727-161514131211' }, ...opts });
 }
 
-/** A store a previous create made: CONNECTED on CLUSTER, kmsuser in the cluster with the password KMS holds. */
+/**
+ * A store a previous create made: CONNECTED on CLUSTER, kmsuser in the cluster with the password KMS holds, and
+ * in the clusters of its backup family too (restored from a backup taken since KMS last rotated the password).
+ */
 export function existingStore(aws: FakeAws, p: Partial<StoreRec> = {}): StoreRec {
     const store = aws.kms.addStore({ name: 'payments-keystore', clusterId: CLUSTER, trustAnchor: CA_PEM, password: 'rotatedByKms0001', state: 'CONNECTED', ...p });
-    const cluster = aws.hsm.clusters.get(store.clusterId);
-    if (cluster) {
+    const family = aws.hsm.clusters.get(store.clusterId)?.family;
+    for (const cluster of aws.hsm.clusters.values()) {
+        if (cluster.id !== store.clusterId && cluster.family !== family) continue;
         cluster.kmsUser = true;
         cluster.kmsUserPassword = store.password;
     }

@@ -40,6 +40,8 @@ async function drive(aws: FakeAws, wf: KeyWorkflow, desired: KeyProps, previous:
 }
 
 const last = (steps: Step[]) => steps[steps.length - 1].event;
+/** A key policy KMS accepts (a statement that lets the account manage the key: no MalformedPolicyDocumentException). */
+const POLICY = { Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }] };
 
 function world() {
     const aws = standardWorld();
@@ -101,13 +103,13 @@ test('update changes only what differs; a second identical update changes nothin
     const created = last(await drive(aws, createKeyWorkflow, { customKeyStoreId: store.id, tags: [{ key: 'a', value: '1' }, { key: 'b', value: '2' }] }));
     const keyId = created.resourceModel?.keyId as string;
     const before = aws.log.length;
-    const desired: KeyProps = { keyId, customKeyStoreId: store.id, description: 'new', enabled: false, tags: [{ key: 'a', value: '9' }], keyPolicy: { Statement: [] } };
+    const desired: KeyProps = { keyId, customKeyStoreId: store.id, description: 'new', enabled: false, tags: [{ key: 'a', value: '9' }], keyPolicy: POLICY };
     const end = last(await drive(aws, updateKeyWorkflow, desired, { keyId }));
     expect(end.status).toBe(OperationStatus.Success);
     const ops = aws.log.calls.slice(before).filter((c) => c.op !== 'kms.describeKey' && c.op !== 'kms.getKeyPolicy' && c.op !== 'kms.listResourceTags').map((c) => [c.op, c.args[1]]);
     expect(ops).toEqual([
         ['kms.updateKeyDescription', 'new'],
-        ['kms.putKeyPolicy', '{"Statement":[]}'],
+        ['kms.putKeyPolicy', JSON.stringify(POLICY)],
         ['kms.disableKey', undefined],
         ['kms.untagResource', ['b']],
         ['kms.tagResource', [{ key: 'a', value: '9' }]],
