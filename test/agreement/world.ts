@@ -13,7 +13,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { lazyAdapters } from '../../src/aws/adapters';
-import type { Adapters } from '../../src/workflow/types';
+import type { Adapters } from '../../src/keystore/types';
 import { pointHandlerAt } from '../../local/harness';
 import { DEFAULT_SCENARIO as D, RunningSimulator, startSimulator } from '../../local/sim';
 import { issueCertificate } from '../../local/sim/cert';
