@@ -1,6 +1,6 @@
 /**
  * Time on this machine: one clock shared by the simulator, the drivers, the Lambda endpoint and the handler
- * (installed under HOST_CLOCK, src/workflow/clock.ts).
+ * (installed under HOST_CLOCK, src/engine/clock.ts).
  *
  * - VirtualClock (time scale 0, the default of the tests and `npm run local`): a discrete-event clock. Time
  *   stands still while any party works, however long that takes on this CPU, and jumps to the next timer only
@@ -17,7 +17,7 @@
  * hold the clock, or wait through an abort signal as the custom resource driver does.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Clock, HOST_CLOCK } from '../src/workflow/clock';
+import { Clock, HOST_CLOCK } from '../src/engine/clock';
 
 export interface Timer {
     readonly at: number;

@@ -342,7 +342,7 @@ async function makeStore(bundle: string, sim: { endpoint: string; control: SimCo
     return id;
 }
 
-/** "create: IN_PROGRESS after 20412 ms of handler time in this invocation" (src/workflow/runner.ts) */
+/** "create: IN_PROGRESS after 20412 ms of handler time in this invocation" (src/engine/runner.ts) */
 function handlerClockMs(logs: string[], workflow: string): number[] {
     const re = new RegExp(`${workflow}: [A-Z_]+ after (\\d+) ms of handler time in this invocation`);
     return logs.map((l) => re.exec(l)?.[1]).filter((x): x is string => x !== undefined).map(Number);

@@ -8,7 +8,7 @@
 import { Continuation, asRequest, CfnRequest, isContinuation } from './custom-resource/event';
 import { claimRequest, releaseClaim } from './custom-resource/claim';
 import { adapters, requestInfo } from './custom-resource/env';
-import { handlerClock } from './workflow/clock';
+import { handlerClock } from './engine/clock';
 import { invokeSelf } from './custom-resource/invoke';
 import { drive, planOf } from './custom-resource/operation';
 import { failedCreateId } from './custom-resource/outcome';

@@ -1,6 +1,6 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { errorMessage, errorName } from './aws/error-name';
-import { compose } from './workflow/message';
+import { compose } from './engine/message';
 
 /** A failure the handler decided on: a code CloudFormation understands and a message a person can act on. */
 export class HandlerFailure extends Error {

@@ -1,4 +1,4 @@
-import { entrypoint, resource } from '../src/handlers';
+import { entrypoint, resource } from '../src/keystore/handlers';
 
 const filtersOf = () => (resource as unknown as { platformLambdaLogger: { logFilters: unknown[] } }).platformLambdaLogger.logFilters;
 

@@ -1,5 +1,16 @@
-import type { Adapters } from '../workflow/types';
+import type { CloudHsmAdapter } from './cloudhsm';
 import { buildClients, once, SessionLike } from './clients';
+import type { KmsAdapter } from './kms';
+import type { SecretsAdapter } from './secrets';
+import type { SsmAdapter } from './ssm';
+
+/** One adapter per AWS service, one method per API call, plain types in and out. */
+export interface Adapters {
+    kms: KmsAdapter;
+    hsm: CloudHsmAdapter;
+    ssm: SsmAdapter;
+    secrets: SecretsAdapter;
+}
 
 /**
  * The four service adapters over the caller's session (none: the function's own role). Each adapter, its

@@ -1,7 +1,7 @@
 import { randomUUID } from 'crypto';
 import { errorName } from '../aws/error-name';
 import { SecretsAdapter } from '../aws/secrets';
-import { requestDigest } from '../workflow/hash';
+import { requestDigest } from '../engine/hash';
 import { CfnRequest } from './event';
 
 /**

@@ -1,5 +1,5 @@
 import { lazyAdapters } from '../aws/adapters';
-import { Adapters, KeyStoreProps, RequestInfo } from '../workflow/types';
+import { Adapters, KeyStoreProps, RequestInfo } from '../keystore/types';
 import { CfnRequest, requestToken, stackArnParts } from './event';
 
 /** The function's own role signs every call (no caller session, unlike the registered type). */

@@ -1,5 +1,5 @@
-import { requestDigest } from '../workflow/hash';
-import { RunnerCtx } from '../workflow/types';
+import { requestDigest } from '../engine/hash';
+import { RunnerCtx } from '../engine/types';
 
 /** The request CloudFormation sends a Lambda-backed custom resource (crpg-ref-requests). */
 export interface CfnRequest {

@@ -1,6 +1,7 @@
 import { BaseModel, HandlerErrorCode, OperationStatus, ProgressEvent } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { abandon, Clock, Env, runWorkflow } from '../workflow/runner';
-import { Adapters, RunnerCtx } from '../workflow/types';
+import { abandon, Clock, Env, runWorkflow } from '../engine/runner';
+import type { Adapters } from '../aws/adapters';
+import { RunnerCtx } from '../engine/types';
 import { CfnRequest, Continuation, WorkflowName } from './event';
 import { requestInfo } from './env';
 import { failedCreateId, toOutcome } from './outcome';
@@ -75,7 +76,7 @@ export function deadlinesOf(r: CfnRequest, startedAt: number): Deadlines {
 export async function drive(c: Continuation, deps: Deps): Promise<void> {
     const r = c.continuationOf;
     const t = providerTypeOf(r);
-    const wf = t.workflows[c.workflow];
+    const wf = t.definition.workflows[c.workflow];
     const deadlines = deadlinesOf(r, c.startedAt);
     const info = requestInfo(r);
     let ctx: RunnerCtx<unknown> = { ...c.callbackContext };
@@ -101,7 +102,7 @@ export async function drive(c: Continuation, deps: Deps): Promise<void> {
         const pe = await runWorkflow(wf, env, ctx, { clock: deps.clock, budgetMs });
         if (pe.status !== OperationStatus.InProgress) return finish(pe);
         ctx = { ...(pe.callbackContext as RunnerCtx<unknown>) };
-        resourceId = wf.kind.identifier(t.fromModel(pe.resourceModel)) ?? resourceId;
+        resourceId = wf.kind.identifier(t.definition.propsOf(pe.resourceModel)) ?? resourceId;
         const delayMs = (pe.callbackDelaySeconds ?? 0) * 1000;
         deps.log(`${r.LogicalResourceId}: ${c.workflow} at ${ctx.phase ?? '?'}: ${pe.message ?? ''} (again in ${pe.callbackDelaySeconds ?? 0} s)`);
         // The first invocation hands off at once: its context is then durable in Lambda's queue, and a

@@ -29,8 +29,8 @@ export function toOutcome(pe: ProgressEvent<BaseModel>, f: Finished): Outcome {
     const replacing = f.workflow === 'create' && r.RequestType === 'Update';
     if (pe.status === OperationStatus.Success) {
         if (f.workflow === 'delete') return { status: 'SUCCESS', physicalResourceId: current, reason: pe.message || undefined };
-        const model = t.fromModel(pe.resourceModel);
-        const id = t.workflows.create.kind.identifier(model) as string | undefined;
+        const model = t.definition.propsOf(pe.resourceModel);
+        const id = t.definition.kind.identifier(model) as string | undefined;
         return { status: 'SUCCESS', physicalResourceId: id ?? current, data: t.dataOf(model) };
     }
     const reason = pe.message || `The ${r.RequestType} failed (${String(pe.errorCode)}).`;

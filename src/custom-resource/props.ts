@@ -1,4 +1,4 @@
-import { KeyStoreProps } from '../workflow/types';
+import { KeyStoreProps } from '../keystore/types';
 
 /** The parts of a resource schema that validation reads. */
 export interface PropertySchema {

@@ -5,19 +5,17 @@
  * the same for every type.
  */
 import { BaseModel } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { createKeyWorkflow } from '../key/create';
-import { deleteKeyWorkflow } from '../key/delete';
+import type { Adapters } from '../aws/adapters';
+import { TypeDefinition } from '../engine/registered-type';
+import { RunnerCtx } from '../engine/types';
+import { keyDefinition } from '../key/definition';
 import { ResourceModel as KeyModel } from '../key/models';
 import { keyPropsOf } from '../key/props';
 import { isManagedKey } from '../key/read';
 import { KeyCtx, KeyProps } from '../key/types';
-import { updateKeyWorkflow } from '../key/update';
+import { keyStoreDefinition } from '../keystore/definition';
+import { Ctx, KeyStoreProps } from '../keystore/types';
 import { ResourceModel } from '../models';
-import { createWorkflow } from '../workflow/create';
-import { deleteWorkflow } from '../workflow/delete';
-import { propsOf } from '../workflow/props';
-import { Adapters, Ctx, KeyStoreProps, RunnerCtx, Workflow } from '../workflow/types';
-import { updateWorkflow } from '../workflow/update';
 import { CfnRequest, STORE_ID, WorkflowName } from './event';
 import { PropertyRules, ResourceSchema, STORE_RULES, toKeyStoreProps } from './props';
 
@@ -33,11 +31,11 @@ export interface ProviderType<P, C extends RunnerCtx<P>, M extends BaseModel> {
     rules: PropertyRules;
     /** A physical id of this type; anything else is the id of a failed create. */
     idPattern: RegExp;
-    workflows: Record<WorkflowName, Workflow<P, C, M>>;
+    /** The registered type's own definition: its workflows and how its model becomes props. */
+    definition: TypeDefinition<P, C, M>;
     /** Coerced template properties (PascalCase) -> the workflows' props, as the registered type's handler receives them. */
     toProps(props: Record<string, unknown>): P;
     withId(props: P, id: string | undefined): P;
-    fromModel(model: M | undefined): P;
     /** What Fn::GetAtt reads: the registered type's read-only properties. */
     dataOf(props: P): Record<string, string>;
     /** Whether the resource is still there for CloudFormation to delete; may throw when AWS cannot tell. */
@@ -60,10 +58,9 @@ export const keyStoreType: ProviderType<KeyStoreProps, Ctx, ResourceModel> = {
     removeByHand: () => 'delete it by hand',
     rules: STORE_RULES,
     idPattern: STORE_ID,
-    workflows: { create: createWorkflow, update: updateWorkflow, delete: deleteWorkflow },
+    definition: keyStoreDefinition,
     toProps: toKeyStoreProps,
     withId: (props, id) => ({ ...props, customKeyStoreId: id }),
-    fromModel: propsOf,
     dataOf: storeData,
     exists: async (aws, id) => Boolean(await aws.kms.describeStore(id)),
 };
@@ -102,10 +99,9 @@ export const keyType: ProviderType<KeyProps, KeyCtx, KeyModel> = {
     removeByHand: (id) => `schedule its deletion by hand (aws kms schedule-key-deletion --key-id ${id})`,
     rules: new PropertyRules(KEY_SCHEMA),
     idPattern: KEY_ID,
-    workflows: { create: createKeyWorkflow, update: updateKeyWorkflow, delete: deleteKeyWorkflow },
+    definition: keyDefinition,
     toProps: toKeyProps,
     withId: (props, id) => ({ ...props, keyId: id }),
-    fromModel: keyPropsOf,
     dataOf: (p) => {
         const data: Record<string, string> = {};
         if (p.keyId) data.KeyId = p.keyId;

@@ -1,7 +1,7 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { describeConnectionError } from '../errors';
-import { backoff, fail, next, wait } from '../workflow/outcomes';
-import { checkCluster } from '../workflow/validate';
+import { backoff, fail, next, wait } from '../engine/outcomes';
+import { checkCluster } from '../cluster/checks';
 import { policyProblem } from './policy';
 import { KeyPhase, KeyProps } from './types';
 

@@ -1,7 +1,6 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { HandlerFailure } from '../errors';
-import { next, wait, withNote } from '../workflow/outcomes';
-import { skipUnless } from '../workflow/store-phases';
+import { next, skipUnless, wait, withNote } from '../engine/outcomes';
 import { awaitStore, checkInput } from './checks';
 import { defaultKeyPolicy, policyText } from './policy';
 import { keyKind } from './props';

@@ -1,5 +1,5 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { done, fail, next } from '../workflow/outcomes';
+import { done, fail, next } from '../engine/outcomes';
 import { keyKind } from './props';
 import { isManagedKey } from './read';
 import { KeyPhase, KeyWorkflow } from './types';

@@ -1,5 +1,5 @@
 import { KeyTag } from '../aws/kms';
-import { ResourceKind } from '../workflow/types';
+import { ResourceKind } from '../engine/types';
 import { ResourceModel, Tag } from './models';
 import { KeyProps } from './types';
 

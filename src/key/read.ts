@@ -1,5 +1,5 @@
 import { KeyTag, KmsAdapter, KmsKey } from '../aws/kms';
-import { mapLimit } from '../workflow/concurrency';
+import { mapLimit } from '../engine/concurrency';
 import { policyValue } from './policy';
 import { KeyProps } from './types';
 

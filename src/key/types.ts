@@ -1,5 +1,5 @@
 import { KeyTag } from '../aws/kms';
-import { Phase, PhaseEnv, RunnerCtx, Workflow } from '../workflow/types';
+import { Phase, PhaseEnv, RunnerCtx, Workflow } from '../engine/types';
 import { ResourceModel } from './models';
 
 /** A Custom::KMS::CloudHsmKey's properties as the handler works with them (the model's field names). */

@@ -1,6 +1,6 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { HandlerFailure } from '../errors';
-import { fail, next } from '../workflow/outcomes';
+import { fail, next } from '../engine/outcomes';
 import { inputProblems } from './checks';
 import { desiredPolicy } from './create';
 import { samePolicy } from './policy';

@@ -9,7 +9,7 @@
 // Type-only import: the string values of the library's HandlerErrorCode enum, without loading the
 // library (and aws-sdk v2) at run time.
 import type { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { compose } from '../workflow/message';
+import { compose } from '../engine/message';
 
 export type KmsUserOutcome = 'CHECKED' | 'CREATED' | 'ADOPTED' | 'RESET' | 'DELETED' | 'ABSENT';
 export type KmsUserFailure =

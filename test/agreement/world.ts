@@ -14,7 +14,7 @@
 import { X509Certificate } from 'node:crypto';
 import { lazyAdapters } from '../../src/aws/adapters';
 import { errorName } from '../../src/aws/error-name';
-import type { Adapters } from '../../src/workflow/types';
+import type { Adapters } from '../../src/aws/adapters';
 import { pointHandlerAt } from '../../local/harness';
 import { DEFAULT_SCENARIO as D, RunningSimulator, startSimulator } from '../../local/sim';
 import { issueCertificate } from '../../local/sim/cert';

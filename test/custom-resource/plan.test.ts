@@ -5,9 +5,9 @@ import { CfnRequest } from '../../src/custom-resource/event';
 import { deadlinesOf, planOf } from '../../src/custom-resource/operation';
 import { toOutcome } from '../../src/custom-resource/outcome';
 import { ResourceModel } from '../../src/models';
-import { createWorkflow } from '../../src/workflow/create';
-import { deleteWorkflow } from '../../src/workflow/delete';
-import { abandon } from '../../src/workflow/runner';
+import { createWorkflow } from '../../src/keystore/create';
+import { deleteWorkflow } from '../../src/keystore/delete';
+import { abandon } from '../../src/engine/runner';
 
 const props = {
     ServiceToken: 'arn:aws:lambda:us-east-1:111122223333:function:p',

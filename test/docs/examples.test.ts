@@ -7,9 +7,9 @@ import Ajv from 'ajv';
 import { readdirSync } from 'fs';
 import { join } from 'path';
 import { planRename } from '../../scripts/rename';
-import { RECORD_PREFIX } from '../../src/record';
-import { bootstrapSecretName } from '../../src/workflow/bootstrap';
-import type { PhaseEnv } from '../../src/workflow/types';
+import { RECORD_PREFIX } from '../../src/keystore/record';
+import { bootstrapSecretName } from '../../src/keystore/bootstrap';
+import type { PhaseEnv } from '../../src/keystore/types';
 import { actions, HANDLER_PERMISSIONS, loadTemplate, READ_ONLY, references, Resource, ROOT, SCHEMA, Statement, subNames, Template } from './support';
 
 const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml')).sort();

@@ -7,7 +7,7 @@ import { ConnectCustomKeyStoreCommand, KMSClient } from '@aws-sdk/client-kms';
 import { Driver, OperationResult } from '../../local/driver';
 import { buildHandlerRequest, defaultStackId, lambdaContext, newBearerToken } from '../../local/handler-request';
 import { defaultProperties } from '../../local/harness';
-import { recordName } from '../../src/record';
+import { recordName } from '../../src/keystore/record';
 import { count } from '../reliability/figures';
 import { E2E, kmsuserOn, leftovers, liveBootstrapSecrets, requestsOf, S, useE2E, waitUntil } from './support';
 

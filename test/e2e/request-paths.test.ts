@@ -6,7 +6,7 @@
  */
 import { defaultProperties } from '../../local/harness';
 import { REQUEST_PATHS, RequestPath } from '../../local/driver';
-import { recordName } from '../../src/record';
+import { recordName } from '../../src/keystore/record';
 import { E2E, kmsuserOn, leaks, liveBootstrapSecrets, requestsOf, S, useE2E } from './support';
 
 jest.setTimeout(120_000);

@@ -1,5 +1,5 @@
 /**
- * In-memory fakes of the four adapters the workflows use (src/workflow/types.ts `Adapters`), with the
+ * In-memory fakes of the four adapters the workflows use (src/aws/adapters.ts `Adapters`), with the
  * real service rules that matter to the handler (AWS-API-FACTS.md sections 2-5):
  * - KMS custom key stores: unique names, one store per cluster family, identical-retry of a DISCONNECTED
  *   store returns its id, the ConnectionState machine (connect / disconnect settle after a configurable
@@ -33,8 +33,8 @@ import type { Cluster, ClusterHsm, CloudHsmAdapter } from '../../src/aws/cloudhs
 import type { ConnectionState, KeyMembership, KeyPage, KeyStore, KeyStorePage, KeyTag, KmsAdapter, KmsKey } from '../../src/aws/kms';
 import type { SecretInfo, SecretsAdapter } from '../../src/aws/secrets';
 import type { Invocation, SsmAdapter } from '../../src/aws/ssm';
-import type { Clock } from '../../src/workflow/runner';
-import type { Adapters } from '../../src/workflow/types';
+import type { Clock } from '../../src/engine/runner';
+import type { Adapters } from '../../src/keystore/types';
 
 /** The public surface of an adapter class (its private SDK client cannot be implemented structurally). */
 export type PublicOf<T> = { [K in keyof T]: T[K] };

@@ -8,7 +8,7 @@
  * `checkEveryDrive()` registers an afterEach that runs them over every world the test made.
  */
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import type { KeyStoreProps } from '../../src/workflow/types';
+import type { KeyStoreProps } from '../../src/keystore/types';
 import { FakeAws, worldsOfThisTest } from './aws';
 import { count } from '../reliability/figures';
 import type { DriveResult } from './drive';

@@ -11,9 +11,9 @@
  */
 import { Dict, ProgressEvent } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { ResourceModel } from '../../src/models';
-import { propsOf } from '../../src/workflow/props';
-import { runWorkflow } from '../../src/workflow/runner';
-import type { Ctx, KeyStoreProps, RequestInfo, Workflow } from '../../src/workflow/types';
+import { propsOf } from '../../src/keystore/props';
+import { runWorkflow } from '../../src/engine/runner';
+import type { Ctx, KeyStoreProps, RequestInfo, Workflow } from '../../src/keystore/types';
 import { ACCOUNT, CallRecord, FakeAws, REGION } from './aws';
 import { count } from '../reliability/figures';
 

@@ -1,8 +1,8 @@
 /** Shorthands the workflow tests use: one call per CloudFormation operation, and common set-ups. */
-import { createWorkflow } from '../../src/workflow/create';
-import { deleteWorkflow } from '../../src/workflow/delete';
-import { updateWorkflow } from '../../src/workflow/update';
-import type { KeyStoreProps } from '../../src/workflow/types';
+import { createWorkflow } from '../../src/keystore/create';
+import { deleteWorkflow } from '../../src/keystore/delete';
+import { updateWorkflow } from '../../src/keystore/update';
+import type { KeyStoreProps } from '../../src/keystore/types';
 import { CallRecord, FakeAws, StoreRec } from './aws';
 import { drive, DriveOptions, DriveResult } from './drive';
 import { CA_PEM, CLUSTER, desiredProps } from './world';

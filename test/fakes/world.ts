@@ -3,7 +3,7 @@
  * related cluster (same backup family) to move to, the admin password and customer CA secrets, and an
  * online client instance. `desiredProps()` is a template's properties for it.
  */
-import type { KeyStoreProps } from '../../src/workflow/types';
+import type { KeyStoreProps } from '../../src/keystore/types';
 import { FakeAws } from './aws';
 
 /** A real (self-signed, P-256) CA certificate: the handler parses it with X509Certificate. */

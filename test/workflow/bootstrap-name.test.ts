@@ -1,7 +1,7 @@
 /** ensureBootstrapSecret when the request's bootstrap name is still being purged by Secrets Manager (issue 12). */
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { ensureBootstrapSecret } from '../../src/workflow/bootstrap';
-import { Ctx, PhaseEnv } from '../../src/workflow/types';
+import { ensureBootstrapSecret } from '../../src/keystore/bootstrap';
+import { Ctx, PhaseEnv } from '../../src/keystore/types';
 
 const scheduled = Object.assign(new Error("You can't create this secret because a secret with this name is already scheduled for deletion."), { name: 'InvalidRequestException' });
 

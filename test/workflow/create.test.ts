@@ -1,6 +1,6 @@
 import type { DriveResult } from '../fakes/drive';
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { readStore } from '../../src/workflow/read';
+import { readStore } from '../../src/keystore/read';
 import { hsmsIn } from '../fakes/aws';
 import { checkEveryDrive } from '../fakes/checks';
 import { summarize } from '../fakes/drive';

@@ -8,7 +8,7 @@ import { deleteKeyWorkflow } from '../../src/key/delete';
 import { ResourceModel } from '../../src/key/models';
 import { KeyCtx, KeyProps, KeyWorkflow } from '../../src/key/types';
 import { updateKeyWorkflow } from '../../src/key/update';
-import { runWorkflow } from '../../src/workflow/runner';
+import { runWorkflow } from '../../src/engine/runner';
 import { FakeAws, worldsOfThisTest } from '../fakes/aws';
 import { deepFreeze, DEFAULT_REQUEST } from '../fakes/drive';
 import { existingStore } from '../fakes/ops';

@@ -4,8 +4,8 @@
  * proves the same resource (stack + logical id) made it; otherwise the message says what to do.
  */
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { decodeRecord, recordName } from '../../src/record';
-import type { RequestInfo } from '../../src/workflow/types';
+import { decodeRecord, recordName } from '../../src/keystore/record';
+import type { RequestInfo } from '../../src/keystore/types';
 import { FakeAws } from '../fakes/aws';
 import { checkEveryDrive } from '../fakes/checks';
 import { createOp, sideEffects } from '../fakes/ops';

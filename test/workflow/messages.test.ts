@@ -5,7 +5,7 @@
  */
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { KMSUSER_FAILURES, KmsUserFailure } from '../../src/kmsuser/result';
-import { compose, MESSAGE_LIMIT, sentencesOf } from '../../src/workflow/message';
+import { compose, MESSAGE_LIMIT, sentencesOf } from '../../src/engine/message';
 import { awsError, FakeAws, hsmsIn, respondWith } from '../fakes/aws';
 import { checkEveryDrive } from '../fakes/checks';
 import { DriveResult } from '../fakes/drive';

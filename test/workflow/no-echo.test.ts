@@ -1,5 +1,5 @@
 /** A rejected property value is described, never quoted: a password pasted into a secret-name property stays out of the message. */
-import { checkShapes } from '../../src/workflow/validate';
+import { checkShapes } from '../../src/keystore/validate';
 import { desiredProps } from '../fakes/world';
 
 test('a password pasted where a secret name belongs is not echoed by the validation message', () => {

@@ -1,6 +1,7 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { listStores, readStore } from '../../src/workflow/read';
-import { failed, listed, runOnce, succeeded } from '../../src/workflow/runner';
+import { listStores, readStore } from '../../src/keystore/read';
+import { failed, runOnce } from '../../src/engine/runner';
+import { listed, succeeded } from '../../src/keystore/kind';
 import { checkEveryDrive } from '../fakes/checks';
 import { existingStore } from '../fakes/ops';
 import { CA_PEM, CLUSTER, OTHER_CLUSTER, standardWorld } from '../fakes/world';

@@ -3,8 +3,8 @@
  * and `cfn test` send them; the request's values win; the record goes with the store.
  */
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { decodeRecord, encodeRecord, RECORD_PREFIX, recordName } from '../../src/record';
-import type { KeyStoreProps } from '../../src/workflow/types';
+import { decodeRecord, encodeRecord, RECORD_PREFIX, recordName } from '../../src/keystore/record';
+import type { KeyStoreProps } from '../../src/keystore/types';
 import { FakeAws } from '../fakes/aws';
 import { checkEveryDrive } from '../fakes/checks';
 import { createOp, deleteOp, existingStore, sideEffects, stackModel, updateOp } from '../fakes/ops';

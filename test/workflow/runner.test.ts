@@ -1,9 +1,10 @@
 /** The runner's own rules, with toy workflows (the real ones are driven in the other files). */
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { done, fail, next, wait } from '../../src/workflow/outcomes';
-import { propsOf } from '../../src/workflow/props';
-import { keyStoreKind, listed, runWorkflow, succeeded } from '../../src/workflow/runner';
-import type { Ctx, Phase, Workflow } from '../../src/workflow/types';
+import { done, fail, next, wait } from '../../src/engine/outcomes';
+import { propsOf } from '../../src/keystore/props';
+import { runWorkflow } from '../../src/engine/runner';
+import { keyStoreKind, listed, succeeded } from '../../src/keystore/kind';
+import type { Ctx, Phase, Workflow } from '../../src/keystore/types';
 import { FakeAws } from '../fakes/aws';
 import { checkEveryDrive } from '../fakes/checks';
 import { deepFreeze, DEFAULT_REQUEST } from '../fakes/drive';

@@ -1,4 +1,4 @@
-import { recordName } from '../../src/record';
+import { recordName } from '../../src/keystore/record';
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { checkEveryDrive } from '../fakes/checks';
 import { existingStore, sideEffects, stackModel, updateOp } from '../fakes/ops';

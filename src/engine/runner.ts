@@ -1,9 +1,8 @@
 import { BaseModel, HandlerErrorCode, OperationStatus, ProgressEvent } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { mapAwsError } from '../errors';
 import { compose } from './message';
-import { ResourceModel } from '../models';
 import { Clock, handlerClock } from './clock';
-import { KeyStoreProps, Outcome, Phase, PhaseEnv, ResourceKind, RunnerCtx, Workflow } from './types';
+import { Outcome, Phase, PhaseEnv, ResourceKind, RunnerCtx, Workflow } from './types';
 
 export type { Clock } from './clock';
 
@@ -25,13 +24,7 @@ const UNIDENTIFIED_EXTRA_MS = 25_000;
 const FINISH = '#finish';
 const SAFETY_MS = 2_000;
 
-export type Env<P = KeyStoreProps> = Omit<PhaseEnv<P, unknown>, 'ctx' | 'timeLeftMs'>;
-
-/** The key store as the runner sees it. */
-export const keyStoreKind: ResourceKind<KeyStoreProps, ResourceModel> = {
-    toModel: (props) => new ResourceModel({ ...props }),
-    identifier: (props) => props.customKeyStoreId,
-};
+export type Env<P> = Omit<PhaseEnv<P, unknown>, 'ctx' | 'timeLeftMs'>;
 
 /** The SUCCESS events of one resource type: with a model, or LIST's models and next token. */
 export function eventsOf<P, M extends BaseModel>(kind: ResourceKind<P, M>) {
@@ -49,9 +42,7 @@ export function eventsOf<P, M extends BaseModel>(kind: ResourceKind<P, M>) {
     };
 }
 
-export const { succeeded, listed } = eventsOf(keyStoreKind);
-
-export function failed<M extends BaseModel = ResourceModel>(code: HandlerErrorCode, ...message: Array<string | undefined>): ProgressEvent<M> {
+export function failed<M extends BaseModel = BaseModel>(code: HandlerErrorCode, ...message: Array<string | undefined>): ProgressEvent<M> {
     return ProgressEvent.failed<ProgressEvent<M>>(code, compose(...message));
 }
 
@@ -66,7 +57,7 @@ function inProgress<P, M extends BaseModel>(kind: ResourceKind<P, M>, props: P, 
 }
 
 /** Runs a single-shot action (Read, List) and turns any error into a FAILED event from the error table. */
-export async function runOnce<M extends BaseModel = ResourceModel>(action: string, fn: () => Promise<ProgressEvent<M>>): Promise<ProgressEvent<M>> {
+export async function runOnce<M extends BaseModel>(action: string, fn: () => Promise<ProgressEvent<M>>): Promise<ProgressEvent<M>> {
     try {
         return await fn();
     } catch (err) {

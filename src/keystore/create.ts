@@ -1,13 +1,14 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { HandlerFailure } from '../errors';
 import { deleteBootstrapSecret, ensureBootstrapSecret, readBootstrapPassword } from './bootstrap';
-import { requestDigest } from './hash';
+import { requestDigest } from '../engine/hash';
 import { awaitKmsUserCommand, kmsUserLeftBehind, sendKmsUserCommand } from './kmsuser-phases';
-import { fail, next, wait, withNote } from './outcomes';
+import { fail, next, wait, withNote } from '../engine/outcomes';
 import { readStore } from './read';
 import { createDigest, forgetRecord, saveRecord, writeRecord } from './record-phases';
-import { awaitConnected, awaitDisconnected, connectStore, disconnectStore, skipUnless } from './store-phases';
-import { keyStoreKind } from './runner';
+import { awaitConnected, awaitDisconnected, connectStore, disconnectStore } from './store-phases';
+import { skipUnless } from '../engine/outcomes';
+import { keyStoreKind } from './kind';
 import { Phase, PhaseEnv, Workflow } from './types';
 import { checkCluster, checkInstanceOnline, checkSecretExists, checkShapes, Problem, readTrustAnchor, summarize } from './validate';
 import { errorName } from '../aws/error-name';

@@ -1,52 +1,12 @@
+/**
+ * The engine's vocabulary, the same for every resource type: a workflow is a table of named phases, each returning
+ * an Outcome; the runner (runner.ts) turns outcomes into ProgressEvents. Nothing here knows a resource type.
+ */
 import { BaseModel, HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { CloudHsmAdapter } from '../aws/cloudhsm';
-import { KmsAdapter } from '../aws/kms';
-import { SecretsAdapter } from '../aws/secrets';
-import { SsmAdapter } from '../aws/ssm';
-import { ResourceModel } from '../models';
-
-/** The resource's properties as the handler works with them (the model's field names). */
-export interface KeyStoreProps {
-    customKeyStoreId?: string;
-    keyStoreName?: string;
-    cloudHsmClusterId?: string;
-    cloudHsmCustCaCertSecretName?: string;
-    cloudHsmAdminPasswordSecretName?: string;
-    cloudHsmAdminUsername?: string;
-    clientInstanceId?: string;
-    deleteKeyStoreUponStackDeletion?: boolean;
-    adoptExistingKmsUser?: boolean;
-    connectionState?: string;
-    trustAnchorCertificate?: string;
-}
-
-export interface Adapters {
-    kms: KmsAdapter;
-    hsm: CloudHsmAdapter;
-    ssm: SsmAdapter;
-    secrets: SecretsAdapter;
-}
-
-export type KmsUserPurpose = 'check' | 'create' | 'reset' | 'delete' | 'rollback';
-
-/** Where a kmsuser Run Command stands; the comment is how a retry finds a command it already sent. */
-export interface CommandRef {
-    purpose: KmsUserPurpose;
-    comment: string;
-    id?: string;
-}
-
-export interface UpdatePlan {
-    rename?: string;
-    moveTo?: string;
-    /** Disconnect first: a cluster move, a kmsuser repair, or a FAILED store (KMS reconnects only from DISCONNECTED). */
-    disconnect: boolean;
-    repair: boolean;
-    repairTried?: boolean;
-}
+import type { Adapters } from '../aws/adapters';
 
 /** What the runner itself keeps in every workflow's callbackContext (JSON only, never a secret value). */
-export interface RunnerCtx<P = KeyStoreProps> {
+export interface RunnerCtx<P = unknown> {
     phase?: string;
     /** Waits taken and seconds waited in the current phase: the backoff step and the budget. */
     attempt?: number;
@@ -58,23 +18,6 @@ export interface RunnerCtx<P = KeyStoreProps> {
     notes?: string[];
 }
 
-/**
- * The key store's callbackContext. The library freezes it, so phases return new ones.
- */
-export interface Ctx extends RunnerCtx<KeyStoreProps> {
-    storeId?: string;
-    bootstrapSecretArn?: string;
-    command?: CommandRef;
-    kmsUser?: 'CREATED' | 'ADOPTED' | 'RESET' | 'DELETED' | 'ABSENT';
-    plan?: UpdatePlan;
-    keyScan?: { marker?: string; checked: number; found: number; done?: boolean; latestDeletion?: number; pending?: number };
-    recordFound?: boolean;
-    /** Create: the store is a leftover of an earlier attempt of this same resource, proven by its record, and is resumed. */
-    resumed?: boolean;
-    /** The bootstrap secret the earlier attempt of a resumed create left (from the store's record): deleted with ours. */
-    staleSecretArn?: string;
-}
-
 export interface RequestInfo {
     clientRequestToken: string;
     logicalResourceId: string;
@@ -84,7 +27,7 @@ export interface RequestInfo {
     awsAccountId: string;
 }
 
-export interface PhaseEnv<P = KeyStoreProps, C = Ctx> {
+export interface PhaseEnv<P, C> {
     aws: Adapters;
     request: RequestInfo;
     desired: Readonly<P>;
@@ -95,14 +38,14 @@ export interface PhaseEnv<P = KeyStoreProps, C = Ctx> {
     timeLeftMs(): number;
 }
 
-export type Outcome<C = Ctx> =
+export type Outcome<C> =
     | { kind: 'next'; ctx: C; to?: string }
     /** Come back to the same phase later: inline (slept inside this invocation) when short and time allows. */
     | { kind: 'wait'; ctx: C; seconds: number; message: string; inline?: boolean }
     | { kind: 'done'; ctx: C; message?: string }
     | { kind: 'fail'; ctx: C; code: HandlerErrorCode; message: string };
 
-export type Phase<P = KeyStoreProps, C = Ctx> = (env: PhaseEnv<P, C>) => Promise<Outcome<C>>;
+export type Phase<P, C> = (env: PhaseEnv<P, C>) => Promise<Outcome<C>>;
 
 /** What the runner needs to know of a resource type: how its properties become the model, and its primary identifier. */
 export interface ResourceKind<P, M extends BaseModel> {
@@ -111,7 +54,7 @@ export interface ResourceKind<P, M extends BaseModel> {
     identifier(props: P): string | undefined;
 }
 
-export interface Workflow<P = KeyStoreProps, C = Ctx, M extends BaseModel = ResourceModel> {
+export interface Workflow<P, C, M extends BaseModel> {
     name: string;
     kind: ResourceKind<P, M>;
     phases: ReadonlyArray<readonly [string, Phase<P, C>]>;

@@ -1,11 +1,12 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { errorName } from '../aws/error-name';
-import { mapLimit } from './concurrency';
+import { mapLimit } from '../engine/concurrency';
 import { awaitKmsUserCommand, removeKmsUser } from './kmsuser-phases';
 import { deleteRecordedBootstrapSecret, forgetRecord, recall } from './record-phases';
-import { done, fail, next, wait, withNote } from './outcomes';
-import { awaitConnected, awaitDisconnected, connectStore, disconnectStore, skipUnless, storeIdOf } from './store-phases';
-import { keyStoreKind } from './runner';
+import { done, fail, next, wait, withNote } from '../engine/outcomes';
+import { awaitConnected, awaitDisconnected, connectStore, disconnectStore, storeIdOf } from './store-phases';
+import { skipUnless } from '../engine/outcomes';
+import { keyStoreKind } from './kind';
 import { Ctx, Phase, Workflow } from './types';
 
 /** Leave at least this much of the invocation for the response when scanning keys. */

@@ -1,5 +1,5 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { Outcome, RunnerCtx } from './types';
+import { Outcome, Phase, PhaseEnv, RunnerCtx } from './types';
 
 export const next = <C>(ctx: C, to?: string): Outcome<C> => ({ kind: 'next', ctx, to });
 export const done = <C>(ctx: C, message?: string): Outcome<C> => ({ kind: 'done', ctx, message });
@@ -24,4 +24,9 @@ export function backoff(attempt: number | undefined, steps: readonly number[] = 
 
 export function withNote<C extends RunnerCtx<unknown>>(ctx: C, note: string): C {
     return { ...ctx, notes: [...(ctx.notes ?? []), note] };
+}
+
+/** A phase that runs only when `predicate` holds, and otherwise moves on. */
+export function skipUnless<P, C>(predicate: (ctx: Readonly<C>, env: PhaseEnv<P, C>) => boolean, phase: Phase<P, C>): Phase<P, C> {
+    return async (env) => (predicate(env.ctx, env) ? phase(env) : next(env.ctx));
 }

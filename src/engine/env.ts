@@ -1,6 +1,6 @@
 import { LoggerProxy, Optional, SessionProxy } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { lazyAdapters } from './aws/adapters';
-import { Env } from './workflow/runner';
+import { lazyAdapters } from '../aws/adapters';
+import { Env } from './runner';
 
 /** The parts of a handler request every type's workflows use. */
 export interface RequestLike {

@@ -4,8 +4,8 @@
  * to delete and update, so the handler keeps these names and ids itself, one SSM Parameter Store String
  * parameter per key store it manages. Names and ids only: never a secret value.
  */
-import { ADMIN_USERNAME_RE, INSTANCE_ID_RE, SECRET_ID_RE } from './kmsuser/script';
-import type { KeyStoreProps } from './workflow/types';
+import { ADMIN_USERNAME_RE, INSTANCE_ID_RE, SECRET_ID_RE } from '../kmsuser/script';
+import type { KeyStoreProps } from './types';
 
 /** Who made the kmsuser the key store logs in as: CREATED ones are removed with the store. */
 export type KmsUserOrigin = 'CREATED' | 'ADOPTED';

@@ -1,8 +1,8 @@
 import { randomInt } from 'crypto';
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { requestDigest } from './hash';
+import { requestDigest } from '../engine/hash';
 import { errorMessage, errorName } from '../aws/error-name';
-import { backoff, fail, next, wait } from './outcomes';
+import { backoff, fail, next, wait } from '../engine/outcomes';
 import { Outcome, Phase, PhaseEnv } from './types';
 
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

@@ -4,11 +4,11 @@
  * now, or anyone's. Only this type's own record can prove it is this resource's: then the create resumes it.
  * Otherwise the create fails with what the store is and the two ways out.
  */
-import { mapLimit } from './concurrency';
+import { mapLimit } from '../engine/concurrency';
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { KeyStore } from '../aws/kms';
-import { decodeRecord, KeyStoreRecord, madeByThisResource, recordName } from '../record';
-import { compose } from './message';
+import { decodeRecord, KeyStoreRecord, madeByThisResource, recordName } from './record';
+import { compose } from '../engine/message';
 import { PhaseEnv } from './types';
 import { Problem } from './validate';
 

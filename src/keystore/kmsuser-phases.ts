@@ -2,9 +2,9 @@ import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudforma
 import { HandlerFailure } from '../errors';
 import { buildKmsUserCommands, KmsUserAction } from '../kmsuser/script';
 import { describeKmsUserFailure, KmsUserResult, parseKmsUserResult } from '../kmsuser/result';
-import { requestDigest } from './hash';
-import { compose } from './message';
-import { fail, next, wait, withNote } from './outcomes';
+import { requestDigest } from '../engine/hash';
+import { compose } from '../engine/message';
+import { fail, next, wait, withNote } from '../engine/outcomes';
 import { Ctx, KmsUserPurpose, Outcome, Phase, PhaseEnv } from './types';
 
 /** Delivery timeout SSM allows the command, and how long the handler waits for its result. */

@@ -2,7 +2,7 @@ import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudforma
 import { errorName } from '../aws/error-name';
 import { describeConnectionError, HandlerFailure, mapAwsError, REPAIRABLE_CONNECTION_ERRORS } from '../errors';
 import { connected, disconnected } from './checks';
-import { backoff, fail, next, wait } from './outcomes';
+import { backoff, fail, next, wait } from '../engine/outcomes';
 import { Ctx, Outcome, Phase, PhaseEnv } from './types';
 
 /** How long a connect or disconnect may take before the operation ends NotStabilized. */
@@ -82,7 +82,3 @@ export const awaitDisconnected: Phase = async (env) => {
     }
     return wait(env.ctx, backoff(env.ctx.attempt, [2, 5]), `Waiting for key store ${id} to disconnect.`, true);
 };
-
-export function skipUnless<P, C>(predicate: (ctx: Readonly<C>, env: PhaseEnv<P, C>) => boolean, phase: Phase<P, C>): Phase<P, C> {
-    return async (env) => (predicate(env.ctx, env) ? phase(env) : next(env.ctx));
-}

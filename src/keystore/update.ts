@@ -2,11 +2,12 @@ import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudforma
 import { HandlerFailure, REPAIRABLE_CONNECTION_ERRORS } from '../errors';
 import { deleteBootstrapSecretOf, ensureBootstrapSecret, readBootstrapPassword } from './bootstrap';
 import { awaitKmsUserCommand, sendKmsUserCommand } from './kmsuser-phases';
-import { fail, next } from './outcomes';
+import { fail, next } from '../engine/outcomes';
 import { readStore } from './read';
 import { deleteRecordedBootstrapSecret, recall, writeRecord } from './record-phases';
-import { awaitConnected, awaitDisconnected, connectStore, disconnectStore, skipUnless, storeIdOf } from './store-phases';
-import { keyStoreKind } from './runner';
+import { awaitConnected, awaitDisconnected, connectStore, disconnectStore, storeIdOf } from './store-phases';
+import { skipUnless } from '../engine/outcomes';
+import { keyStoreKind } from './kind';
 import { Ctx, Phase, UpdatePlan, Workflow } from './types';
 import { checkCluster, checkInstanceOnline, checkSecretExists, Problem, summarize } from './validate';
 

@@ -1,6 +1,6 @@
-import { decodeRecord, encodeRecord, KmsUserOrigin, recordName } from '../record';
-import { requestDigest } from './hash';
-import { next } from './outcomes';
+import { decodeRecord, encodeRecord, KmsUserOrigin, recordName } from './record';
+import { requestDigest } from '../engine/hash';
+import { next } from '../engine/outcomes';
 import { storeIdOf } from './store-phases';
 import { Ctx, KeyStoreProps, Phase, PhaseEnv } from './types';
 

@@ -1,15 +1,11 @@
 import { X509Certificate } from 'crypto';
-import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { ADMIN_USERNAME_RE, CLUSTER_ID_RE, INSTANCE_ID_RE, SECRET_ID_RE } from '../kmsuser/script';
 import { Adapters, KeyStoreProps } from './types';
 
-/** One problem found while validating, with the code it maps to. */
-export interface Problem {
-    code: HandlerErrorCode;
-    message: string;
-}
+import { invalid, Problem } from '../engine/problem';
 
-const invalid = (message: string): Problem => ({ code: HandlerErrorCode.InvalidRequest, message });
+export type { Problem } from '../engine/problem';
+export { checkCluster } from '../cluster/checks';
 
 /**
  * What a rejected value is, never what it says: a person who pastes a password where a secret's name belongs must
@@ -45,19 +41,6 @@ export function checkShapes(d: Readonly<KeyStoreProps>): Problem[] {
         }
     }
     return problems;
-}
-
-/** KMS needs an ACTIVE cluster with at least two active HSMs in different Availability Zones. */
-export async function checkCluster(aws: Adapters, clusterId: string): Promise<Problem[]> {
-    const cluster = await aws.hsm.describeCluster(clusterId);
-    if (!cluster) return [invalid(`CloudHsmClusterId ${clusterId}: no such CloudHSM cluster in this account and Region.`)];
-    if (cluster.state !== 'ACTIVE') return [invalid(`CloudHsmClusterId ${clusterId}: the cluster is ${cluster.state}; it must be ACTIVE (initialized and activated).`)];
-    const active = cluster.hsms.filter((h) => h.state === 'ACTIVE');
-    const zones = new Set(active.map((h) => h.availabilityZone));
-    if (active.length < 2 || zones.size < 2) {
-        return [invalid(`CloudHsmClusterId ${clusterId}: the cluster has ${active.length} active HSM(s) in ${zones.size} Availability Zone(s); KMS needs at least two active HSMs in different Availability Zones. Add an HSM, then retry.`)];
-    }
-    return [];
 }
 
 export async function checkSecretExists(aws: Adapters, property: string, secretId: string | undefined): Promise<Problem[]> {

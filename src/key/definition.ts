@@ -1,0 +1,24 @@
+/** Custom::KMS::CloudHsmKey as one definition: its handlers, entry points and custom resource type come from it. */
+import { TypeDefinition } from '../engine/registered-type';
+import { createKeyWorkflow } from './create';
+import { deleteKeyWorkflow } from './delete';
+import { ResourceModel, TypeConfigurationModel } from './models';
+import { keyKind, keyPropsOf } from './props';
+import { listKeys, readKey } from './read';
+import { KeyCtx, KeyProps } from './types';
+import { updateKeyWorkflow } from './update';
+
+export const keyDefinition: TypeDefinition<KeyProps, KeyCtx, ResourceModel> = {
+    model: ResourceModel,
+    typeConfiguration: TypeConfigurationModel,
+    kind: keyKind,
+    propsOf: keyPropsOf,
+    defaultLogicalId: 'Key',
+    workflows: { create: createKeyWorkflow, update: updateKeyWorkflow, delete: deleteKeyWorkflow },
+    read: {
+        action: 'read key',
+        run: (aws, props) => readKey(aws.kms, props.keyId),
+        notFound: (props) => `KMS key ${props.keyId ?? '(no KeyId)'} was not found in an AWS CloudHSM key store, or is pending deletion.`,
+    },
+    list: { action: 'list keys', run: (aws, nextToken) => listKeys(aws.kms, nextToken) },
+};
