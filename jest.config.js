@@ -6,4 +6,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   testTimeout: 60000,
+  // One worker per core: the suites run on virtual time, so they wait on child processes and sockets, not on the clock.
+  maxWorkers: '100%',
 };
