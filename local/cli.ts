@@ -93,7 +93,11 @@ function printEvent(e: DriverEvent): void {
     const wait = ` (again in ${r.callbackDelaySeconds}s)`;
     const room = WIDTH - head.length - 1;
     // the message's start says more than the wait when there is room for only one of them
-    out(room - wait.length >= 24 || room < 1 ? truncate(`${head} ${truncate(message, room - wait.length)}${wait}`, WIDTH) : `${head} ${truncate(message, room)}`);
+    out(
+        room - wait.length >= 24 || room < 1
+            ? truncate(`${head} ${truncate(message, room - wait.length)}${wait}`, WIDTH)
+            : `${head} ${truncate(message, room)}`,
+    );
 }
 
 /** The operation's outcome, its message once, and the model, each folded to the width. */
@@ -126,27 +130,49 @@ async function lifecycle(h: Harness): Promise<boolean> {
     await step('rename it in place', () => h.driver.update({ ...props, ...id }, renamed));
     const moved = { ...renamed, CloudHsmClusterId: S.relatedClusterId, ClientInstanceId: S.relatedInstanceId };
     await step('move it to a related cluster (disconnect, update, reconnect)', () => h.driver.update({ ...renamed, ...id }, moved));
-    await step('list key stores', () => h.driver.list(), (r) => r.status === 'SUCCESS' && (r.models ?? []).some((m) => m.CustomKeyStoreId === id.CustomKeyStoreId));
+    await step(
+        'list key stores',
+        () => h.driver.list(),
+        (r) => r.status === 'SUCCESS' && (r.models ?? []).some((m) => m.CustomKeyStoreId === id.CustomKeyStoreId),
+    );
 
     out('');
-    fold('Custom::KMS::CloudHsmKey: a KMS key whose key material is in the store\'s cluster', WIDTH, '-- ').forEach(out);
+    fold("Custom::KMS::CloudHsmKey: a KMS key whose key material is in the store's cluster", WIDTH, '-- ').forEach(out);
     const keyProps = defaultKeyProperties(String(id.CustomKeyStoreId), { PendingWindowInDays: 7 });
     const key = await step('create a key in the key store', () => h.keyDriver.create(keyProps));
     if (key.status !== 'SUCCESS' || !key.model) return summary(results);
     const keyId = { KeyId: key.model.KeyId };
     await step('read the key back', () => h.keyDriver.read(keyId));
     const keyUpdate = { ...keyProps, Description: 'Payments data key (disabled)', Enabled: false, Tags: [{ Key: 'team', Value: 'risk' }] };
-    await step('update the key in place (description, disable, tags)', () => h.keyDriver.update({ ...keyProps, ...keyId }, keyUpdate),
-        (r) => r.status === 'SUCCESS' && r.model?.Enabled === false && r.model?.KeyState === 'Disabled');
-    await step('list keys of CloudHSM key stores', () => h.keyDriver.list(), (r) => r.status === 'SUCCESS' && (r.models ?? []).some((m) => m.KeyId === keyId.KeyId));
+    await step(
+        'update the key in place (description, disable, tags)',
+        () => h.keyDriver.update({ ...keyProps, ...keyId }, keyUpdate),
+        (r) => r.status === 'SUCCESS' && r.model?.Enabled === false && r.model?.KeyState === 'Disabled',
+    );
+    await step(
+        'list keys of CloudHSM key stores',
+        () => h.keyDriver.list(),
+        (r) => r.status === 'SUCCESS' && (r.models ?? []).some((m) => m.KeyId === keyId.KeyId),
+    );
     await step('delete the key (scheduled, PendingWindowInDays 7)', () => h.keyDriver.delete({ ...keyUpdate, ...keyId }));
-    await step('read the key after delete: NotFound (pending deletion)', () => h.keyDriver.read(keyId), (r) => r.errorCode === 'NotFound');
+    await step(
+        'read the key after delete: NotFound (pending deletion)',
+        () => h.keyDriver.read(keyId),
+        (r) => r.errorCode === 'NotFound',
+    );
 
     out('');
     out('-- the key store again');
-    await step('delete the key store: kept, since it holds the key pending deletion (the message says until when)', () => h.driver.delete({ ...moved, ...id }),
-        (r) => r.status === 'SUCCESS' && /pending deletion, the last until/.test(r.message));
-    await step('read the key store after its delete: still there, CONNECTED', () => h.driver.read(id), (r) => r.status === 'SUCCESS' && r.model?.ConnectionState === 'CONNECTED');
+    await step(
+        'delete the key store: kept, since it holds the key pending deletion (the message says until when)',
+        () => h.driver.delete({ ...moved, ...id }),
+        (r) => r.status === 'SUCCESS' && /pending deletion, the last until/.test(r.message),
+    );
+    await step(
+        'read the key store after its delete: still there, CONNECTED',
+        () => h.driver.read(id),
+        (r) => r.status === 'SUCCESS' && r.model?.ConnectionState === 'CONNECTED',
+    );
     return summary(results);
 }
 
@@ -154,9 +180,13 @@ function summary(results: Array<[string, OperationResult, boolean]>): boolean {
     const invocations = results.reduce((n, [, r]) => n + r.events.length, 0);
     const failed = results.filter(([, , ok]) => !ok);
     out('');
-    fold(`Summary: ${results.length - failed.length}/${results.length} steps as expected, ${invocations} handler invocations, ${secs(Date.now() - started)}s real.`, WIDTH).forEach(out);
+    fold(
+        `Summary: ${results.length - failed.length}/${results.length} steps as expected, ${invocations} handler invocations, ${secs(Date.now() - started)}s real.`,
+        WIDTH,
+    ).forEach(out);
     // one line each: the whole message is in the step's report above
-    for (const [title, r] of failed) out(truncate(`  unexpected: ${title}: ${r.status}${r.errorCode ? ` ${r.errorCode}` : ''}${r.message ? ` - ${r.message}` : ''}`, WIDTH));
+    for (const [title, r] of failed)
+        out(truncate(`  unexpected: ${title}: ${r.status}${r.errorCode ? ` ${r.errorCode}` : ''}${r.message ? ` - ${r.message}` : ''}`, WIDTH));
     return failed.length === 0;
 }
 
@@ -200,7 +230,9 @@ async function serve(opts: { port: number; simPort: number; artifact?: string },
     console.log(`LAMBDA_ENDPOINT=${lambda.url}`);
     console.error(`[local] handler: ${opts.artifact ? `built artifact in ${opts.artifact}` : 'src/ (TypeScript sources)'}`);
     console.error(`[local] key store: cfn test --endpoint ${lambda.url} --function-name TypeFunction   (inputs/ are written for the default scenario)`);
-    console.error(`[local] key:       cfn test --endpoint ${lambda.url} --function-name KeyTypeFunction, inside key/ (npm run test:contract -- --type key makes the key store its inputs name)`);
+    console.error(
+        `[local] key:       cfn test --endpoint ${lambda.url} --function-name KeyTypeFunction, inside key/ (npm run test:contract -- --type key makes the key store its inputs name)`,
+    );
     const stop = () => void Promise.all([lambda.stop(), sim.stop()]).then(() => process.exit(0));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -221,11 +253,13 @@ function options(cli: Cli) {
         if (other) cli.fail(`--${other} does not apply to --mode custom-resource (its provider runs src/ against the embedded simulator)`);
     }
     const endpoint = cli.string('endpoint');
-    if (endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(endpoint)) cli.fail(`--endpoint must be an http:// or https:// URL, got ${JSON.stringify(endpoint)}`);
+    if (endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(endpoint))
+        cli.fail(`--endpoint must be an http:// or https:// URL, got ${JSON.stringify(endpoint)}`);
     // `cfn test` sleeps for real between calls, and a simulator elsewhere keeps its own time: both need a scaled clock.
     const fallback = command === 'serve' ? SERVE_TIME_SCALE : endpoint ? 0.01 : 0;
     const timeScale = cli.number('time-scale', fallback);
-    if (endpoint && timeScale === 0) cli.fail('--time-scale 0 (virtual time) cannot be shared with a simulator in another process (--endpoint): give a time scale > 0');
+    if (endpoint && timeScale === 0)
+        cli.fail('--time-scale 0 (virtual time) cannot be shared with a simulator in another process (--endpoint): give a time scale > 0');
     const artifact = cli.string('artifact') || undefined;
     if (artifact && !['dist/handlers.js', 'handlers.js'].some((f) => existsSync(path.resolve(artifact, f)))) {
         cli.fail(`--artifact ${artifact} holds no built handler (dist/handlers.js); build one with: make artifact ARTIFACTS_DIR=${artifact}`);
@@ -239,10 +273,22 @@ function options(cli: Cli) {
 }
 
 async function main(): Promise<void> {
-    const cli = parseCli({ program: 'local', usage: USAGE, commands: COMMANDS, defaultCommand: 'lifecycle', options: {
-        mode: { type: 'string' }, properties: { type: 'string' }, previous: { type: 'string' }, endpoint: { type: 'string' },
-        'time-scale': { type: 'string' }, artifact: { type: 'string' }, port: { type: 'string' }, 'sim-port': { type: 'string' },
-    } });
+    const cli = parseCli({
+        program: 'local',
+        usage: USAGE,
+        commands: COMMANDS,
+        defaultCommand: 'lifecycle',
+        options: {
+            mode: { type: 'string' },
+            properties: { type: 'string' },
+            previous: { type: 'string' },
+            endpoint: { type: 'string' },
+            'time-scale': { type: 'string' },
+            artifact: { type: 'string' },
+            port: { type: 'string' },
+            'sim-port': { type: 'string' },
+        },
+    });
     const o = options(cli);
     if (o.command === 'serve') return serve(o, o.timeScale || SERVE_TIME_SCALE);
     if (o.mode === 'custom-resource') {
@@ -252,7 +298,9 @@ async function main(): Promise<void> {
     const props = o.propsFile === undefined ? {} : readProps(o.propsFile);
     const previous = o.previousFile === undefined ? undefined : readProps(o.previousFile);
     const h = await startHarness({ timeScale: o.timeScale, endpoint: o.endpoint, onEvent: printEvent, artifact: o.artifact });
-    const time = o.timeScale ? `time scale ${o.timeScale}: a simulated minute takes ${secs(60_000 * o.timeScale)}s` : 'virtual time: simulated time moves only while everything waits';
+    const time = o.timeScale
+        ? `time scale ${o.timeScale}: a simulated minute takes ${secs(60_000 * o.timeScale)}s`
+        : 'virtual time: simulated time moves only while everything waits';
     fold(`Simulator at ${h.sim.endpoint} (${time}); handler logs are kept out of this view.`, WIDTH).forEach(out);
     let ok = false;
     try {

@@ -70,11 +70,12 @@ const SOURCES: Record<string, string> = { handlers: '../src/handlers', 'key-hand
  * or the unzipped handler package.
  */
 export function loadHandlers(artifact: string | undefined = process.env.KEYSTORE_ARTIFACT || undefined, name = 'handlers'): Handlers {
-    if (!artifact) return require(SOURCES[name]) as Handlers; // eslint-disable-line @typescript-eslint/no-var-requires
+    if (!artifact) return require(SOURCES[name]) as Handlers; // eslint-disable-line @typescript-eslint/no-require-imports -- a handler module named at run time: the sources or a built artifact
     const candidates = [path.resolve(artifact, 'dist', `${name}.js`), path.resolve(artifact, `${name}.js`)];
     const file = candidates.find((f) => existsSync(f));
-    if (!file) throw new Error(`No built handler in ${artifact} (looked for ${candidates.join(' and ')}). Build one with: make artifact ARTIFACTS_DIR=${artifact}`);
-    return require(file) as Handlers; // eslint-disable-line @typescript-eslint/no-var-requires
+    if (!file)
+        throw new Error(`No built handler in ${artifact} (looked for ${candidates.join(' and ')}). Build one with: make artifact ARTIFACTS_DIR=${artifact}`);
+    return require(file) as Handlers; // eslint-disable-line @typescript-eslint/no-require-imports -- a handler module named at run time: the sources or a built artifact
 }
 
 /** The handler's AWS endpoints: every client goes to the simulator (CloudHSM v2 needs its own variable). */
@@ -101,7 +102,8 @@ export function capturingConsole(sink: string[], fn: Entrypoint): Entrypoint {
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
     const timeScale = opts.timeScale ?? (opts.endpoint ? 0.01 : 0);
-    if (opts.endpoint && timeScale === 0 && !opts.clock) throw new Error('A simulator in another process cannot share virtual time: give a time scale > 0 with an endpoint.');
+    if (opts.endpoint && timeScale === 0 && !opts.clock)
+        throw new Error('A simulator in another process cannot share virtual time: give a time scale > 0 with an endpoint.');
     const embedded = opts.endpoint ? undefined : await startSimulator({ timeScale });
     const sim: SimHandle = embedded ?? { endpoint: opts.endpoint as string, control: controlClient(opts.endpoint as string) };
     const clock = embedded?.sim.clock ?? opts.clock ?? clockFor(timeScale);
@@ -114,9 +116,22 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     const entrypoint = capturingConsole(logs, handlers.entrypoint);
     const keyEntrypoint = capturingConsole(logs, keyHandlers.entrypoint);
     const schema = loadSchema();
-    const common = { clock, region: DEFAULT_SCENARIO.region, accountId: DEFAULT_SCENARIO.accountId, onEvent: opts.onEvent, path: opts.path, providerLogging: opts.providerLogging };
+    const common = {
+        clock,
+        region: DEFAULT_SCENARIO.region,
+        accountId: DEFAULT_SCENARIO.accountId,
+        onEvent: opts.onEvent,
+        path: opts.path,
+        providerLogging: opts.providerLogging,
+    };
     const driver = new Driver({ ...common, entrypoint, schema, logicalResourceId: opts.logicalResourceId ?? 'MyKeyStore' });
-    const keyDriver = new Driver({ ...common, entrypoint: keyEntrypoint, schema: loadSchema(KEY_SCHEMA_PATH), logicalResourceId: 'MyKey', stackId: driver.stackId });
+    const keyDriver = new Driver({
+        ...common,
+        entrypoint: keyEntrypoint,
+        schema: loadSchema(KEY_SCHEMA_PATH),
+        logicalResourceId: 'MyKey',
+        stackId: driver.stackId,
+    });
     return {
         sim,
         clock,

@@ -59,7 +59,14 @@ function parseArgs(argv: string[]): Args {
         program: 'bench',
         usage: USAGE,
         argv,
-        options: { runs: { type: 'string' }, json: { type: 'boolean' }, keys: { type: 'string' }, warm: { type: 'string' }, only: { type: 'string' }, keep: { type: 'boolean' } },
+        options: {
+            runs: { type: 'string' },
+            json: { type: 'boolean' },
+            keys: { type: 'string' },
+            warm: { type: 'string' },
+            only: { type: 'string' },
+            keep: { type: 'boolean' },
+        },
     });
     const only = cli.string('only');
     const parts = only === undefined ? [...PARTS] : only.split(',');
@@ -108,7 +115,17 @@ const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 /** The stock tsconfig.json of `cfn init ... typescript` (cloudformation-cli-typescript-plugin 1.0.4), when cfn is absent. */
 const STOCK_TSCONFIG = {
-    compilerOptions: { target: 'ES2017', module: 'commonjs', noImplicitAny: true, alwaysStrict: true, esModuleInterop: true, moduleResolution: 'node', allowJs: true, experimentalDecorators: true, outDir: 'dist' },
+    compilerOptions: {
+        target: 'ES2017',
+        module: 'commonjs',
+        noImplicitAny: true,
+        alwaysStrict: true,
+        esModuleInterop: true,
+        moduleResolution: 'node',
+        allowJs: true,
+        experimentalDecorators: true,
+        outDir: 'dist',
+    },
     include: ['src/**/*.ts'],
     exclude: ['node_modules'],
 };
@@ -134,11 +151,19 @@ function stockRecipe(work: string): StockRecipe {
         mkdirSync(dir);
         const r = spawnSync(cfn, ['init', '-a', 'RESOURCE', '-t', 'Org::Svc::Thing', 'typescript', '--no-docker'], { cwd: dir, encoding: 'utf8' });
         if (r.status === 0 && existsSync(path.join(dir, 'tsconfig.json'))) {
-            return { source: `${cfn} init`, makefile: readFileSync(path.join(dir, 'Makefile'), 'utf8'), tsconfig: JSON.parse(readFileSync(path.join(dir, 'tsconfig.json'), 'utf8')) };
+            return {
+                source: `${cfn} init`,
+                makefile: readFileSync(path.join(dir, 'Makefile'), 'utf8'),
+                tsconfig: JSON.parse(readFileSync(path.join(dir, 'tsconfig.json'), 'utf8')),
+            };
         }
         progress(`cfn init failed (${r.stderr.trim().split('\n').pop()}); using the recorded stock files`);
     }
-    return { source: 'recorded copy of the cfn init files (cfn not found)', makefile: 'build-TypeFunction:\n\tnpx npm ci\n\tnpx npm run build\n', tsconfig: STOCK_TSCONFIG };
+    return {
+        source: 'recorded copy of the cfn init files (cfn not found)',
+        makefile: 'build-TypeFunction:\n\tnpx npm ci\n\tnpx npm run build\n',
+        tsconfig: STOCK_TSCONFIG,
+    };
 }
 
 /**
@@ -190,10 +215,14 @@ function measureSize(dir: string, entries: string[], zipPath: string): Size {
 // ---- the simulator in its own process ---------------------------------------------------------------------------------
 
 async function startSim(): Promise<{ endpoint: string; control: SimControl; stop(): void }> {
-    const child = spawn(path.join(BIN, 'tsx'), ['--tsconfig', 'tsconfig.run.json', 'local/sim/main.ts', '--port', '0', '--time-scale', String(SETUP_TIME_SCALE)], {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+        path.join(BIN, 'tsx'),
+        ['--tsconfig', 'tsconfig.run.json', 'local/sim/main.ts', '--port', '0', '--time-scale', String(SETUP_TIME_SCALE)],
+        {
+            cwd: ROOT,
+            stdio: ['ignore', 'pipe', 'pipe'],
+        },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const endpoint = await new Promise<string>((resolve, reject) => {
@@ -293,7 +322,11 @@ function coldRun(work: string, layout: string, requestFile: string, endpoint: st
         AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
     };
     // stdout/stderr are the function's log (the library logs every invocation to the console): discarded, as written
-    const r = spawnSync(process.execPath, ['--no-warnings', path.join(work, 'cold.js'), layout, requestFile, out, String(warm)], { env, stdio: 'ignore', timeout: 120_000 });
+    const r = spawnSync(process.execPath, ['--no-warnings', path.join(work, 'cold.js'), layout, requestFile, out, String(warm)], {
+        env,
+        stdio: 'ignore',
+        timeout: 120_000,
+    });
     if (!existsSync(out)) throw new Error(`cold start run in ${layout} wrote nothing (exit ${r.status}, signal ${r.signal})`);
     const result = JSON.parse(readFileSync(out, 'utf8')) as ColdRun;
     if (result.error) throw new Error(`cold start run in ${layout} failed: ${result.error}`);
@@ -327,7 +360,15 @@ function timedDriver(bundle: string, endpoint: string, timeScale: number): Timed
             wallMs.push(nowMs() - t);
         }
     };
-    const driver = new Driver({ entrypoint, schema: loadSchema(), clock, region: S.region, accountId: S.accountId, logicalResourceId: 'BenchKeyStore', log: () => undefined });
+    const driver = new Driver({
+        entrypoint,
+        schema: loadSchema(),
+        clock,
+        region: S.region,
+        accountId: S.accountId,
+        logicalResourceId: 'BenchKeyStore',
+        log: () => undefined,
+    });
     return { driver, logs, wallMs };
 }
 
@@ -345,7 +386,10 @@ async function makeStore(bundle: string, sim: { endpoint: string; control: SimCo
 /** "create: IN_PROGRESS after 20412 ms of handler time in this invocation" (src/engine/runner.ts) */
 function handlerClockMs(logs: string[], workflow: string): number[] {
     const re = new RegExp(`${workflow}: [A-Z_]+ after (\\d+) ms of handler time in this invocation`);
-    return logs.map((l) => re.exec(l)?.[1]).filter((x): x is string => x !== undefined).map(Number);
+    return logs
+        .map((l) => re.exec(l)?.[1])
+        .filter((x): x is string => x !== undefined)
+        .map(Number);
 }
 
 const countBy = (requests: RequestView[]): Record<string, number> => {
@@ -440,10 +484,18 @@ type Sim = { endpoint: string; control: SimControl };
 async function runtimePart(args: Args, work: string, bundle: string, stock: string, sim: Sim) {
     const storeId = await makeStore(bundle, sim);
     const request = buildHandlerRequest({
-        action: 'READ', bearerToken: newBearerToken(), resourceProperties: { ...defaultProperties(), CustomKeyStoreId: storeId }, resourceType: loadSchema().typeName,
-        region: S.region, accountId: S.accountId, logicalResourceId: 'BenchKeyStore',
+        action: 'READ',
+        bearerToken: newBearerToken(),
+        resourceProperties: { ...defaultProperties(), CustomKeyStoreId: storeId },
+        resourceType: loadSchema().typeName,
+        region: S.region,
+        accountId: S.accountId,
+        logicalResourceId: 'BenchKeyStore',
         // every invocation of a registered type carries provider credentials and a log group
-        providerLogging: { credentials: { accessKeyId: 'ASIAPROVIDER', secretAccessKey: 'provider-secret', sessionToken: 'provider-token' }, logGroupName: 'bench-provider-logs' },
+        providerLogging: {
+            credentials: { accessKeyId: 'ASIAPROVIDER', secretAccessKey: 'provider-secret', sessionToken: 'provider-token' },
+            logGroupName: 'bench-provider-logs',
+        },
     });
     const requestFile = path.join(work, 'read-request.json');
     writeFileSync(requestFile, JSON.stringify(request));
@@ -519,7 +571,18 @@ async function deletePart(args: Args, bundle: string, sim: Sim) {
 }
 
 type Layout = 'bundle' | 'stock';
-type RuntimeFigures = Record<'coldStartMs' | 'coldStartNoLoggingMs' | 'firstReadAwsCalls' | 'nodeBootMs' | 'loadMs' | 'firstReadMs' | 'warmOverheadMs' | 'warmWallMs' | 'warmAwsCallsPerRead', Figure>;
+type RuntimeFigures = Record<
+    | 'coldStartMs'
+    | 'coldStartNoLoggingMs'
+    | 'firstReadAwsCalls'
+    | 'nodeBootMs'
+    | 'loadMs'
+    | 'firstReadMs'
+    | 'warmOverheadMs'
+    | 'warmWallMs'
+    | 'warmAwsCallsPerRead',
+    Figure
+>;
 
 // ---- report ----------------------------------------------------------------------------------------------------------
 
@@ -570,7 +633,12 @@ async function main(): Promise<void> {
             machine: machine(),
             runs: args.runs,
             totalSeconds: 0,
-            stock: { recipe: recipe.source, makefile: recipe.makefile, nodeModules: "a symlink to this checkout's node_modules, which is what `npm ci` installs from package-lock.json (no second install); sizes and the zip follow the link" },
+            stock: {
+                recipe: recipe.source,
+                makefile: recipe.makefile,
+                nodeModules:
+                    "a symlink to this checkout's node_modules, which is what `npm ci` installs from package-lock.json (no second install); sizes and the zip follow the link",
+            },
             size: sizes,
             runtime,
             coldStartRatio: coldRatio,
@@ -614,19 +682,44 @@ function printTable(r: Report): void {
     const rt = r.runtime;
     if (rt) {
         rows.push(
-            ['cold start: new process, load + one Read', fmt(rt.bundle.coldStartMs, 'ms', 0), fmt(rt.stock.coldStartMs, 'ms', 0), `<= 1/3 of stock (${round(r.coldStartRatio ?? 0, 2)}): ${v('coldStartAtMostAThirdOfStock')}`],
+            [
+                'cold start: new process, load + one Read',
+                fmt(rt.bundle.coldStartMs, 'ms', 0),
+                fmt(rt.stock.coldStartMs, 'ms', 0),
+                `<= 1/3 of stock (${round(r.coldStartRatio ?? 0, 2)}): ${v('coldStartAtMostAThirdOfStock')}`,
+            ],
             ['  Node start-up (before the handler)', fmt(rt.bundle.nodeBootMs, 'ms', 0), fmt(rt.stock.nodeBootMs, 'ms', 0), ''],
             ['  loading the handler module', fmt(rt.bundle.loadMs, 'ms', 0), fmt(rt.stock.loadMs, 'ms', 0), ''],
-            [`  the first Read (${rt.bundle.firstReadAwsCalls.median} AWS calls: logging on)`, fmt(rt.bundle.firstReadMs, 'ms', 0), fmt(rt.stock.firstReadMs, 'ms', 0), ''],
-            ['cold start, no logging configuration', fmt(rt.bundle.coldStartNoLoggingMs, 'ms', 0), fmt(rt.stock.coldStartNoLoggingMs, 'ms', 0), `ratio ${round(rt.bundle.coldStartNoLoggingMs.median / rt.stock.coldStartNoLoggingMs.median, 2)}`],
-            ['warm Read: handler time minus AWS time', fmt(rt.bundle.warmOverheadMs, 'ms'), fmt(rt.stock.warmOverheadMs, 'ms'), `<= 50 ms: ${v('warmOverheadAtMost50ms')}`],
+            [
+                `  the first Read (${rt.bundle.firstReadAwsCalls.median} AWS calls: logging on)`,
+                fmt(rt.bundle.firstReadMs, 'ms', 0),
+                fmt(rt.stock.firstReadMs, 'ms', 0),
+                '',
+            ],
+            [
+                'cold start, no logging configuration',
+                fmt(rt.bundle.coldStartNoLoggingMs, 'ms', 0),
+                fmt(rt.stock.coldStartNoLoggingMs, 'ms', 0),
+                `ratio ${round(rt.bundle.coldStartNoLoggingMs.median / rt.stock.coldStartNoLoggingMs.median, 2)}`,
+            ],
+            [
+                'warm Read: handler time minus AWS time',
+                fmt(rt.bundle.warmOverheadMs, 'ms'),
+                fmt(rt.stock.warmOverheadMs, 'ms'),
+                `<= 50 ms: ${v('warmOverheadAtMost50ms')}`,
+            ],
             ['warm Read: handler time', fmt(rt.bundle.warmWallMs, 'ms'), fmt(rt.stock.warmWallMs, 'ms'), ''],
         );
     }
     const c = r.create;
     if (c) {
         rows.push(
-            ['create, 20-min connect: CONNECTED -> SUCCESS', `${fmt(c.connectedToSuccessSimSeconds, 's')} simulated`, '', `<= 10 s: ${v('connectedToSuccessAtMost10s')}`],
+            [
+                'create, 20-min connect: CONNECTED -> SUCCESS',
+                `${fmt(c.connectedToSuccessSimSeconds, 's')} simulated`,
+                '',
+                `<= 10 s: ${v('connectedToSuccessAtMost10s')}`,
+            ],
             ['  invocations', fmt(c.invocations, '', 0), '', `<= 60: ${v('invocationsAtMost60')}`],
             ['  longest invocation (handler clock)', fmt(c.longestInvocationSeconds, 's'), '', `<= 30 s: ${v('noInvocationOver30s')}`],
             ['  longest invocation (real time / scale)', fmt(c.longestInvocationSimSeconds, 's'), '', ''],
@@ -650,14 +743,24 @@ function printTable(r: Report): void {
     const m = r.machine;
     console.log(`Machine: ${m.nproc} CPUs (${m.cpu}), Node ${m.node}, ${m.platform}; ${r.runs} runs each, median (min-max); ${r.totalSeconds} s in all.\n`);
     console.log(out.join('\n'));
-    if (c) console.log(`\nCreate, AWS calls by operation (first run): ${Object.entries(c.awsCallsByOperation).map(([k, n]) => `${k} ${n}`).join(', ')}`);
-    if (d) console.log(`Delete, KMS calls by operation (first run): ${Object.entries(d.kmsCallsByOperation).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    if (c)
+        console.log(
+            `\nCreate, AWS calls by operation (first run): ${Object.entries(c.awsCallsByOperation)
+                .map(([k, n]) => `${k} ${n}`)
+                .join(', ')}`,
+        );
+    if (d)
+        console.log(
+            `Delete, KMS calls by operation (first run): ${Object.entries(d.kmsCallsByOperation)
+                .map(([k, n]) => `${k} ${n}`)
+                .join(', ')}`,
+        );
     console.log(`Cost: ${r.costCounting}.`);
 }
 
 if (require.main === module) {
     main().catch((err: unknown) => {
-        console.error(err instanceof Error ? err.stack ?? err.message : err);
+        console.error(err instanceof Error ? (err.stack ?? err.message) : err);
         process.exit(1);
     });
 }

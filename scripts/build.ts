@@ -23,7 +23,9 @@ const present = (): string[] => ENTRY_POINTS.filter((name) => existsSync(path.jo
 
 /** The bundle's entry: a lazy getter per handler module. */
 function indexSource(names: string[]): string {
-    return names.map((name) => `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => require(${JSON.stringify(`./src/${name}`)}) });`).join('\n');
+    return names
+        .map((name) => `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => require(${JSON.stringify(`./src/${name}`)}) });`)
+        .join('\n');
 }
 
 export function buildOptions(outdir: string): BuildOptions {

@@ -70,7 +70,10 @@ function submission(folder: string, handlerZip: Buffer, outDir: string): Submiss
     const settings = JSON.parse(readFileSync(path.join(dir, '.rpdk-config'), 'utf8')) as { typeName: string };
     const name = hyphenated(settings.typeName);
     const schemaFile = path.join(dir, `${name}.json`);
-    if (!existsSync(schemaFile)) throw new Error(`${posix(path.join(folder, '.rpdk-config'))} names ${settings.typeName}, but its schema ${posix(path.relative(ROOT, schemaFile))} is missing.`);
+    if (!existsSync(schemaFile))
+        throw new Error(
+            `${posix(path.join(folder, '.rpdk-config'))} names ${settings.typeName}, but its schema ${posix(path.relative(ROOT, schemaFile))} is missing.`,
+        );
     const schema = JSON.parse(readFileSync(schemaFile, 'utf8')) as Record<string, unknown>;
     const stored = { level: 0 as const, mtime: MTIME };
     const zip: Zippable = {};
@@ -100,7 +103,8 @@ export function packageTypes(outDir = ROOT): PackageResult {
     for (const folder of TYPE_FOLDERS) {
         const { typeName } = JSON.parse(readFileSync(path.join(ROOT, folder, '.rpdk-config'), 'utf8')) as { typeName: string };
         const schema = path.join(ROOT, folder, `${hyphenated(typeName)}.json`);
-        if (!existsSync(schema)) throw new Error(`${posix(path.join(folder, '.rpdk-config'))} names ${typeName}, but its schema ${posix(path.relative(ROOT, schema))} is missing.`);
+        if (!existsSync(schema))
+            throw new Error(`${posix(path.join(folder, '.rpdk-config'))} names ${typeName}, but its schema ${posix(path.relative(ROOT, schema))} is missing.`);
     }
     const handlerZip = handlerPackage(outDir);
     const handlerZipPath = path.join(outDir, 'build', 'ResourceProvider.zip');
@@ -128,7 +132,10 @@ if (require.main === module) {
         const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
         const rel = (p: string) => path.relative(process.cwd(), p);
         console.log(`handler package: ${rel(r.handlerZip)} (${kib(r.handlerBytes)}): both types' ResourceProvider.zip`);
-        for (const s of r.submissions) console.log(`${s.typeName}: ${rel(s.zip)} (${kib(s.bytes)}): what \`cfn submit\` in ${s.folder === '.' ? 'the project root' : `${s.folder}/`} uploads`);
+        for (const s of r.submissions)
+            console.log(
+                `${s.typeName}: ${rel(s.zip)} (${kib(s.bytes)}): what \`cfn submit\` in ${s.folder === '.' ? 'the project root' : `${s.folder}/`} uploads`,
+            );
         console.log(`custom resource: ${rel(r.providerZip)} (${kib(r.handlerBytes)}): upload to S3 for examples/custom-resource-provider.yaml`);
     } catch (err) {
         console.error(err instanceof Error ? err.message : err);

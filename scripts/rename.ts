@@ -85,14 +85,19 @@ export interface RenamePlan {
 }
 
 function checkName(name: string, what: string): void {
-    if (!TYPE_NAME.test(name)) throw new Error(`"${name}" is not a type name${what}: use Organization::Service::Resource, 2-64 letters or digits each (e.g. Acme::KMS::CloudHsmKeyStore).`);
+    if (!TYPE_NAME.test(name))
+        throw new Error(
+            `"${name}" is not a type name${what}: use Organization::Service::Resource, 2-64 letters or digits each (e.g. Acme::KMS::CloudHsmKeyStore).`,
+        );
 }
 
 export function planRename(newName: string, root = ROOT): RenamePlan {
     checkName(newName, '');
     const [org, service] = newName.split('::');
     if (RESERVED.includes(org.toLowerCase()) && newName !== CANONICAL)
-        throw new Error(`"${org}" is a reserved namespace for RegisterType (${RESERVED.join(', ')}); pick your organisation's name, e.g. Acme::KMS::CloudHsmKeyStore.`);
+        throw new Error(
+            `"${org}" is a reserved namespace for RegisterType (${RESERVED.join(', ')}); pick your organisation's name, e.g. Acme::KMS::CloudHsmKeyStore.`,
+        );
     const from = TYPES.map((t) => (JSON.parse(readFileSync(path.join(root, t.folder, '.rpdk-config'), 'utf8')) as { typeName: string }).typeName);
     // The key keeps its resource segment under the store's organisation and service.
     const to = [newName, `${org}::${service}::${from[1].split('::')[2]}`];
@@ -102,9 +107,13 @@ export function planRename(newName: string, root = ROOT): RenamePlan {
     const distinct = (list: string[]) => new Set(list.map(spellings).flat()).size === list.length * 3;
     const keyResource = to[1].split('::')[2];
     if (newName.split('::')[2].toLowerCase() === keyResource.toLowerCase())
-        throw new Error(`"${newName}" would give the key store the key type's resource name "${keyResource}"; keep them apart, e.g. ${org}::${service}::CloudHsmKeyStore.`);
+        throw new Error(
+            `"${newName}" would give the key store the key type's resource name "${keyResource}"; keep them apart, e.g. ${org}::${service}::CloudHsmKeyStore.`,
+        );
     if (!distinct(to))
-        throw new Error(`"${newName}" is spelt the same in lower case, so the types' spellings (A::B::C, A-B-C, a-b-c) could not be told apart when renaming back; use capitals as in ${CANONICAL}.`);
+        throw new Error(
+            `"${newName}" is spelt the same in lower case, so the types' spellings (A::B::C, A-B-C, a-b-c) could not be told apart when renaming back; use capitals as in ${CANONICAL}.`,
+        );
     if (!distinct(from)) throw new Error(`The current names ${from.join(' and ')} have spellings that cannot be told apart; rename by hand.`);
 
     // Every spelling of both types maps to its new spelling (itself when that type keeps its name), so the
@@ -114,15 +123,23 @@ export function planRename(newName: string, root = ROOT): RenamePlan {
     const kept = RUNTIME_PREFIXES.map((p) => [p, p] as [string, string]);
     const forward = new Map([...pairs, ...kept]);
     const backward = new Map([...pairs.map(([a, b]) => [b, a] as [string, string]), ...kept]);
-    const schemas = new Map(names.map(([a, b], i) => [path.posix.basename(schemaFile(TYPES[i].folder, a)), path.posix.basename(schemaFile(TYPES[i].folder, b))]));
+    const schemas = new Map(
+        names.map(([a, b], i) => [path.posix.basename(schemaFile(TYPES[i].folder, a)), path.posix.basename(schemaFile(TYPES[i].folder, b))]),
+    );
     const schemasBack = new Map([...schemas].map(([a, b]) => [b, a]));
 
     const whole = [
-        ...TYPES.flatMap((t) => [path.posix.join(t.folder, '.rpdk-config'), path.posix.join(t.folder, 'template.yml'), ...TYPE_FOLDERS.flatMap((d) => filesUnder(root, path.posix.join(t.folder, d)))]),
+        ...TYPES.flatMap((t) => [
+            path.posix.join(t.folder, '.rpdk-config'),
+            path.posix.join(t.folder, 'template.yml'),
+            ...TYPE_FOLDERS.flatMap((d) => filesUnder(root, path.posix.join(t.folder, d))),
+        ]),
     ].filter((f) => existsSync(path.join(root, f)) && !KEEP.includes(f));
     const models = TYPES.map((t) => t.models);
     // src/ files that load a schema by its file name (the custom resource validates against it)
-    const loaders = filesUnder(root, 'src').filter((f) => f.endsWith('.ts') && !models.includes(f) && [...schemas.keys()].some((s) => readFileSync(path.join(root, f), 'utf8').includes(s)));
+    const loaders = filesUnder(root, 'src').filter(
+        (f) => f.endsWith('.ts') && !models.includes(f) && [...schemas.keys()].some((s) => readFileSync(path.join(root, f), 'utf8').includes(s)),
+    );
 
     const edits: Edit[] = [];
     const edit = (file: string, change: (text: string) => string, undo: (text: string) => string) => {
@@ -146,8 +163,18 @@ export function planRename(newName: string, root = ROOT): RenamePlan {
         const typeConst = (x: string, y: string) => (text: string) => text.split(`TYPE_NAME: string = '${x}'`).join(`TYPE_NAME: string = '${y}'`);
         edit(TYPES[i].models, typeConst(a, b), typeConst(b, a));
     });
-    for (const file of whole) edit(file, (t) => replaceAll(t, forward), (t) => replaceAll(t, backward));
-    for (const file of loaders) edit(file, (t) => replaceAll(t, schemas), (t) => replaceAll(t, schemasBack));
+    for (const file of whole)
+        edit(
+            file,
+            (t) => replaceAll(t, forward),
+            (t) => replaceAll(t, backward),
+        );
+    for (const file of loaders)
+        edit(
+            file,
+            (t) => replaceAll(t, schemas),
+            (t) => replaceAll(t, schemasBack),
+        );
 
     const moves: Array<[string, string]> = [];
     names.forEach(([a, b], i) => {

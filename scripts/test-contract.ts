@@ -79,10 +79,28 @@ function startServe(artifact: string | undefined): Promise<{ child: ChildProcess
 }
 
 function runCfnTest(endpoint: string, cwd: string, functionName: string): number {
-    const r = spawnSync('cfn', ['test', '--endpoint', endpoint, '--function-name', functionName, '--region', 'us-east-1', '--enforce-timeout', '60', '--', '-q', '-o', 'log_cli=false'], {
-        cwd,
-        stdio: 'inherit',
-    });
+    const r = spawnSync(
+        'cfn',
+        [
+            'test',
+            '--endpoint',
+            endpoint,
+            '--function-name',
+            functionName,
+            '--region',
+            'us-east-1',
+            '--enforce-timeout',
+            '60',
+            '--',
+            '-q',
+            '-o',
+            'log_cli=false',
+        ],
+        {
+            cwd,
+            stdio: 'inherit',
+        },
+    );
     return r.status ?? 1;
 }
 
@@ -111,7 +129,12 @@ async function keyLeftovers(sim: string, storeId: string): Promise<string[]> {
 
 /** A key store made by the real key store handler through the Lambda endpoint, as a stack would make it. */
 function storeDriver(lambda: string): Driver {
-    return new Driver({ entrypoint: lambdaInvoker(lambda, 'TypeFunction'), schema: loadSchema(), logicalResourceId: 'ContractKeyStore', log: (l) => console.log(l) });
+    return new Driver({
+        entrypoint: lambdaInvoker(lambda, 'TypeFunction'),
+        schema: loadSchema(),
+        logicalResourceId: 'ContractKeyStore',
+        log: (l) => console.log(l),
+    });
 }
 
 /** A copy of key/ whose inputs name the given key store. */
@@ -135,11 +158,13 @@ interface Suite {
 }
 
 async function suiteFor(type: string, serve: { lambda: string; sim: string }): Promise<Suite> {
-    if (type === 'store') return { cwd: ROOT, functionName: 'TypeFunction', leftovers: () => leftovers(serve.sim), finish: async () => 0, cleanup: () => undefined };
+    if (type === 'store')
+        return { cwd: ROOT, functionName: 'TypeFunction', leftovers: () => leftovers(serve.sim), finish: async () => 0, cleanup: () => undefined };
     const stores = storeDriver(serve.lambda);
     const props = defaultProperties();
     const made = await stores.create(props);
-    if (made.status !== 'SUCCESS' || !made.model) throw new Error(`the key store for the key's contract tests was not made: ${made.status} ${made.errorCode ?? ''} ${made.message}`);
+    if (made.status !== 'SUCCESS' || !made.model)
+        throw new Error(`the key store for the key's contract tests was not made: ${made.status} ${made.errorCode ?? ''} ${made.message}`);
     const storeId = String(made.model.CustomKeyStoreId);
     console.log(`[test:contract] key store ${storeId} made through TypeFunction for the key's inputs`);
     const cwd = keyProject(storeId);

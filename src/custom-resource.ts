@@ -29,7 +29,9 @@ export async function handler(event: unknown, context: LambdaContextLike): Promi
     const request = continuation?.continuationOf ?? asRequest(event);
     if (!request) {
         // Not CloudFormation's request: nothing to answer, and nothing of it is logged (it may hold a URL).
-        console.error('Ignored an event that is not a CloudFormation custom resource request (RequestType, ResponseURL, StackId, RequestId and LogicalResourceId are required).');
+        console.error(
+            'Ignored an event that is not a CloudFormation custom resource request (RequestType, ResponseURL, StackId, RequestId and LogicalResourceId are required).',
+        );
         return;
     }
     const log = logger(request);
@@ -39,12 +41,16 @@ export async function handler(event: unknown, context: LambdaContextLike): Promi
     const respond = async (outcome: Outcome) => {
         await sendResponse(request, outcome, { log, sleep: (ms) => clock.sleep(ms) });
         answered = true;
-        await releaseClaim(aws.secrets, request).catch((err: unknown) => log(`The request's claim was not released (${err instanceof Error ? err.name : String(err)}); it is harmless.`));
+        await releaseClaim(aws.secrets, request).catch((err: unknown) =>
+            log(`The request's claim was not released (${err instanceof Error ? err.name : String(err)}); it is harmless.`),
+        );
     };
     try {
         let next: Continuation | undefined = continuation;
         if (!next) {
-            log(`${request.RequestType} ${request.LogicalResourceId} (${request.ResourceType ?? 'Custom::KMS::CloudHsmKeyStore'}), request ${request.RequestId}, physical id ${request.PhysicalResourceId ?? '-'}.`);
+            log(
+                `${request.RequestType} ${request.LogicalResourceId} (${request.ResourceType ?? 'Custom::KMS::CloudHsmKeyStore'}), request ${request.RequestId}, physical id ${request.PhysicalResourceId ?? '-'}.`,
+            );
             if ((await claimRequest(aws.secrets, request, context.awsRequestId)) === 'replay') {
                 log(`Request ${request.RequestId} was delivered again; it is already being handled (or was answered), so this delivery does nothing.`);
                 return;
@@ -68,6 +74,10 @@ export async function handler(event: unknown, context: LambdaContextLike): Promi
         log(`Unexpected error: ${detail}`);
         if (/Could not deliver the/.test(detail)) throw new Error(detail); // Lambda retries the invocation; the phases are safe to repeat
         // Never no answer: CloudFormation would wait for the whole service timeout.
-        await respond({ status: 'FAILED', physicalResourceId: request.PhysicalResourceId ?? failedCreateId(request), reason: `Internal error in the key store provider: ${detail}` });
+        await respond({
+            status: 'FAILED',
+            physicalResourceId: request.PhysicalResourceId ?? failedCreateId(request),
+            reason: `Internal error in the key store provider: ${detail}`,
+        });
     }
 }

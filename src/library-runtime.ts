@@ -64,7 +64,13 @@ export function waitOnlyForPendingDelivery(resource: object): void {
 interface LogPublisherInternals {
     logGroupName: string;
     logStreamName: string;
-    client: { makeRequestPromise(op: string, input: unknown, headers?: Record<string, string>): Promise<{ nextSequenceToken?: string; rejectedLogEventsInfo?: unknown } | undefined> };
+    client: {
+        makeRequestPromise(
+            op: string,
+            input: unknown,
+            headers?: Record<string, string>,
+        ): Promise<{ nextSequenceToken?: string; rejectedLogEventsInfo?: unknown } | undefined>;
+    };
     platformLogger: { log(message: string, ...params: unknown[]): void };
 }
 
@@ -89,7 +95,7 @@ export function putLogEventsWithoutPacing(): void {
     };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any type's resource: these patches do not depend on its model
 type AnyResource = BaseResource<any>;
 type WithNextToken = { nextToken?: string; stackId?: string };
 

@@ -43,8 +43,7 @@ const md = { $metadata: { httpStatusCode: 400 } };
 const AWS_SAID = 'the detail AWS gave';
 
 /** CloudHSM 3.332 often throws the base class with only a name (AWS-API-FACTS 0.4), so build them that way. */
-const hsmErr = (name: string, fault: 'client' | 'server' = 'client') =>
-    new CloudHSMV2ServiceException({ name, $fault: fault, message: AWS_SAID, ...md });
+const hsmErr = (name: string, fault: 'client' | 'server' = 'client') => new CloudHSMV2ServiceException({ name, $fault: fault, message: AWS_SAID, ...md });
 const kmsBase = (name: string, httpStatusCode = 400) =>
     new KMSServiceException({ name, $fault: httpStatusCode >= 500 ? 'server' : 'client', message: AWS_SAID, $metadata: { httpStatusCode } });
 
@@ -55,7 +54,11 @@ const TABLE_CASES: Array<[Error, HandlerErrorCode, RegExp]> = [
     [new CloudHsmClusterInUseException({ message: AWS_SAID, ...md }), C.AlreadyExists, /use another cluster/],
     [new CloudHsmClusterNotFoundException({ message: AWS_SAID, ...md }), C.InvalidRequest, /check CloudHsmClusterId/],
     [new CloudHsmClusterNotActiveException({ message: AWS_SAID, ...md }), C.InvalidRequest, /initialize and activate it/],
-    [new CloudHsmClusterInvalidConfigurationException({ message: AWS_SAID, ...md }), C.InvalidRequest, /two active HSMs in different Availability Zones.*TCP 2223-2225/],
+    [
+        new CloudHsmClusterInvalidConfigurationException({ message: AWS_SAID, ...md }),
+        C.InvalidRequest,
+        /two active HSMs in different Availability Zones.*TCP 2223-2225/,
+    ],
     [new CloudHsmClusterNotRelatedException({ message: AWS_SAID, ...md }), C.InvalidRequest, /share backup history/],
     [new IncorrectTrustAnchorException({ message: AWS_SAID, ...md }), C.InvalidRequest, /customerCA\.crt/],
     [new CustomKeyStoreInvalidStateException({ message: AWS_SAID, ...md }), C.ResourceConflict, /wait for it to settle and retry/],
@@ -90,7 +93,11 @@ const TABLE_CASES: Array<[Error, HandlerErrorCode, RegExp]> = [
     [kmsBase('ValidationException'), C.InvalidRequest, /rejected a parameter value/],
     [kmsBase('UnrecognizedClientException'), C.InvalidCredentials, /credentials are not valid/],
     [new SSMServiceException({ name: 'InvalidClientTokenId', $fault: 'client', message: AWS_SAID, ...md }), C.InvalidCredentials, /credentials are not valid/],
-    [new SecretsManagerServiceException({ name: 'ExpiredTokenException', $fault: 'client', message: AWS_SAID, ...md }), C.InvalidCredentials, /credentials have expired/],
+    [
+        new SecretsManagerServiceException({ name: 'ExpiredTokenException', $fault: 'client', message: AWS_SAID, ...md }),
+        C.InvalidCredentials,
+        /credentials have expired/,
+    ],
 ];
 
 describe('mapAwsError: the table', () => {
@@ -232,7 +239,12 @@ describe('mapAwsError: unknown errors', () => {
         expect(mapped.message).toContain('Expected real number');
     });
 
-    it.each([['a string', 'boom'], ['undefined', undefined], ['null', null], ['a number', 42]])('%s thrown -> InternalFailure', (_label, thrown) => {
+    it.each([
+        ['a string', 'boom'],
+        ['undefined', undefined],
+        ['null', null],
+        ['a number', 42],
+    ])('%s thrown -> InternalFailure', (_label, thrown) => {
         const mapped = mapAwsError(thrown);
         expect(mapped.code).toBe(C.InternalFailure);
         expect(mapped.retryable).toBe(false);
@@ -280,7 +292,9 @@ describe('describeConnectionError', () => {
 
     it.each(['XKS_PROXY_TIMED_OUT', 'SOME_NEW_CODE'])('unknown code %s still gives a message with the code, store id and a pointer', (code) => {
         const text = describeConnectionError(STORE, code);
-        expect(text).toBe(`Key store ${STORE} failed to connect (ConnectionErrorCode ${code}). See "Troubleshooting a custom key store" in the KMS Developer Guide.`);
+        expect(text).toBe(
+            `Key store ${STORE} failed to connect (ConnectionErrorCode ${code}). See "Troubleshooting a custom key store" in the KMS Developer Guide.`,
+        );
     });
 
     it('no code at all says so', () => {

@@ -20,8 +20,20 @@ let handler: Record<string, Uint8Array>;
 
 /** Each type's cfn folder, the zip `cfn submit --dry-run` writes there, its schema and its entry points. */
 const TYPES = [
-    { folder: '.', zip: 'custom-kms-cloudhsmkeystore.zip', schema: 'custom-kms-cloudhsmkeystore.json', typeName: 'Custom::KMS::CloudHsmKeyStore', module: 'dist/handlers' },
-    { folder: 'key', zip: 'key/custom-kms-cloudhsmkey.zip', schema: 'key/custom-kms-cloudhsmkey.json', typeName: 'Custom::KMS::CloudHsmKey', module: 'dist/key-handlers' },
+    {
+        folder: '.',
+        zip: 'custom-kms-cloudhsmkeystore.zip',
+        schema: 'custom-kms-cloudhsmkeystore.json',
+        typeName: 'Custom::KMS::CloudHsmKeyStore',
+        module: 'dist/handlers',
+    },
+    {
+        folder: 'key',
+        zip: 'key/custom-kms-cloudhsmkey.zip',
+        schema: 'key/custom-kms-cloudhsmkey.json',
+        typeName: 'Custom::KMS::CloudHsmKey',
+        module: 'dist/key-handlers',
+    },
 ];
 
 beforeAll(() => {
@@ -38,22 +50,31 @@ test('it says where each zip is', () => {
 
 test.each(TYPES)('the $typeName submission ($zip) has the layout cfn submit writes in $folder', (t) => {
     const submission = unzipped[t.zip];
-    const srcFiles = (readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => `src/${f}`);
+    const srcFiles = (readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }) as string[])
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => `src/${f}`);
     const inputs = readdirSync(join(ROOT, t.folder, 'inputs')).map((f) => `inputs/${f}`);
     expect(inputs.length).toBeGreaterThanOrEqual(3);
-    expect(Object.keys(submission).sort()).toEqual(['.cfn_metadata.json', '.rpdk-config', 'ResourceProvider.zip', 'schema.json', ...inputs, ...srcFiles].sort());
+    expect(Object.keys(submission).sort()).toEqual(
+        ['.cfn_metadata.json', '.rpdk-config', 'ResourceProvider.zip', 'schema.json', ...inputs, ...srcFiles].sort(),
+    );
     expect(Buffer.from(submission['schema.json']).equals(readFileSync(join(ROOT, t.schema)))).toBe(true);
     expect(Buffer.from(submission['.rpdk-config']).equals(readFileSync(join(ROOT, t.folder, '.rpdk-config')))).toBe(true);
     for (const i of inputs) expect(Buffer.from(submission[i]).equals(readFileSync(join(ROOT, t.folder, i)))).toBe(true);
     expect(JSON.parse(Buffer.from(submission['.cfn_metadata.json']).toString())).toEqual({ 'cli-version': '0.2.39' });
     const settings = JSON.parse(Buffer.from(submission['.rpdk-config']).toString());
-    expect(settings).toMatchObject({ typeName: t.typeName, runtime: 'nodejs22.x', entrypoint: `${t.module}.entrypoint`, testEntrypoint: `${t.module}.testEntrypoint` });
+    expect(settings).toMatchObject({
+        typeName: t.typeName,
+        runtime: 'nodejs22.x',
+        entrypoint: `${t.module}.entrypoint`,
+        testEntrypoint: `${t.module}.testEntrypoint`,
+    });
     expect(JSON.parse(Buffer.from(submission['schema.json']).toString()).typeName).toBe(t.typeName);
     // one handler package for both types
     expect(Buffer.from(submission['ResourceProvider.zip']).equals(Buffer.from(readFileSync(join(out, 'build', 'ResourceProvider.zip'))))).toBe(true);
 });
 
-test('the handler package is the bundle alone, at most 2 MB zipped, with both types\' entry points', () => {
+test("the handler package is the bundle alone, at most 2 MB zipped, with both types' entry points", () => {
     // one bundle for every entry point, and a one-line stub per entry point
     expect(Object.keys(handler).sort()).toEqual(['dist/custom-resource.js', 'dist/handlers.js', 'dist/index.js', 'dist/index.js.map', 'dist/key-handlers.js']);
     expect(Object.keys(handler).some((n) => n.includes('node_modules'))).toBe(false);
@@ -61,7 +82,7 @@ test('the handler package is the bundle alone, at most 2 MB zipped, with both ty
     expect(readFileSync(join(out, 'build', 'custom-resource-provider.zip')).equals(readFileSync(join(out, 'build', 'ResourceProvider.zip')))).toBe(true);
 });
 
-test('the handler inside the key\'s submission answers Reads of both types against the simulator', async () => {
+test("the handler inside the key's submission answers Reads of both types against the simulator", async () => {
     const unpacked = mkdtempSync(join(tmpdir(), 'keystore-unpacked-'));
     for (const [name, data] of Object.entries(unzipSync(unzipped['key/custom-kms-cloudhsmkey.zip']['ResourceProvider.zip']))) {
         mkdirSync(dirname(join(unpacked, name)), { recursive: true });
@@ -73,7 +94,14 @@ test('the handler inside the key\'s submission answers Reads of both types again
         const state = await h.sim.control.state();
         const cluster = state.clusters.find((c) => c.id === defaultProperties().CloudHsmClusterId)!;
         const kms = new KMSClient({ region: 'us-east-1', endpoint: h.sim.endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-        const made = await kms.send(new CreateCustomKeyStoreCommand({ CustomKeyStoreName: 'PackagedRead', CloudHsmClusterId: cluster.id, TrustAnchorCertificate: cluster.caPem, KeyStorePassword: 'Bootstrap1' }));
+        const made = await kms.send(
+            new CreateCustomKeyStoreCommand({
+                CustomKeyStoreName: 'PackagedRead',
+                CloudHsmClusterId: cluster.id,
+                TrustAnchorCertificate: cluster.caPem,
+                KeyStorePassword: 'Bootstrap1',
+            }),
+        );
         const read = await h.driver.read({ CustomKeyStoreId: made.CustomKeyStoreId });
         expect(read.status).toBe('SUCCESS');
         expect(read.model).toMatchObject({ CustomKeyStoreId: made.CustomKeyStoreId, KeyStoreName: 'PackagedRead', ConnectionState: 'DISCONNECTED' });

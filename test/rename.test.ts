@@ -31,7 +31,10 @@ function tree(dir: string, base = dir): Record<string, string> {
 
 function copyProject(): string {
     const dir = mkdtempSync(join(tmpdir(), 'keystore-rename-'));
-    const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT }).toString().split('\0').filter((f) => f && !OUTPUTS.test(f) && existsSync(join(ROOT, f)));
+    const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT })
+        .toString()
+        .split('\0')
+        .filter((f) => f && !OUTPUTS.test(f) && existsSync(join(ROOT, f)));
     for (const f of files) {
         mkdirSync(dirname(join(dir, f)), { recursive: true });
         execFileSync('cp', ['-p', join(ROOT, f), join(dir, f)]);
@@ -53,8 +56,6 @@ function onPath(tool: string): boolean {
 const KEY_NAME = 'Acme::KMS::CloudHsmKey';
 const json = (dir: string, file: string) => JSON.parse(readFileSync(join(dir, file), 'utf8'));
 const text = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8');
-/** Each occurrence of a spelling as a whole name (not the key's inside the store's). */
-const count = (s: string, name: string) => (s.match(new RegExp(`${name.replace(/[:-]/g, '\\$&')}(?![A-Za-z0-9])`, 'g')) ?? []).length;
 
 test('rename to Acme renames both types; build, test, validate and package them, then back: the tree is restored byte for byte', () => {
     const dir = copyProject();
@@ -85,7 +86,10 @@ test('rename to Acme renames both types; build, test, validate and package them,
 
     // Package (this builds the bundle): both submissions under the new names.
     run(dir, TSX, ['scripts/package.ts']);
-    for (const [zip, name] of [['acme-kms-cloudhsmkeystore.zip', NEW_NAME], ['key/acme-kms-cloudhsmkey.zip', KEY_NAME]]) {
+    for (const [zip, name] of [
+        ['acme-kms-cloudhsmkeystore.zip', NEW_NAME],
+        ['key/acme-kms-cloudhsmkey.zip', KEY_NAME],
+    ]) {
         const submission = unzipSync(readFileSync(join(dir, zip)));
         expect(JSON.parse(Buffer.from(submission['schema.json']).toString()).typeName).toBe(name);
         expect(JSON.parse(Buffer.from(submission['.rpdk-config']).toString()).typeName).toBe(name);
@@ -93,9 +97,14 @@ test('rename to Acme renames both types; build, test, validate and package them,
         expect(bundle).toContain(`"${name}"`);
     }
     // Both types' lifecycles against that bundle, driven with the renamed schemas.
-    const e2e = run(dir, join(dir, 'node_modules', '.bin', 'jest'), ['test/e2e/lifecycle.test.ts', 'test/e2e/key-lifecycle.test.ts', '-t', 'contract sequence|key lifecycle on the stack', '--ci', '--json'], {
-        KEYSTORE_ARTIFACT: join(dir, 'build', 'TypeFunction'),
-    });
+    const e2e = run(
+        dir,
+        join(dir, 'node_modules', '.bin', 'jest'),
+        ['test/e2e/lifecycle.test.ts', 'test/e2e/key-lifecycle.test.ts', '-t', 'contract sequence|key lifecycle on the stack', '--ci', '--json'],
+        {
+            KEYSTORE_ARTIFACT: join(dir, 'build', 'TypeFunction'),
+        },
+    );
     expect(JSON.parse(e2e)).toMatchObject({ success: true, numPassedTests: 2, numFailedTests: 0 });
     if (onPath('cfn')) for (const folder of ['.', 'key']) expect(run(join(dir, folder), 'cfn', ['validate'])).toContain('Resource schema is valid.');
     else console.warn('cfn is not on PATH: skipped `cfn validate` of the renamed schemas');
@@ -104,7 +113,7 @@ test('rename to Acme renames both types; build, test, validate and package them,
     expect(tree(dir)).toEqual(original);
 });
 
-test('a store name that does not start with the key\'s resource name renames each spelling on its own, and back byte for byte', () => {
+test("a store name that does not start with the key's resource name renames each spelling on its own, and back byte for byte", () => {
     const dir = copyProject();
     const original = tree(dir);
     run(dir, TSX, ['scripts/rename.ts', 'Acme::Kms::Vault']);
@@ -133,7 +142,11 @@ test('a rename whose reverse would not restore a file is refused before anything
 });
 
 test('a reserved namespace or a malformed name is refused with a clear message, and nothing changes', () => {
-    for (const [name, says] of [['AWS::KMS::CloudHsmKeyStore', 'reserved namespace'], ['Acme::KMS', 'is not a type name'], ['Acme::KMS::Key-Store', 'is not a type name']]) {
+    for (const [name, says] of [
+        ['AWS::KMS::CloudHsmKeyStore', 'reserved namespace'],
+        ['Acme::KMS', 'is not a type name'],
+        ['Acme::KMS::Key-Store', 'is not a type name'],
+    ]) {
         const r = spawnSync(TSX, ['scripts/rename.ts', name], { cwd: ROOT, encoding: 'utf8' });
         expect(r.status).toBe(1);
         expect(r.stderr).toContain(says);

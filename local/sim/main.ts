@@ -14,26 +14,26 @@ const USAGE = `usage: npm run sim -- [--port N] [--time-scale X] [--scenario ${S
   -h, --help        this text`;
 
 async function main(): Promise<void> {
-  const cli = parseCli({
-    program: 'sim',
-    usage: USAGE,
-    options: { port: { type: 'string' }, 'time-scale': { type: 'string' }, scenario: { type: 'string' } },
-  });
-  const port = cli.integer('port', 4566, { max: 65535 });
-  const timeScale = cli.number('time-scale', 1, { above: 0 });
-  const scenario = cli.oneOf('scenario', SCENARIOS, 'default');
-  const sim = await startSimulator({ port, timeScale, scenario });
-  console.log(`SIM_ENDPOINT=${sim.endpoint}`);
-  console.error(`[sim] scenario ${scenario}, timeScale ${timeScale}; control API at ${sim.endpoint}/_sim/state`);
-  const stop = (sig: string) => {
-    console.error(`[sim] ${sig}: stopping`);
-    sim.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+    const cli = parseCli({
+        program: 'sim',
+        usage: USAGE,
+        options: { port: { type: 'string' }, 'time-scale': { type: 'string' }, scenario: { type: 'string' } },
+    });
+    const port = cli.integer('port', 4566, { max: 65535 });
+    const timeScale = cli.number('time-scale', 1, { above: 0 });
+    const scenario = cli.oneOf('scenario', SCENARIOS, 'default');
+    const sim = await startSimulator({ port, timeScale, scenario });
+    console.log(`SIM_ENDPOINT=${sim.endpoint}`);
+    console.error(`[sim] scenario ${scenario}, timeScale ${timeScale}; control API at ${sim.endpoint}/_sim/state`);
+    const stop = (sig: string) => {
+        console.error(`[sim] ${sig}: stopping`);
+        sim.stop().then(
+            () => process.exit(0),
+            () => process.exit(1),
+        );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
 runMain('sim', main);

@@ -13,45 +13,45 @@ import { AwsError } from './wire';
  * Older editions of the table gave ListKeys 100; the current one gives 500.
  */
 export const KMS_REQUEST_QUOTAS: Readonly<Record<string, number>> = {
-  CancelKeyDeletion: 5,
-  ConnectCustomKeyStore: 5,
-  CreateCustomKeyStore: 5,
-  CreateKey: 5,
-  DeleteCustomKeyStore: 5,
-  DescribeCustomKeyStores: 5,
-  DescribeKey: 2000,
-  DisconnectCustomKeyStore: 5,
-  ListKeys: 500,
-  ScheduleKeyDeletion: 15,
-  UpdateCustomKeyStore: 5,
+    CancelKeyDeletion: 5,
+    ConnectCustomKeyStore: 5,
+    CreateCustomKeyStore: 5,
+    CreateKey: 5,
+    DeleteCustomKeyStore: 5,
+    DescribeCustomKeyStores: 5,
+    DescribeKey: 2000,
+    DisconnectCustomKeyStore: 5,
+    ListKeys: 500,
+    ScheduleKeyDeletion: 15,
+    UpdateCustomKeyStore: 5,
 };
 
 /** The answer KMS gives a throttled request (developer guide, "Throttling AWS KMS requests"). */
 export const throttled = (): AwsError =>
-  new AwsError('ThrottlingException', 'You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.', 400);
+    new AwsError('ThrottlingException', 'You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.', 400);
 
 export function quotaTable(setting: boolean | Record<string, number>): Record<string, number> {
-  if (setting === false) return {};
-  return setting === true ? { ...KMS_REQUEST_QUOTAS } : { ...KMS_REQUEST_QUOTAS, ...setting };
+    if (setting === false) return {};
+    return setting === true ? { ...KMS_REQUEST_QUOTAS } : { ...KMS_REQUEST_QUOTAS, ...setting };
 }
 
 export class RequestQuotas {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+    private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
-  /** Take a token for `operation` at simulated time `nowMs`; false when the call is over its quota. */
-  take(table: Record<string, number>, operation: string, nowMs: number): boolean {
-    const rate = table[operation];
-    if (!rate) return true;
-    const b = this.buckets.get(operation) ?? { tokens: rate, at: nowMs };
-    b.tokens = Math.min(rate, b.tokens + ((nowMs - b.at) / 1000) * rate);
-    b.at = nowMs;
-    this.buckets.set(operation, b);
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
-  }
+    /** Take a token for `operation` at simulated time `nowMs`; false when the call is over its quota. */
+    take(table: Record<string, number>, operation: string, nowMs: number): boolean {
+        const rate = table[operation];
+        if (!rate) return true;
+        const b = this.buckets.get(operation) ?? { tokens: rate, at: nowMs };
+        b.tokens = Math.min(rate, b.tokens + ((nowMs - b.at) / 1000) * rate);
+        b.at = nowMs;
+        this.buckets.set(operation, b);
+        if (b.tokens < 1) return false;
+        b.tokens -= 1;
+        return true;
+    }
 
-  reset(): void {
-    this.buckets.clear();
-  }
+    reset(): void {
+        this.buckets.clear();
+    }
 }

@@ -22,287 +22,292 @@ const NODE_DIR = ['/usr/bin', '/bin'].includes(dirname(process.execPath)) ? '' :
 export const TERMINAL: InvocationStatus[] = ['Success', 'Failed', 'TimedOut', 'Cancelled'];
 
 interface ScriptResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-  reason?: 'timeout' | 'cancel';
-  /** Simulated milliseconds the script takes on AWS (see SimConfig.commandBaseSeconds). */
-  modelledMs: number;
-  executionTimeoutSeconds: number;
+    code: number;
+    stdout: string;
+    stderr: string;
+    reason?: 'timeout' | 'cancel';
+    /** Simulated milliseconds the script takes on AWS (see SimConfig.commandBaseSeconds). */
+    modelledMs: number;
+    executionTimeoutSeconds: number;
 }
 
 export class CommandRunner {
-  readonly standinsDir: string;
-  private readonly children = new Set<ChildProcess>();
-  /** Scripts that ran and wait for their modelled end. */
-  private readonly waits = new Set<AbortController>();
-  private root?: Promise<string>;
+    readonly standinsDir: string;
+    private readonly children = new Set<ChildProcess>();
+    /** Scripts that ran and wait for their modelled end. */
+    private readonly waits = new Set<AbortController>();
+    private root?: Promise<string>;
 
-  constructor(
-    private readonly sim: Sim,
-    standinsDir?: string,
-  ) {
-    this.standinsDir = standinsDir ?? resolve(__dirname, '..', 'standins', 'bin');
-  }
-
-  /** Arm the delivery timeout and the delivery of each invocation of a new command. */
-  dispatch(cmd: Command): void {
-    const { clock, config } = this.sim;
-    for (const inv of cmd.invocations) {
-      clock.after(cmd.timeoutSeconds, () => {
-        // Once the agent has it (running, or queued behind another script on the cluster) delivery cannot time out.
-        if (this.live(cmd) && inv.status === 'Pending' && !inv.delivered) this.finish(inv, 'TimedOut', 'DeliveryTimedOut', -1);
-      });
-      clock.after(config.commandRunDelaySeconds, () => this.deliver(cmd, inv));
+    constructor(
+        private readonly sim: Sim,
+        standinsDir?: string,
+    ) {
+        this.standinsDir = standinsDir ?? resolve(__dirname, '..', 'standins', 'bin');
     }
-  }
 
-  /** An instance came (back) online: deliver what is waiting for it. */
-  instanceOnline(instanceId: string): void {
-    const due = this.sim.now() - this.sim.config.commandRunDelaySeconds * 1000;
-    for (const cmd of this.sim.world.commands.values()) {
-      if (cmd.requestedAt > due) continue;
-      for (const inv of cmd.invocations) if (inv.instanceId === instanceId) void this.sim.clock.spawn(() => this.deliver(cmd, inv));
-    }
-  }
-
-  /** Stop an invocation (CancelCommand). */
-  cancel(inv: Invocation): void {
-    if (inv.kill) inv.kill('cancel');
-    else if (inv.status === 'Pending') this.finish(inv, 'Cancelled', 'Cancelled', -1);
-  }
-
-  killAll(): void {
-    for (const c of this.children) killGroup(c);
-    this.children.clear();
-    for (const w of this.waits) w.abort();
-    this.waits.clear();
-  }
-
-  async cleanup(): Promise<void> {
-    const root = this.root;
-    this.root = undefined;
-    if (root) await rm(await root, { recursive: true, force: true });
-  }
-
-  private live(cmd: Command): boolean {
-    return this.sim.world.commands.get(cmd.id) === cmd;
-  }
-
-  private finish(inv: Invocation, status: InvocationStatus, details: string, code: number, out = '', err = ''): void {
-    inv.status = status;
-    inv.statusDetails = details;
-    inv.responseCode = code;
-    // An invocation that never started (delivery timeout, cancelled while pending) has no execution times.
-    if (inv.delivered) {
-      inv.startedAt ??= this.sim.now();
-      inv.endedAt = this.sim.now();
-    }
-    inv.stdout = out;
-    inv.stderr = err;
-    delete inv.kill;
-  }
-
-  /**
-   * Runs the script now, with simulated time standing still while it executes, then reports its result when its
-   * modelled duration has passed (commandBaseSeconds and so much per stand-in call), however long it took here.
-   */
-  private deliver(cmd: Command, inv: Invocation): Promise<void> {
-    const inst = this.sim.world.instances.get(inv.instanceId);
-    if (!this.live(cmd) || inv.status !== 'Pending' || inv.delivered || inst?.pingStatus !== 'Online') return Promise.resolve();
-    inv.delivered = true;
-    const fault = this.sim.faults.takeCommandResult(inv.instanceId);
-    if (fault) {
-      if (fault.status === 'Failed') this.finish(inv, 'Failed', 'Failed', fault.responseCode ?? 1, fault.stdout ?? '', fault.stderr ?? 'simulated failure (injected fault)\n');
-      else this.finish(inv, 'TimedOut', 'ExecutionTimedOut', -1, fault.stdout ?? '', fault.stderr ?? '');
-      return Promise.resolve();
-    }
-    const lockKey = inst.clusterId ?? `instance:${inst.id}`;
-    return this.sim.clusterLock
-      .run(lockKey, () => this.execute(cmd, inv, inst))
-      .then((result) => result && this.report(cmd, inv, result))
-      .catch((e: unknown) => {
-        if (TERMINAL.includes(inv.status)) return;
-        this.finish(inv, 'Failed', 'Failed', 1, '', `simulator error running the script: ${String(e)}\n`);
-      });
-  }
-
-  /** The result once the script's modelled time is over; the execution timeout ends it earlier. A cancel ends the wait. */
-  private async report(cmd: Command, inv: Invocation, r: ScriptResult): Promise<void> {
-    const started = inv.startedAt ?? this.sim.now();
-    const limit = r.executionTimeoutSeconds * 1000;
-    const killed = r.modelledMs > limit;
-    const abort = new AbortController();
-    let cancelled = false;
-    inv.kill = (why) => {
-      if (why === 'cancel') cancelled = true;
-      abort.abort();
-    };
-    this.waits.add(abort);
-    try {
-      await this.sim.clock.sleep(started + Math.min(r.modelledMs, limit) - this.sim.now(), abort.signal);
-    } finally {
-      this.waits.delete(abort);
-      delete inv.kill;
-    }
-    if (!this.live(cmd) || TERMINAL.includes(inv.status)) return;
-    if (cancelled) this.finish(inv, 'Cancelled', 'Cancelled', -1, r.stdout, r.stderr);
-    // Assumed, not documented: a script over its executionTimeout is reported as if killed at that moment, with
-    // the output it had; the simulator ran it to its end, so its effects on the cluster stay.
-    else if (killed) this.finish(inv, 'TimedOut', 'ExecutionTimedOut', -1, r.stdout, r.stderr);
-    else if (r.reason === 'timeout') this.finish(inv, 'TimedOut', 'ExecutionTimedOut', -1, r.stdout, r.stderr);
-    else if (r.reason === 'cancel') this.finish(inv, 'Cancelled', 'Cancelled', -1, r.stdout, r.stderr);
-    else if (r.code === 0) this.finish(inv, 'Success', 'Success', 0, r.stdout, r.stderr);
-    else this.finish(inv, 'Failed', 'Failed', r.code, r.stdout, r.stderr);
-  }
-
-  private tmpRoot(): Promise<string> {
-    this.root ??= mkdtemp(join(tmpdir(), 'aws-sim-')).then(async (dir) => {
-      // PATH for an instance without cloudhsm-cli: only the aws stand-in.
-      await mkdir(join(dir, 'aws-only'));
-      await symlink(join(this.standinsDir, 'aws'), join(dir, 'aws-only', 'aws'));
-      return dir;
-    });
-    return this.root;
-  }
-
-  private async execute(cmd: Command, inv: Invocation, inst: Instance): Promise<ScriptResult | undefined> {
-    const sim = this.sim;
-    if (!this.live(cmd) || inv.status !== 'Pending') return undefined;
-    const world = sim.world;
-    const cluster = inst.clusterId ? world.clusters.get(inst.clusterId) : undefined;
-    const root = await this.tmpRoot();
-    const dir = await mkdtemp(join(root, 'cmd-'));
-    try {
-      const work = join(dir, 'work');
-      const simDir = join(dir, 'sim');
-      await mkdir(work);
-      await mkdir(simDir);
-      const hsmFile = join(simDir, 'hsm-state.json');
-      const secretsFile = join(simDir, 'secrets.json');
-      const scriptFile = join(simDir, '_script.sh');
-      const state = { clusterId: inst.clusterId ?? '', users: cluster?.users ?? [], quorum: cluster?.quorum ?? 1 };
-      await writeFile(hsmFile, JSON.stringify(state, null, 2));
-      await writeFile(secretsFile, JSON.stringify({ secrets: this.secretsView() }, null, 2));
-      await writeFile(scriptFile, (cmd.parameters.commands ?? []).join('\n') + '\n');
-      if (!this.live(cmd) || inv.status !== 'Pending') return undefined;
-
-      const wd = cmd.parameters.workingDirectory?.[0];
-      const binDir = inst.hasCloudHsmCli ? this.standinsDir : join(root, 'aws-only');
-      const env: Record<string, string> = {
-        PATH: `${binDir}:/usr/bin:/bin${NODE_DIR}`,
-        HOME: work,
-        LANG: 'C.UTF-8',
-        SIM_HSM_STATE: hsmFile,
-        SIM_SECRETS_FILE: secretsFile,
-        SIM_INSTANCE_ID: inst.id,
-        SIM_CLUSTER_ID: inst.clusterId ?? '',
-        SIM_CLI_CONFIG: inst.cliConfig ?? 'single',
-      };
-      const execSeconds = Number(cmd.parameters.executionTimeout?.[0]) || cmd.timeoutSeconds;
-      // Real time only guards against a stuck script; under a scaled clock the scaled timeout counts too.
-      const limitMs = Math.max(execSeconds * 1000 * sim.clock.timeScale, sim.config.commandTimeoutFloorMs);
-      const callsFile = join(simDir, 'calls.log');
-      Object.assign(env, { SIM_CALLS_FILE: callsFile });
-
-      inv.status = 'InProgress';
-      inv.statusDetails = 'InProgress';
-      inv.startedAt = sim.now();
-      const result = await this.spawnScript(scriptFile, wd && existsSync(wd) ? wd : work, env, limitMs, inv);
-      if (!this.live(cmd) || world !== sim.world) return undefined;
-
-      let stderr = result.stderr;
-      if (cluster && world.clusters.get(cluster.id) === cluster) {
-        try {
-          const back = JSON.parse(await readFile(hsmFile, 'utf8')) as { users?: unknown; quorum?: unknown };
-          if (Array.isArray(back.users)) cluster.users = back.users as typeof cluster.users;
-          if (typeof back.quorum === 'number') cluster.quorum = back.quorum;
-        } catch (e) {
-          stderr += `[simulator] could not read back SIM_HSM_STATE: ${String(e)}\n`;
+    /** Arm the delivery timeout and the delivery of each invocation of a new command. */
+    dispatch(cmd: Command): void {
+        const { clock, config } = this.sim;
+        for (const inv of cmd.invocations) {
+            clock.after(cmd.timeoutSeconds, () => {
+                // Once the agent has it (running, or queued behind another script on the cluster) delivery cannot time out.
+                if (this.live(cmd) && inv.status === 'Pending' && !inv.delivered) this.finish(inv, 'TimedOut', 'DeliveryTimedOut', -1);
+            });
+            clock.after(config.commandRunDelaySeconds, () => this.deliver(cmd, inv));
         }
-      }
-      const calls = (await readFile(callsFile, 'utf8').catch(() => '')).split('\n');
-      const count = (name: string) => calls.filter((c) => c === name).length;
-      const c = sim.config;
-      const modelledMs = 1000 * (c.commandBaseSeconds + c.commandSecondsPerCliCall * count('cloudhsm-cli') + c.commandSecondsPerAwsCall * count('aws'));
-      return { ...result, stderr, modelledMs, executionTimeoutSeconds: execSeconds };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
     }
-  }
 
-  private secretsView() {
-    return this.sim.world.secrets.map((s) => {
-      const cur = s.versions.find((v) => v.stages.includes('AWSCURRENT'));
-      return {
-        name: s.name,
-        arn: s.arn,
-        ...(cur ? { versionId: cur.versionId, createdDate: new Date(cur.createdAt).toISOString().replace(/\.\d{3}Z$/, '+00:00') } : {}),
-        ...(cur?.secretString !== undefined ? { secretString: cur.secretString } : {}),
-        ...(cur?.secretBinary !== undefined ? { secretBinary: cur.secretBinary } : {}),
-        deleted: s.deletedAt !== undefined,
-      };
-    });
-  }
+    /** An instance came (back) online: deliver what is waiting for it. */
+    instanceOnline(instanceId: string): void {
+        const due = this.sim.now() - this.sim.config.commandRunDelaySeconds * 1000;
+        for (const cmd of this.sim.world.commands.values()) {
+            if (cmd.requestedAt > due) continue;
+            for (const inv of cmd.invocations) if (inv.instanceId === instanceId) void this.sim.clock.spawn(() => this.deliver(cmd, inv));
+        }
+    }
 
-  private spawnScript(
-    scriptFile: string,
-    cwd: string,
-    env: Record<string, string>,
-    limitMs: number,
-    inv: Invocation,
-  ): Promise<{ code: number; stdout: string; stderr: string; reason?: 'timeout' | 'cancel' }> {
-    return new Promise((done) => {
-      const child = spawn('/bin/bash', [scriptFile], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-      this.children.add(child);
-      let stdout = '';
-      let stderr = '';
-      let reason: 'timeout' | 'cancel' | undefined;
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => { if (stdout.length < OUTPUT_CAP) stdout += d; });
-      child.stderr!.setEncoding('utf8').on('data', (d: string) => { if (stderr.length < OUTPUT_CAP) stderr += d; });
-      inv.kill = (why) => {
-        reason ??= why;
-        killGroup(child);
-      };
-      const timer = setTimeout(() => inv.kill?.('timeout'), limitMs);
-      let settled = false;
-      const settle = (code: number) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        killGroup(child); // nothing the script left in the background outlives it
-        this.children.delete(child);
+    /** Stop an invocation (CancelCommand). */
+    cancel(inv: Invocation): void {
+        if (inv.kill) inv.kill('cancel');
+        else if (inv.status === 'Pending') this.finish(inv, 'Cancelled', 'Cancelled', -1);
+    }
+
+    killAll(): void {
+        for (const c of this.children) killGroup(c);
+        this.children.clear();
+        for (const w of this.waits) w.abort();
+        this.waits.clear();
+    }
+
+    async cleanup(): Promise<void> {
+        const root = this.root;
+        this.root = undefined;
+        if (root) await rm(await root, { recursive: true, force: true });
+    }
+
+    private live(cmd: Command): boolean {
+        return this.sim.world.commands.get(cmd.id) === cmd;
+    }
+
+    private finish(inv: Invocation, status: InvocationStatus, details: string, code: number, out = '', err = ''): void {
+        inv.status = status;
+        inv.statusDetails = details;
+        inv.responseCode = code;
+        // An invocation that never started (delivery timeout, cancelled while pending) has no execution times.
+        if (inv.delivered) {
+            inv.startedAt ??= this.sim.now();
+            inv.endedAt = this.sim.now();
+        }
+        inv.stdout = out;
+        inv.stderr = err;
         delete inv.kill;
-        done({ code, stdout, stderr, reason });
-      };
-      child.on('error', (e) => {
-        stderr += `${String(e)}\n`;
-        settle(127);
-      });
-      // 'close' waits for the pipes; a background process that keeps them open gets 1 s after bash exits.
-      child.on('close', (code, signal) => settle(code ?? (signal ? 128 + signalNumber(signal) : 1)));
-      child.on('exit', (code, signal) => {
-        setTimeout(() => {
-          child.stdout?.destroy();
-          child.stderr?.destroy();
-          settle(code ?? (signal ? 128 + signalNumber(signal) : 1));
-        }, 1000).unref();
-      });
-    });
-  }
+    }
+
+    /**
+     * Runs the script now, with simulated time standing still while it executes, then reports its result when its
+     * modelled duration has passed (commandBaseSeconds and so much per stand-in call), however long it took here.
+     */
+    private deliver(cmd: Command, inv: Invocation): Promise<void> {
+        const inst = this.sim.world.instances.get(inv.instanceId);
+        if (!this.live(cmd) || inv.status !== 'Pending' || inv.delivered || inst?.pingStatus !== 'Online') return Promise.resolve();
+        inv.delivered = true;
+        const fault = this.sim.faults.takeCommandResult(inv.instanceId);
+        if (fault) {
+            if (fault.status === 'Failed')
+                this.finish(inv, 'Failed', 'Failed', fault.responseCode ?? 1, fault.stdout ?? '', fault.stderr ?? 'simulated failure (injected fault)\n');
+            else this.finish(inv, 'TimedOut', 'ExecutionTimedOut', -1, fault.stdout ?? '', fault.stderr ?? '');
+            return Promise.resolve();
+        }
+        const lockKey = inst.clusterId ?? `instance:${inst.id}`;
+        return this.sim.clusterLock
+            .run(lockKey, () => this.execute(cmd, inv, inst))
+            .then((result) => result && this.report(cmd, inv, result))
+            .catch((e: unknown) => {
+                if (TERMINAL.includes(inv.status)) return;
+                this.finish(inv, 'Failed', 'Failed', 1, '', `simulator error running the script: ${String(e)}\n`);
+            });
+    }
+
+    /** The result once the script's modelled time is over; the execution timeout ends it earlier. A cancel ends the wait. */
+    private async report(cmd: Command, inv: Invocation, r: ScriptResult): Promise<void> {
+        const started = inv.startedAt ?? this.sim.now();
+        const limit = r.executionTimeoutSeconds * 1000;
+        const killed = r.modelledMs > limit;
+        const abort = new AbortController();
+        let cancelled = false;
+        inv.kill = (why) => {
+            if (why === 'cancel') cancelled = true;
+            abort.abort();
+        };
+        this.waits.add(abort);
+        try {
+            await this.sim.clock.sleep(started + Math.min(r.modelledMs, limit) - this.sim.now(), abort.signal);
+        } finally {
+            this.waits.delete(abort);
+            delete inv.kill;
+        }
+        if (!this.live(cmd) || TERMINAL.includes(inv.status)) return;
+        if (cancelled) this.finish(inv, 'Cancelled', 'Cancelled', -1, r.stdout, r.stderr);
+        // Assumed, not documented: a script over its executionTimeout is reported as if killed at that moment, with
+        // the output it had; the simulator ran it to its end, so its effects on the cluster stay.
+        else if (killed) this.finish(inv, 'TimedOut', 'ExecutionTimedOut', -1, r.stdout, r.stderr);
+        else if (r.reason === 'timeout') this.finish(inv, 'TimedOut', 'ExecutionTimedOut', -1, r.stdout, r.stderr);
+        else if (r.reason === 'cancel') this.finish(inv, 'Cancelled', 'Cancelled', -1, r.stdout, r.stderr);
+        else if (r.code === 0) this.finish(inv, 'Success', 'Success', 0, r.stdout, r.stderr);
+        else this.finish(inv, 'Failed', 'Failed', r.code, r.stdout, r.stderr);
+    }
+
+    private tmpRoot(): Promise<string> {
+        this.root ??= mkdtemp(join(tmpdir(), 'aws-sim-')).then(async (dir) => {
+            // PATH for an instance without cloudhsm-cli: only the aws stand-in.
+            await mkdir(join(dir, 'aws-only'));
+            await symlink(join(this.standinsDir, 'aws'), join(dir, 'aws-only', 'aws'));
+            return dir;
+        });
+        return this.root;
+    }
+
+    private async execute(cmd: Command, inv: Invocation, inst: Instance): Promise<ScriptResult | undefined> {
+        const sim = this.sim;
+        if (!this.live(cmd) || inv.status !== 'Pending') return undefined;
+        const world = sim.world;
+        const cluster = inst.clusterId ? world.clusters.get(inst.clusterId) : undefined;
+        const root = await this.tmpRoot();
+        const dir = await mkdtemp(join(root, 'cmd-'));
+        try {
+            const work = join(dir, 'work');
+            const simDir = join(dir, 'sim');
+            await mkdir(work);
+            await mkdir(simDir);
+            const hsmFile = join(simDir, 'hsm-state.json');
+            const secretsFile = join(simDir, 'secrets.json');
+            const scriptFile = join(simDir, '_script.sh');
+            const state = { clusterId: inst.clusterId ?? '', users: cluster?.users ?? [], quorum: cluster?.quorum ?? 1 };
+            await writeFile(hsmFile, JSON.stringify(state, null, 2));
+            await writeFile(secretsFile, JSON.stringify({ secrets: this.secretsView() }, null, 2));
+            await writeFile(scriptFile, (cmd.parameters.commands ?? []).join('\n') + '\n');
+            if (!this.live(cmd) || inv.status !== 'Pending') return undefined;
+
+            const wd = cmd.parameters.workingDirectory?.[0];
+            const binDir = inst.hasCloudHsmCli ? this.standinsDir : join(root, 'aws-only');
+            const env: Record<string, string> = {
+                PATH: `${binDir}:/usr/bin:/bin${NODE_DIR}`,
+                HOME: work,
+                LANG: 'C.UTF-8',
+                SIM_HSM_STATE: hsmFile,
+                SIM_SECRETS_FILE: secretsFile,
+                SIM_INSTANCE_ID: inst.id,
+                SIM_CLUSTER_ID: inst.clusterId ?? '',
+                SIM_CLI_CONFIG: inst.cliConfig ?? 'single',
+            };
+            const execSeconds = Number(cmd.parameters.executionTimeout?.[0]) || cmd.timeoutSeconds;
+            // Real time only guards against a stuck script; under a scaled clock the scaled timeout counts too.
+            const limitMs = Math.max(execSeconds * 1000 * sim.clock.timeScale, sim.config.commandTimeoutFloorMs);
+            const callsFile = join(simDir, 'calls.log');
+            Object.assign(env, { SIM_CALLS_FILE: callsFile });
+
+            inv.status = 'InProgress';
+            inv.statusDetails = 'InProgress';
+            inv.startedAt = sim.now();
+            const result = await this.spawnScript(scriptFile, wd && existsSync(wd) ? wd : work, env, limitMs, inv);
+            if (!this.live(cmd) || world !== sim.world) return undefined;
+
+            let stderr = result.stderr;
+            if (cluster && world.clusters.get(cluster.id) === cluster) {
+                try {
+                    const back = JSON.parse(await readFile(hsmFile, 'utf8')) as { users?: unknown; quorum?: unknown };
+                    if (Array.isArray(back.users)) cluster.users = back.users as typeof cluster.users;
+                    if (typeof back.quorum === 'number') cluster.quorum = back.quorum;
+                } catch (e) {
+                    stderr += `[simulator] could not read back SIM_HSM_STATE: ${String(e)}\n`;
+                }
+            }
+            const calls = (await readFile(callsFile, 'utf8').catch(() => '')).split('\n');
+            const count = (name: string) => calls.filter((c) => c === name).length;
+            const c = sim.config;
+            const modelledMs = 1000 * (c.commandBaseSeconds + c.commandSecondsPerCliCall * count('cloudhsm-cli') + c.commandSecondsPerAwsCall * count('aws'));
+            return { ...result, stderr, modelledMs, executionTimeoutSeconds: execSeconds };
+        } finally {
+            await rm(dir, { recursive: true, force: true });
+        }
+    }
+
+    private secretsView() {
+        return this.sim.world.secrets.map((s) => {
+            const cur = s.versions.find((v) => v.stages.includes('AWSCURRENT'));
+            return {
+                name: s.name,
+                arn: s.arn,
+                ...(cur ? { versionId: cur.versionId, createdDate: new Date(cur.createdAt).toISOString().replace(/\.\d{3}Z$/, '+00:00') } : {}),
+                ...(cur?.secretString !== undefined ? { secretString: cur.secretString } : {}),
+                ...(cur?.secretBinary !== undefined ? { secretBinary: cur.secretBinary } : {}),
+                deleted: s.deletedAt !== undefined,
+            };
+        });
+    }
+
+    private spawnScript(
+        scriptFile: string,
+        cwd: string,
+        env: Record<string, string>,
+        limitMs: number,
+        inv: Invocation,
+    ): Promise<{ code: number; stdout: string; stderr: string; reason?: 'timeout' | 'cancel' }> {
+        return new Promise((done) => {
+            const child = spawn('/bin/bash', [scriptFile], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+            this.children.add(child);
+            let stdout = '';
+            let stderr = '';
+            let reason: 'timeout' | 'cancel' | undefined;
+            child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+                if (stdout.length < OUTPUT_CAP) stdout += d;
+            });
+            child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+                if (stderr.length < OUTPUT_CAP) stderr += d;
+            });
+            inv.kill = (why) => {
+                reason ??= why;
+                killGroup(child);
+            };
+            const timer = setTimeout(() => inv.kill?.('timeout'), limitMs);
+            let settled = false;
+            const settle = (code: number) => {
+                if (settled) return;
+                settled = true;
+                clearTimeout(timer);
+                killGroup(child); // nothing the script left in the background outlives it
+                this.children.delete(child);
+                delete inv.kill;
+                done({ code, stdout, stderr, reason });
+            };
+            child.on('error', (e) => {
+                stderr += `${String(e)}\n`;
+                settle(127);
+            });
+            // 'close' waits for the pipes; a background process that keeps them open gets 1 s after bash exits.
+            child.on('close', (code, signal) => settle(code ?? (signal ? 128 + signalNumber(signal) : 1)));
+            child.on('exit', (code, signal) => {
+                setTimeout(() => {
+                    child.stdout?.destroy();
+                    child.stderr?.destroy();
+                    settle(code ?? (signal ? 128 + signalNumber(signal) : 1));
+                }, 1000).unref();
+            });
+        });
+    }
 }
 
 function killGroup(c: ChildProcess): void {
-  if (c.pid === undefined) return;
-  try {
-    process.kill(-c.pid, 'SIGKILL');
-  } catch {
+    if (c.pid === undefined) return;
     try {
-      c.kill('SIGKILL');
+        process.kill(-c.pid, 'SIGKILL');
     } catch {
-      /* already gone */
+        try {
+            c.kill('SIGKILL');
+        } catch {
+            /* already gone */
+        }
     }
-  }
 }
 
-const signalNumber = (s: NodeJS.Signals): number => ({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGHUP: 1 } as Record<string, number>)[s] ?? 0;
+const signalNumber = (s: NodeJS.Signals): number => (({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGHUP: 1 }) as Record<string, number>)[s] ?? 0;

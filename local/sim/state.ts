@@ -3,305 +3,308 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 
 export interface SimConfig {
-  /**
-   * Real seconds per simulated second (0.001: a 20-minute connect takes 1.2 s); 0 = virtual time, where time
-   * moves only when every party waits (local/clock.ts). Fixed when the simulator starts.
-   */
-  timeScale: number;
-  /** Simulated seconds from ConnectCustomKeyStore to CONNECTED/FAILED. */
-  connectSeconds: number;
-  /** Simulated seconds from DisconnectCustomKeyStore to DISCONNECTED. */
-  disconnectSeconds: number;
-  /**
-   * Simulated seconds after SendCommand before GetCommandInvocation knows the invocation (InvocationDoesNotExist
-   * until then). SSM is eventually consistent; AWS gives no figure, so the default is a few seconds (assumed).
-   */
-  commandVisibilitySeconds: number;
-  /** Simulated seconds after SendCommand before the script starts on an online instance. */
-  commandRunDelaySeconds: number;
-  /**
-   * Real milliseconds a script may run on this machine before it is killed as stuck (ExecutionTimedOut). Under a
-   * scaled clock it is the floor of the scaled execution timeout, so a scaled-down timeout does not kill real work.
-   */
-  commandTimeoutFloorMs: number;
-  /**
-   * Modelled duration of a Run Command script, in simulated seconds: this much for the agent to start the script
-   * and report back, plus `commandSecondsPerCliCall` for each `cloudhsm-cli` call and `commandSecondsPerAwsCall`
-   * for each `aws` call it made, however long it really took here. AWS documents no figures: assumed from
-   * cloudhsm-cli's single command mode, which connects to the cluster and logs in on every call.
-   */
-  commandBaseSeconds: number;
-  commandSecondsPerCliCall: number;
-  commandSecondsPerAwsCall: number;
-  /**
-   * Simulated seconds a secret deleted with ForceDeleteWithoutRecovery keeps its name: deletion is "an asynchronous
-   * background process, so there might be a short delay" (Secrets Manager API reference, DeleteSecret); the length
-   * of the delay is not documented (assumed a few seconds).
-   */
-  secretPurgeSeconds: number;
-  /** KMS quota of custom key stores per account and Region. */
-  maxKeyStores: number;
-  /** Page size of DescribeCustomKeyStores without Limit (AWS does not document its own). */
-  describeStoresPageSize: number;
-  /**
-   * KMS request quotas, requests per simulated second per operation (a token bucket each, holding one second's
-   * worth): `true` = the KMS developer guide's defaults (KMS_REQUEST_QUOTAS), an object = those with these
-   * operations' rates replaced (0 = unlimited), `false` = no quotas. A call over its quota answers ThrottlingException.
-   */
-  kmsRequestQuotas: boolean | Record<string, number>;
-  region: string;
-  accountId: string;
+    /**
+     * Real seconds per simulated second (0.001: a 20-minute connect takes 1.2 s); 0 = virtual time, where time
+     * moves only when every party waits (local/clock.ts). Fixed when the simulator starts.
+     */
+    timeScale: number;
+    /** Simulated seconds from ConnectCustomKeyStore to CONNECTED/FAILED. */
+    connectSeconds: number;
+    /** Simulated seconds from DisconnectCustomKeyStore to DISCONNECTED. */
+    disconnectSeconds: number;
+    /**
+     * Simulated seconds after SendCommand before GetCommandInvocation knows the invocation (InvocationDoesNotExist
+     * until then). SSM is eventually consistent; AWS gives no figure, so the default is a few seconds (assumed).
+     */
+    commandVisibilitySeconds: number;
+    /** Simulated seconds after SendCommand before the script starts on an online instance. */
+    commandRunDelaySeconds: number;
+    /**
+     * Real milliseconds a script may run on this machine before it is killed as stuck (ExecutionTimedOut). Under a
+     * scaled clock it is the floor of the scaled execution timeout, so a scaled-down timeout does not kill real work.
+     */
+    commandTimeoutFloorMs: number;
+    /**
+     * Modelled duration of a Run Command script, in simulated seconds: this much for the agent to start the script
+     * and report back, plus `commandSecondsPerCliCall` for each `cloudhsm-cli` call and `commandSecondsPerAwsCall`
+     * for each `aws` call it made, however long it really took here. AWS documents no figures: assumed from
+     * cloudhsm-cli's single command mode, which connects to the cluster and logs in on every call.
+     */
+    commandBaseSeconds: number;
+    commandSecondsPerCliCall: number;
+    commandSecondsPerAwsCall: number;
+    /**
+     * Simulated seconds a secret deleted with ForceDeleteWithoutRecovery keeps its name: deletion is "an asynchronous
+     * background process, so there might be a short delay" (Secrets Manager API reference, DeleteSecret); the length
+     * of the delay is not documented (assumed a few seconds).
+     */
+    secretPurgeSeconds: number;
+    /** KMS quota of custom key stores per account and Region. */
+    maxKeyStores: number;
+    /** Page size of DescribeCustomKeyStores without Limit (AWS does not document its own). */
+    describeStoresPageSize: number;
+    /**
+     * KMS request quotas, requests per simulated second per operation (a token bucket each, holding one second's
+     * worth): `true` = the KMS developer guide's defaults (KMS_REQUEST_QUOTAS), an object = those with these
+     * operations' rates replaced (0 = unlimited), `false` = no quotas. A call over its quota answers ThrottlingException.
+     */
+    kmsRequestQuotas: boolean | Record<string, number>;
+    region: string;
+    accountId: string;
 }
 
 export const DEFAULT_CONFIG: SimConfig = {
-  timeScale: 0,
-  connectSeconds: 300,
-  disconnectSeconds: 10,
-  commandVisibilitySeconds: 3,
-  commandRunDelaySeconds: 1,
-  commandTimeoutFloorMs: 60_000,
-  commandBaseSeconds: 1,
-  commandSecondsPerCliCall: 2,
-  commandSecondsPerAwsCall: 1,
-  secretPurgeSeconds: 5,
-  maxKeyStores: 10,
-  describeStoresPageSize: 100,
-  kmsRequestQuotas: false,
-  region: 'us-east-1',
-  accountId: '111122223333',
+    timeScale: 0,
+    connectSeconds: 300,
+    disconnectSeconds: 10,
+    commandVisibilitySeconds: 3,
+    commandRunDelaySeconds: 1,
+    commandTimeoutFloorMs: 60_000,
+    commandBaseSeconds: 1,
+    commandSecondsPerCliCall: 2,
+    commandSecondsPerAwsCall: 1,
+    secretPurgeSeconds: 5,
+    maxKeyStores: 10,
+    describeStoresPageSize: 100,
+    kmsRequestQuotas: false,
+    region: 'us-east-1',
+    accountId: '111122223333',
 };
 
 export interface HsmUser {
-  username: string;
-  role: string;
-  password: string;
-  locked: boolean;
-  failedLogins: number;
-  loggedIn: boolean;
-  ownsKeys: boolean;
-  /** Anything else the cloudhsm-cli stand-in keeps on a user is carried through unchanged. */
-  [extra: string]: unknown;
+    username: string;
+    role: string;
+    password: string;
+    locked: boolean;
+    failedLogins: number;
+    loggedIn: boolean;
+    ownsKeys: boolean;
+    /** Anything else the cloudhsm-cli stand-in keeps on a user is carried through unchanged. */
+    [extra: string]: unknown;
 }
 
 export interface Hsm {
-  hsmId: string;
-  az: string;
-  subnetId: string;
-  eniId: string;
-  eniIp: string;
-  state: string;
+    hsmId: string;
+    az: string;
+    subnetId: string;
+    eniId: string;
+    eniIp: string;
+    state: string;
 }
 
 export interface Cluster {
-  id: string;
-  state: string;
-  hsms: Hsm[];
-  /** The customer CA (trust anchor) PEM; clusters of one lineage share it. */
-  caPem: string;
-  caKey?: KeyObject;
-  clusterCertPem: string;
-  /** Backup lineage: clusters restored from one another's backups share it and count as "related". */
-  lineage: string;
-  sourceBackupId?: string;
-  users: HsmUser[];
-  quorum: number;
-  vpcId: string;
-  securityGroup: string;
-  hsmType: string;
-  createdAt: number;
+    id: string;
+    state: string;
+    hsms: Hsm[];
+    /** The customer CA (trust anchor) PEM; clusters of one lineage share it. */
+    caPem: string;
+    caKey?: KeyObject;
+    clusterCertPem: string;
+    /** Backup lineage: clusters restored from one another's backups share it and count as "related". */
+    lineage: string;
+    sourceBackupId?: string;
+    users: HsmUser[];
+    quorum: number;
+    vpcId: string;
+    securityGroup: string;
+    hsmType: string;
+    createdAt: number;
 }
 
 export type ConnectionState = 'CONNECTED' | 'CONNECTING' | 'FAILED' | 'DISCONNECTED' | 'DISCONNECTING';
 
 export interface KeyStore {
-  id: string;
-  name: string;
-  clusterId: string;
-  trustAnchor: string;
-  /** The kmsuser password KMS holds (rotated on every successful connect). */
-  password: string;
-  state: ConnectionState;
-  errorCode?: string;
-  createdAt: number;
-  seq: number;
-  /** Bumped by every connect/disconnect so a superseded timer does nothing. */
-  opGen: number;
-  /** Cluster in which KMS is logged in as kmsuser while connected. */
-  loggedInCluster?: string;
+    id: string;
+    name: string;
+    clusterId: string;
+    trustAnchor: string;
+    /** The kmsuser password KMS holds (rotated on every successful connect). */
+    password: string;
+    state: ConnectionState;
+    errorCode?: string;
+    createdAt: number;
+    seq: number;
+    /** Bumped by every connect/disconnect so a superseded timer does nothing. */
+    opGen: number;
+    /** Cluster in which KMS is logged in as kmsuser while connected. */
+    loggedInCluster?: string;
 }
 
 export interface KmsKey {
-  keyId: string;
-  arn: string;
-  createdAt: number;
-  description: string;
-  origin: string;
-  enabled: boolean;
-  customKeyStoreId?: string;
-  clusterId?: string;
-  deletionDate?: number;
-  pendingWindowInDays?: number;
-  /** The key policy document; undefined: KMS's default key policy. */
-  policy?: string;
-  tags?: { key: string; value: string }[];
-  seq: number;
+    keyId: string;
+    arn: string;
+    createdAt: number;
+    description: string;
+    origin: string;
+    enabled: boolean;
+    customKeyStoreId?: string;
+    clusterId?: string;
+    deletionDate?: number;
+    pendingWindowInDays?: number;
+    /** The key policy document; undefined: KMS's default key policy. */
+    policy?: string;
+    tags?: { key: string; value: string }[];
+    seq: number;
 }
 
 export interface Instance {
-  id: string;
-  pingStatus: 'Online' | 'ConnectionLost';
-  clusterId?: string;
-  hasCloudHsmCli: boolean;
-  /** The cloudhsm-cli configuration: one cluster without an id (configure-cli -a, the common case) or several. */
-  cliConfig?: 'single' | 'multi';
-  ipAddress: string;
-  /** Simulated ms of the last agent ping (now while Online; frozen when the connection is lost). */
-  lastPingAt: number;
+    id: string;
+    pingStatus: 'Online' | 'ConnectionLost';
+    clusterId?: string;
+    hasCloudHsmCli: boolean;
+    /** The cloudhsm-cli configuration: one cluster without an id (configure-cli -a, the common case) or several. */
+    cliConfig?: 'single' | 'multi';
+    ipAddress: string;
+    /** Simulated ms of the last agent ping (now while Online; frozen when the connection is lost). */
+    lastPingAt: number;
 }
 
 export interface SecretVersion {
-  versionId: string;
-  secretString?: string;
-  secretBinary?: string;
-  stages: string[];
-  createdAt: number;
+    versionId: string;
+    secretString?: string;
+    secretBinary?: string;
+    stages: string[];
+    createdAt: number;
 }
 
 export interface Secret {
-  name: string;
-  arn: string;
-  description?: string;
-  kmsKeyId?: string;
-  tags: { Key: string; Value: string }[];
-  versions: SecretVersion[];
-  createdAt: number;
-  lastChangedAt: number;
-  lastAccessedAt?: number;
-  deletedAt?: number;
-  deletionDate?: number;
-  /** Set by a ForceDeleteWithoutRecovery: the simulated ms at which the name becomes free. */
-  purgeAt?: number;
+    name: string;
+    arn: string;
+    description?: string;
+    kmsKeyId?: string;
+    tags: { Key: string; Value: string }[];
+    versions: SecretVersion[];
+    createdAt: number;
+    lastChangedAt: number;
+    lastAccessedAt?: number;
+    deletedAt?: number;
+    deletionDate?: number;
+    /** Set by a ForceDeleteWithoutRecovery: the simulated ms at which the name becomes free. */
+    purgeAt?: number;
 }
 
 export type InvocationStatus = 'Pending' | 'InProgress' | 'Success' | 'Failed' | 'TimedOut' | 'Cancelled';
 
 export interface Invocation {
-  instanceId: string;
-  status: InvocationStatus;
-  statusDetails: string;
-  responseCode: number;
-  visibleAt: number;
-  startedAt?: number;
-  endedAt?: number;
-  stdout: string;
-  stderr: string;
-  /** Taken by the runner (fault applied, queued on the cluster lock, or running). */
-  delivered?: boolean;
-  /** Set while the script runs: kills its process group. */
-  kill?: (reason: 'timeout' | 'cancel') => void;
+    instanceId: string;
+    status: InvocationStatus;
+    statusDetails: string;
+    responseCode: number;
+    visibleAt: number;
+    startedAt?: number;
+    endedAt?: number;
+    stdout: string;
+    stderr: string;
+    /** Taken by the runner (fault applied, queued on the cluster lock, or running). */
+    delivered?: boolean;
+    /** Set while the script runs: kills its process group. */
+    kill?: (reason: 'timeout' | 'cancel') => void;
 }
 
 export interface Command {
-  id: string;
-  documentName: string;
-  comment: string;
-  parameters: Record<string, string[]>;
-  instanceIds: string[];
-  timeoutSeconds: number;
-  requestedAt: number;
-  invocations: Invocation[];
+    id: string;
+    documentName: string;
+    comment: string;
+    parameters: Record<string, string[]>;
+    instanceIds: string[];
+    timeoutSeconds: number;
+    requestedAt: number;
+    invocations: Invocation[];
 }
 
 export interface Parameter {
-  name: string;
-  type: string;
-  value: string;
-  description?: string;
-  version: number;
-  /** Simulated epoch ms. */
-  modifiedAt: number;
+    name: string;
+    type: string;
+    value: string;
+    description?: string;
+    version: number;
+    /** Simulated epoch ms. */
+    modifiedAt: number;
 }
 
 export interface RequestRecord {
-  seq: number;
-  service: string;
-  operation: string;
-  /** Simulated epoch ms. */
-  time: number;
-  body: unknown;
-  status?: number;
-  errorType?: string;
-  fault?: string;
+    seq: number;
+    service: string;
+    operation: string;
+    /** Simulated epoch ms. */
+    time: number;
+    body: unknown;
+    status?: number;
+    errorType?: string;
+    fault?: string;
 }
 
 export interface LogEvent {
-  timestamp: number;
-  message: string;
-  /** Simulated epoch ms. */
-  ingestionTime: number;
+    timestamp: number;
+    message: string;
+    /** Simulated epoch ms. */
+    ingestionTime: number;
 }
 
 export interface LogStream {
-  name: string;
-  createdAt: number;
-  events: LogEvent[];
-  /** Counts accepted PutLogEvents calls; the (deprecated, ignored) sequence token is derived from it. */
-  puts: number;
+    name: string;
+    createdAt: number;
+    events: LogEvent[];
+    /** Counts accepted PutLogEvents calls; the (deprecated, ignored) sequence token is derived from it. */
+    puts: number;
 }
 
 export interface LogGroup {
-  name: string;
-  createdAt: number;
-  streams: Map<string, LogStream>;
+    name: string;
+    createdAt: number;
+    streams: Map<string, LogStream>;
 }
 
 /** One PutMetricData datum as CloudWatch received it. */
 export interface MetricDatum {
-  namespace: string;
-  metricName: string;
-  dimensions: Array<{ name: string; value: string }>;
-  unit?: string;
-  value?: number;
-  /** As sent (ISO-8601 from SDK v2), or absent. */
-  timestamp?: string;
-  /** Simulated epoch ms of receipt. */
-  receivedAt: number;
+    namespace: string;
+    metricName: string;
+    dimensions: Array<{ name: string; value: string }>;
+    unit?: string;
+    value?: number;
+    /** As sent (ISO-8601 from SDK v2), or absent. */
+    timestamp?: string;
+    /** Simulated epoch ms of receipt. */
+    receivedAt: number;
 }
 
 export interface World {
-  clusters: Map<string, Cluster>;
-  stores: Map<string, KeyStore>;
-  keys: Map<string, KmsKey>;
-  instances: Map<string, Instance>;
-  secrets: Secret[];
-  commands: Map<string, Command>;
-  parameters: Map<string, Parameter>;
-  requests: RequestRecord[];
-  seq: number;
-  logGroups: Map<string, LogGroup>;
-  metrics: MetricDatum[];
+    clusters: Map<string, Cluster>;
+    stores: Map<string, KeyStore>;
+    keys: Map<string, KmsKey>;
+    instances: Map<string, Instance>;
+    secrets: Secret[];
+    commands: Map<string, Command>;
+    parameters: Map<string, Parameter>;
+    requests: RequestRecord[];
+    seq: number;
+    logGroups: Map<string, LogGroup>;
+    metrics: MetricDatum[];
 }
 
 export const newWorld = (): World => ({
-  clusters: new Map(),
-  stores: new Map(),
-  keys: new Map(),
-  instances: new Map(),
-  secrets: [],
-  commands: new Map(),
-  parameters: new Map(),
-  requests: [],
-  seq: 0,
-  logGroups: new Map(),
-  metrics: [],
+    clusters: new Map(),
+    stores: new Map(),
+    keys: new Map(),
+    instances: new Map(),
+    secrets: [],
+    commands: new Map(),
+    parameters: new Map(),
+    requests: [],
+    seq: 0,
+    logGroups: new Map(),
+    metrics: [],
 });
 
-export const randomHex = (n: number): string => randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
+export const randomHex = (n: number): string =>
+    randomBytes(Math.ceil(n / 2))
+        .toString('hex')
+        .slice(0, n);
 
 export function randomFrom(alphabet: string, n: number): string {
-  let s = '';
-  for (let i = 0; i < n; i++) s += alphabet[randomInt(alphabet.length)];
-  return s;
+    let s = '';
+    for (let i = 0; i < n; i++) s += alphabet[randomInt(alphabet.length)];
+    return s;
 }
 
 export const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -310,18 +313,18 @@ export const HSM_ID_ALPHABET = '234567abcdefghijklmnopqrstuvwxyz';
 
 /** A per-key promise chain: run() calls with the same key never overlap. */
 export class KeyedMutex {
-  private readonly tails = new Map<string, Promise<void>>();
-  run<T>(key: string, fn: () => Promise<T> | T): Promise<T> {
-    const prev = this.tails.get(key) ?? Promise.resolve();
-    const result = prev.then(fn);
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(key, tail);
-    void tail.then(() => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
-    return result;
-  }
+    private readonly tails = new Map<string, Promise<void>>();
+    run<T>(key: string, fn: () => Promise<T> | T): Promise<T> {
+        const prev = this.tails.get(key) ?? Promise.resolve();
+        const result = prev.then(fn);
+        const tail = result.then(
+            () => undefined,
+            () => undefined,
+        );
+        this.tails.set(key, tail);
+        void tail.then(() => {
+            if (this.tails.get(key) === tail) this.tails.delete(key);
+        });
+        return result;
+    }
 }

@@ -18,12 +18,12 @@ export interface Adapters {
  */
 export function lazyAdapters(session: SessionLike | null | undefined, region?: string): Adapters {
     const clients = buildClients(session, region);
-    /* eslint-disable @typescript-eslint/no-var-requires */
+    /* eslint-disable @typescript-eslint/no-require-imports -- each SDK package loads on its first call, to keep cold starts short */
     return once<Adapters>({
         kms: () => new (require('./kms') as typeof import('./kms')).KmsAdapter(clients.kms),
         hsm: () => new (require('./cloudhsm') as typeof import('./cloudhsm')).CloudHsmAdapter(clients.hsm),
         ssm: () => new (require('./ssm') as typeof import('./ssm')).SsmAdapter(clients.ssm),
         secrets: () => new (require('./secrets') as typeof import('./secrets')).SecretsAdapter(clients.secrets),
     });
-    /* eslint-enable @typescript-eslint/no-var-requires */
+    /* eslint-enable @typescript-eslint/no-require-imports */
 }

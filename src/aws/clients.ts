@@ -36,15 +36,18 @@ export function buildClients(session: SessionLike | null | undefined, fallbackRe
     };
     const ignore = process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true';
     const hsmEndpoint = ignore ? undefined : process.env.AWS_ENDPOINT_URL_CLOUDHSM_V2 || process.env.AWS_ENDPOINT_URL || undefined;
-    /* eslint-disable @typescript-eslint/no-var-requires */
+    /* eslint-disable @typescript-eslint/no-require-imports -- each SDK package loads on its first call, to keep cold starts short */
     return once({
         kms: () => new (require('@aws-sdk/client-kms') as typeof import('@aws-sdk/client-kms')).KMSClient(base),
         hsm: () =>
-            new (require('@aws-sdk/client-cloudhsm-v2') as typeof import('@aws-sdk/client-cloudhsm-v2')).CloudHSMV2Client({ ...base, ...(hsmEndpoint ? { endpoint: hsmEndpoint } : {}) }),
+            new (require('@aws-sdk/client-cloudhsm-v2') as typeof import('@aws-sdk/client-cloudhsm-v2')).CloudHSMV2Client({
+                ...base,
+                ...(hsmEndpoint ? { endpoint: hsmEndpoint } : {}),
+            }),
         ssm: () => new (require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm')).SSMClient(base),
         secrets: () => new (require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager')).SecretsManagerClient(base),
     });
-    /* eslint-enable @typescript-eslint/no-var-requires */
+    /* eslint-enable @typescript-eslint/no-require-imports */
 }
 
 /** An object whose properties are made by their factories on first read, then kept. */

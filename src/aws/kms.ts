@@ -217,7 +217,9 @@ export class KmsAdapter {
     }
 
     async putKeyPolicy(keyId: string, policy: string, bypassPolicyLockoutSafetyCheck?: boolean): Promise<void> {
-        await this.client.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: policy, BypassPolicyLockoutSafetyCheck: bypassPolicyLockoutSafetyCheck }));
+        await this.client.send(
+            new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: policy, BypassPolicyLockoutSafetyCheck: bypassPolicyLockoutSafetyCheck }),
+        );
     }
 
     async updateKeyDescription(keyId: string, description: string): Promise<void> {

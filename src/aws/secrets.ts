@@ -1,10 +1,4 @@
-import {
-    CreateSecretCommand,
-    DeleteSecretCommand,
-    DescribeSecretCommand,
-    GetSecretValueCommand,
-    SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DeleteSecretCommand, DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { errorName } from './error-name';
 
 export interface SecretInfo {
@@ -21,7 +15,12 @@ export class SecretsAdapter {
     async describe(secretId: string): Promise<SecretInfo | undefined> {
         try {
             const out = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }));
-            return { arn: out.ARN ?? '', name: out.Name ?? '', deleted: out.DeletedDate !== undefined, ...(out.Description !== undefined ? { description: out.Description } : {}) };
+            return {
+                arn: out.ARN ?? '',
+                name: out.Name ?? '',
+                deleted: out.DeletedDate !== undefined,
+                ...(out.Description !== undefined ? { description: out.Description } : {}),
+            };
         } catch (err) {
             if (errorName(err) === 'ResourceNotFoundException') return undefined;
             throw err;

@@ -27,9 +27,7 @@ export class SsmAdapter {
     /** The instance's SSM ping status, or undefined when SSM does not know the instance. */
     async pingStatus(instanceId: string): Promise<string | undefined> {
         try {
-            const out = await this.client.send(
-                new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }),
-            );
+            const out = await this.client.send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] }));
             return out.InstanceInformationList?.find((i) => i.InstanceId === instanceId)?.PingStatus;
         } catch (err) {
             if (errorName(err) === 'InvalidInstanceId') return undefined;

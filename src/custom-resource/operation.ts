@@ -30,16 +30,29 @@ export function planOf(r: CfnRequest): Plan {
     const current = r.PhysicalResourceId ?? '';
     if (r.RequestType === 'Delete') {
         // A Delete after a failed Create carries the id of that FAILED response: there is nothing to delete.
-        if (!t.idPattern.test(current)) return { kind: 'respond', outcome: { status: 'SUCCESS', physicalResourceId: current || failedCreateId(r), reason: `No ${t.noun} was created for this resource; nothing to delete.` } };
+        if (!t.idPattern.test(current))
+            return {
+                kind: 'respond',
+                outcome: {
+                    status: 'SUCCESS',
+                    physicalResourceId: current || failedCreateId(r),
+                    reason: `No ${t.noun} was created for this resource; nothing to delete.`,
+                },
+            };
         return { kind: 'run', workflow: 'delete' };
     }
     const parsed = t.rules.parse(r.LogicalResourceId, r.ResourceProperties);
     if (r.RequestType === 'Create') {
-        return parsed.ok ? { kind: 'run', workflow: 'create' } : { kind: 'respond', outcome: { status: 'FAILED', physicalResourceId: failedCreateId(r), reason: parsed.message } };
+        return parsed.ok
+            ? { kind: 'run', workflow: 'create' }
+            : { kind: 'respond', outcome: { status: 'FAILED', physicalResourceId: failedCreateId(r), reason: parsed.message } };
     }
     if (!parsed.ok) return { kind: 'respond', outcome: { status: 'FAILED', physicalResourceId: current, reason: parsed.message } };
     if (!t.idPattern.test(current)) {
-        return { kind: 'respond', outcome: { status: 'FAILED', physicalResourceId: current, reason: `${current} is not a ${t.idKind}; this resource has no ${t.noun} to update.` } };
+        return {
+            kind: 'respond',
+            outcome: { status: 'FAILED', physicalResourceId: current, reason: `${current} is not a ${t.idKind}; this resource has no ${t.noun} to update.` },
+        };
     }
     const changed = t.rules.createOnlyChanges(t.rules.coerce(r.OldResourceProperties), parsed.raw);
     // CloudFormation's rule for create-only properties: a new resource, whose new id tells CloudFormation to delete the old one.
@@ -87,7 +100,11 @@ export async function drive(c: Continuation, deps: Deps): Promise<void> {
         const now = deps.clock.now();
         if (now >= deadlines.answer) {
             const seconds = serviceTimeoutSeconds(r.ResourceProperties);
-            return finish({ status: OperationStatus.Failed, errorCode: HandlerErrorCode.NotStabilized, message: `The ${r.RequestType} did not finish within the custom resource's service timeout (${seconds} s); raise ServiceTimeout (at most 3600) or retry.` } as ProgressEvent<BaseModel>);
+            return finish({
+                status: OperationStatus.Failed,
+                errorCode: HandlerErrorCode.NotStabilized,
+                message: `The ${r.RequestType} did not finish within the custom resource's service timeout (${seconds} s); raise ServiceTimeout (at most 3600) or retry.`,
+            } as ProgressEvent<BaseModel>);
         }
         if (now >= deadlines.rollback && wf.rollback && !ctx.failure) {
             deps.log(`${r.LogicalResourceId}: the service timeout is near; undoing what this ${c.workflow} made.`);
@@ -118,12 +135,19 @@ export async function drive(c: Continuation, deps: Deps): Promise<void> {
             deps.log(`${r.LogicalResourceId}: handed on to invocation ${next.hop + 1}.`);
         } catch (err) {
             const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-            await finish({ status: OperationStatus.Failed, errorCode: HandlerErrorCode.InternalFailure, message: `The function could not invoke itself to continue (${detail}); allow lambda:InvokeFunction on the function itself.` } as ProgressEvent<BaseModel>);
+            await finish({
+                status: OperationStatus.Failed,
+                errorCode: HandlerErrorCode.InternalFailure,
+                message: `The function could not invoke itself to continue (${detail}); allow lambda:InvokeFunction on the function itself.`,
+            } as ProgressEvent<BaseModel>);
         }
     }
 
     async function finish(pe: ProgressEvent<BaseModel>): Promise<void> {
-        const leftId = c.workflow === 'create' && pe.status !== OperationStatus.Success && resourceId && (await stillThere(t, deps.aws, resourceId)) ? resourceId : undefined;
+        const leftId =
+            c.workflow === 'create' && pe.status !== OperationStatus.Success && resourceId && (await stillThere(t, deps.aws, resourceId))
+                ? resourceId
+                : undefined;
         const outcome = toOutcome(pe, { request: r, workflow: c.workflow, leftId, type: t });
         await deps.respond(outcome);
     }

@@ -27,14 +27,21 @@ export interface ResourceSchema {
 }
 
 // The registered type's own schema, bundled with the function: one source of truth for both entry points.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the schema is bundled as required, and read at run time
 export const SCHEMA = require('../../custom-kms-cloudhsmkeystore.json') as ResourceSchema;
 
 /** CloudFormation's own properties of a custom resource, never the provider's. */
 const PROTOCOL_PROPERTIES = new Set(['ServiceToken', 'ServiceTimeout']);
 const names = (pointers: string[] = []) => pointers.map((p) => p.replace(/^\/properties\//, ''));
 
-const TYPE_NAMES: Record<string, string> = { string: 'String', boolean: 'Boolean', integer: 'Integer', number: 'Number', object: 'JSONObject', array: 'JSONArray' };
+const TYPE_NAMES: Record<string, string> = {
+    string: 'String',
+    boolean: 'Boolean',
+    integer: 'Integer',
+    number: 'Number',
+    object: 'JSONObject',
+    array: 'JSONArray',
+};
 
 function typeOf(value: unknown): string {
     if (Array.isArray(value)) return 'JSONArray';
@@ -47,19 +54,27 @@ function typeOf(value: unknown): string {
 function matchesType(type: string | string[] | undefined, value: unknown): boolean {
     if (Array.isArray(type)) return type.some((t) => matchesType(t, value));
     switch (type) {
-        case undefined: return true;
-        case 'string': return typeof value === 'string';
-        case 'boolean': return typeof value === 'boolean';
-        case 'integer': return typeof value === 'number' && Number.isInteger(value);
-        case 'number': return typeof value === 'number';
-        case 'object': return typeof value === 'object' && value !== null && !Array.isArray(value);
-        case 'array': return Array.isArray(value);
-        default: return true;
+        case undefined:
+            return true;
+        case 'string':
+            return typeof value === 'string';
+        case 'boolean':
+            return typeof value === 'boolean';
+        case 'integer':
+            return typeof value === 'number' && Number.isInteger(value);
+        case 'number':
+            return typeof value === 'number';
+        case 'object':
+            return typeof value === 'object' && value !== null && !Array.isArray(value);
+        case 'array':
+            return Array.isArray(value);
+        default:
+            return true;
     }
 }
 
 const expectedType = (type: string | string[]) =>
-    Array.isArray(type) ? `one of [${type.map((t) => TYPE_NAMES[t] ?? t).join(', ')}]` : TYPE_NAMES[type] ?? type;
+    Array.isArray(type) ? `one of [${type.map((t) => TYPE_NAMES[t] ?? t).join(', ')}]` : (TYPE_NAMES[type] ?? type);
 
 /**
  * The property rules of one resource schema: what CloudFormation checks before a registered type's handler
@@ -76,7 +91,7 @@ export class PropertyRules {
 
     private resolve(def: PropertySchema): PropertySchema {
         const ref = def.$ref?.replace(/^#\/definitions\//, '');
-        return ref !== undefined ? this.schema.definitions?.[ref] ?? {} : def;
+        return ref !== undefined ? (this.schema.definitions?.[ref] ?? {}) : def;
     }
 
     /**
@@ -98,7 +113,8 @@ export class PropertyRules {
         const def = this.resolve(schemaDef);
         const type = def.type;
         if (typeof value === 'string' && type === 'boolean' && (value === 'true' || value === 'false')) return value === 'true';
-        if (typeof value === 'string' && (type === 'integer' || type === 'number') && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+        if (typeof value === 'string' && (type === 'integer' || type === 'number') && value.trim() !== '' && Number.isFinite(Number(value)))
+            return Number(value);
         // Nested values of a template's lists and objects (e.g. Tags) arrive as strings too.
         if (Array.isArray(value) && def.items) return value.map((v) => this.coerceValue(def.items, v));
         if (value && typeof value === 'object' && !Array.isArray(value) && def.properties) {
@@ -140,9 +156,12 @@ export class PropertyRules {
             return;
         }
         if (typeof value === 'string') {
-            if (def.minLength !== undefined && value.length < def.minLength) errors.push(`${at}: expected minLength: ${def.minLength}, actual: ${value.length}`);
-            if (def.maxLength !== undefined && value.length > def.maxLength) errors.push(`${at}: expected maxLength: ${def.maxLength}, actual: ${value.length}`);
-            if (def.pattern !== undefined && !new RegExp(def.pattern, 'u').test(value)) errors.push(`${at}: failed validation constraint for keyword [pattern]`);
+            if (def.minLength !== undefined && value.length < def.minLength)
+                errors.push(`${at}: expected minLength: ${def.minLength}, actual: ${value.length}`);
+            if (def.maxLength !== undefined && value.length > def.maxLength)
+                errors.push(`${at}: expected maxLength: ${def.maxLength}, actual: ${value.length}`);
+            if (def.pattern !== undefined && !new RegExp(def.pattern, 'u').test(value))
+                errors.push(`${at}: failed validation constraint for keyword [pattern]`);
         }
         if (typeof value === 'number') {
             if (def.minimum !== undefined && value < def.minimum) errors.push(`${at}: failed validation constraint for keyword [minimum]`);
@@ -150,7 +169,8 @@ export class PropertyRules {
         }
         if (def.enum && !def.enum.includes(value)) errors.push(`${at}: failed validation constraint for keyword [enum]`);
         if (Array.isArray(value)) {
-            if (def.maxItems !== undefined && value.length > def.maxItems) errors.push(`${at}: expected maximum item count: ${def.maxItems}, found: ${value.length}`);
+            if (def.maxItems !== undefined && value.length > def.maxItems)
+                errors.push(`${at}: expected maximum item count: ${def.maxItems}, found: ${value.length}`);
             if (def.uniqueItems && new Set(value.map((v) => JSON.stringify(v))).size !== value.length) errors.push(`${at}: array items are not unique`);
             if (def.items) value.forEach((v, i) => this.check(def.items as PropertySchema, v, `${at}/${i}`, errors));
         }

@@ -96,7 +96,9 @@ export async function sendResponse(request: CfnRequest, outcome: Outcome, opts: 
         try {
             const status = await putOnce(request.ResponseURL, body);
             if (status >= 200 && status < 300) {
-                log(`Sent ${outcome.status} for ${request.LogicalResourceId} (request ${request.RequestId}, physical id ${outcome.physicalResourceId}, ${bytes(body)} bytes).`);
+                log(
+                    `Sent ${outcome.status} for ${request.LogicalResourceId} (request ${request.RequestId}, physical id ${outcome.physicalResourceId}, ${bytes(body)} bytes).`,
+                );
                 return;
             }
             last = `HTTP ${status}`;

@@ -16,7 +16,7 @@ import { KeyCtx, KeyProps } from '../key/types';
 import { keyStoreDefinition } from '../keystore/definition';
 import { Ctx, KeyStoreProps } from '../keystore/types';
 import { ResourceModel } from '../models';
-import { CfnRequest, STORE_ID, WorkflowName } from './event';
+import { CfnRequest, STORE_ID } from './event';
 import { PropertyRules, ResourceSchema, STORE_RULES, toKeyStoreProps } from './props';
 
 export interface ProviderType<P, C extends RunnerCtx<P>, M extends BaseModel> {
@@ -66,7 +66,7 @@ export const keyStoreType: ProviderType<KeyStoreProps, Ctx, ResourceModel> = {
 };
 
 // The key type's schema, bundled with the function like the key store's.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the schema is bundled as required, and read at run time
 const KEY_SCHEMA = require('../../key/custom-kms-cloudhsmkey.json') as ResourceSchema;
 
 /** KMS key ids of single-Region keys: "1234abcd-12ab-34cd-56ef-1234567890ab" (KMS key-id documentation). */
@@ -120,7 +120,7 @@ export const keyType: ProviderType<KeyProps, KeyCtx, KeyModel> = {
 export const KEY_RESOURCE_TYPE = 'Custom::KMS::CloudHsmKey';
 
 // The descriptors differ in their props and models; the code that uses them is generic over both.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- one descriptor of any type; the code that uses it is generic over all of them
 export type AnyProviderType = ProviderType<any, any, any>;
 
 /** The type a request is for: the key by its ResourceType, everything else (as before the key existed) the key store. */

@@ -26,10 +26,17 @@ export function asSentence(part: string): string {
 
 /** Splits composed text into sentences, for de-duplication (a period inside an id or a number does not split). */
 export function sentencesOf(text: string): string[] {
-    return text.split(/(?<=[.!?])\s+(?=[A-Z"'(`]|kmsuser|cloudhsm-cli|aws )/).map((s) => s.trim()).filter(Boolean);
+    return text
+        .split(/(?<=[.!?])\s+(?=[A-Z"'(`]|kmsuser|cloudhsm-cli|aws )/)
+        .map((s) => s.trim())
+        .filter(Boolean);
 }
 
-const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+const norm = (s: string) =>
+    s
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, ' ')
+        .trim();
 
 /** Shortens text to at most `max` characters at a word boundary, marking the cut with "...". */
 function shorten(text: string, max: number): string {

@@ -57,7 +57,13 @@ export function registeredType<P, C extends RunnerCtx<P>, M extends BaseModel>(d
     type Event = ProgressEvent<M>;
     const events = eventsOf(def.kind);
     const env = (session: Optional<SessionProxy>, request: Request, logger: LoggerProxy | undefined): Env<P> =>
-        envOf(session, request, { desired: def.propsOf(request.desiredResourceState), previous: def.propsOf(request.previousResourceState) }, logger, def.defaultLogicalId);
+        envOf(
+            session,
+            request,
+            { desired: def.propsOf(request.desiredResourceState), previous: def.propsOf(request.previousResourceState) },
+            logger,
+            def.defaultLogicalId,
+        );
     const run = (wf: Workflow<P, C, M>, session: Optional<SessionProxy>, request: Request, ctx: C, logger: LoggerProxy): Promise<Event> =>
         runWorkflow(wf, env(session, request, logger), ctx);
 

@@ -30,12 +30,16 @@ export type Env<P> = Omit<PhaseEnv<P, unknown>, 'ctx' | 'timeLeftMs'>;
 export function eventsOf<P, M extends BaseModel>(kind: ResourceKind<P, M>) {
     return {
         succeeded(props: P | undefined, ...message: Array<string | undefined>): ProgressEvent<M> {
-            const b = ProgressEvent.builder<ProgressEvent<M>>().status(OperationStatus.Success).message(compose(...message));
+            const b = ProgressEvent.builder<ProgressEvent<M>>()
+                .status(OperationStatus.Success)
+                .message(compose(...message));
             if (props) b.resourceModel(kind.toModel(props));
             return b.build();
         },
         listed(models: P[], nextToken?: string): ProgressEvent<M> {
-            const b = ProgressEvent.builder<ProgressEvent<M>>().status(OperationStatus.Success).resourceModels(models.map((p) => kind.toModel(p)));
+            const b = ProgressEvent.builder<ProgressEvent<M>>()
+                .status(OperationStatus.Success)
+                .resourceModels(models.map((p) => kind.toModel(p)));
             if (nextToken) b.nextToken(nextToken);
             return b.build();
         },
@@ -199,7 +203,13 @@ async function finish<P, C extends RunnerCtx<P>, M extends BaseModel>(
         const retries = ctx.retries ?? 0;
         const model = wf.progressModel(desiredOf(env, ctx), ctx);
         if (m.retryable && retries < THROTTLE_WAITS.length && wf.kind.identifier(model)) {
-            return inProgress(wf.kind, model, { ...ctx, phase: FINISH, retries: retries + 1 }, THROTTLE_WAITS[retries], `AWS throttled the final read; retrying.`);
+            return inProgress(
+                wf.kind,
+                model,
+                { ...ctx, phase: FINISH, retries: retries + 1 },
+                THROTTLE_WAITS[retries],
+                `AWS throttled the final read; retrying.`,
+            );
         }
         return failed<M>(m.code, m.message);
     }

@@ -20,7 +20,8 @@ export function inputProblems(d: Readonly<KeyProps>): string[] {
     if (reserved.length) problems.push(`Tags: ${reserved.join(', ')} start with aws:, which AWS reserves; rename them.`);
     if (d.keySpec && d.keySpec !== 'SYMMETRIC_DEFAULT') problems.push(`KeySpec ${d.keySpec}: keys in an AWS CloudHSM key store must be SYMMETRIC_DEFAULT.`);
     if (d.keyUsage && d.keyUsage !== 'ENCRYPT_DECRYPT') problems.push(`KeyUsage ${d.keyUsage}: keys in an AWS CloudHSM key store must be ENCRYPT_DECRYPT.`);
-    if (d.enableKeyRotation) problems.push('EnableKeyRotation: KMS cannot rotate keys in a custom key store automatically; rotate by creating a new key and moving the alias.');
+    if (d.enableKeyRotation)
+        problems.push('EnableKeyRotation: KMS cannot rotate keys in a custom key store automatically; rotate by creating a new key and moving the alias.');
     if (d.multiRegion) problems.push('MultiRegion: keys in a custom key store cannot be multi-Region keys.');
     return problems;
 }
@@ -37,27 +38,49 @@ export const checkInput: KeyPhase = async (env) => {
  */
 export const awaitStore: KeyPhase = async (env) => {
     const id = env.desired.customKeyStoreId;
-    if (!id) return fail(env.ctx, HandlerErrorCode.InvalidRequest, 'CustomKeyStoreId is required: the ID (cks-...) of the AWS CloudHSM key store to make the key in.');
+    if (!id)
+        return fail(
+            env.ctx,
+            HandlerErrorCode.InvalidRequest,
+            'CustomKeyStoreId is required: the ID (cks-...) of the AWS CloudHSM key store to make the key in.',
+        );
     const store = await env.aws.kms.describeStore(id);
     if (!store || store.type !== 'AWS_CLOUDHSM') {
-        return fail(env.ctx, HandlerErrorCode.InvalidRequest, `CustomKeyStoreId ${id}: there is no AWS CloudHSM key store with this ID in this account and Region; check the ID (e.g. !GetAtt KeyStore.CustomKeyStoreId).`);
+        return fail(
+            env.ctx,
+            HandlerErrorCode.InvalidRequest,
+            `CustomKeyStoreId ${id}: there is no AWS CloudHSM key store with this ID in this account and Region; check the ID (e.g. !GetAtt KeyStore.CustomKeyStoreId).`,
+        );
     }
     switch (store.state) {
         case 'CONNECTED': {
             const problems = await checkCluster(env.aws, store.clusterId);
-            if (problems.length) return fail(env.ctx, HandlerErrorCode.InvalidRequest, `Key store ${id} cannot hold new keys: ${problems.map((p) => p.message).join(' ')}`);
+            if (problems.length)
+                return fail(env.ctx, HandlerErrorCode.InvalidRequest, `Key store ${id} cannot hold new keys: ${problems.map((p) => p.message).join(' ')}`);
             return next(env.ctx);
         }
         case 'CONNECTING': {
             const seconds = backoff(env.ctx.attempt, [5, 10, 15]);
             if (seconds * 1000 + INLINE_RESERVE_MS > env.timeLeftMs()) {
-                return fail(env.ctx, HandlerErrorCode.NotStabilized, `Key store ${id} is still CONNECTING after ${env.ctx.waited ?? 0} s; KMS creates keys only in a CONNECTED key store. A connect can take up to 20 minutes: retry once aws kms describe-custom-key-stores --custom-key-store-id ${id} shows CONNECTED.`);
+                return fail(
+                    env.ctx,
+                    HandlerErrorCode.NotStabilized,
+                    `Key store ${id} is still CONNECTING after ${env.ctx.waited ?? 0} s; KMS creates keys only in a CONNECTED key store. A connect can take up to 20 minutes: retry once aws kms describe-custom-key-stores --custom-key-store-id ${id} shows CONNECTED.`,
+                );
             }
             return wait(env.ctx, seconds, `Waiting for key store ${id} to connect (CONNECTING); KMS creates keys only in a CONNECTED key store.`, true);
         }
         case 'FAILED':
-            return fail(env.ctx, HandlerErrorCode.ResourceConflict, `${describeConnectionError(id, store.connectionErrorCode)} KMS creates keys only in a CONNECTED key store: repair it, disconnect and connect it, then retry.`);
+            return fail(
+                env.ctx,
+                HandlerErrorCode.ResourceConflict,
+                `${describeConnectionError(id, store.connectionErrorCode)} KMS creates keys only in a CONNECTED key store: repair it, disconnect and connect it, then retry.`,
+            );
         default:
-            return fail(env.ctx, HandlerErrorCode.ResourceConflict, `Key store ${id} is ${store.state}; KMS creates keys only in a CONNECTED key store. Connect it (aws kms connect-custom-key-store --custom-key-store-id ${id}) and wait until it is CONNECTED, then retry.`);
+            return fail(
+                env.ctx,
+                HandlerErrorCode.ResourceConflict,
+                `Key store ${id} is ${store.state}; KMS creates keys only in a CONNECTED key store. Connect it (aws kms connect-custom-key-store --custom-key-store-id ${id}) and wait until it is CONNECTED, then retry.`,
+            );
     }
 };

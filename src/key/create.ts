@@ -51,7 +51,12 @@ const scheduleCreatedKey: KeyPhase = async (env) => {
     if (!key || key.state === 'PendingDeletion') return next(env.ctx);
     const until = await env.aws.kms.scheduleKeyDeletion(id, ROLLBACK_WINDOW_DAYS);
     const when = until ? ` on ${until.toISOString()}` : '';
-    return next(withNote(env.ctx, `Rolled back: KMS key ${id} was scheduled for deletion${when} (${ROLLBACK_WINDOW_DAYS} days, the shortest waiting period KMS allows).`));
+    return next(
+        withNote(
+            env.ctx,
+            `Rolled back: KMS key ${id} was scheduled for deletion${when} (${ROLLBACK_WINDOW_DAYS} days, the shortest waiting period KMS allows).`,
+        ),
+    );
 };
 
 export const createKeyWorkflow: KeyWorkflow = {

@@ -12,7 +12,8 @@ const locate: KeyPhase = async (env) => {
     const id = keyIdOf(env);
     const key = await env.aws.kms.describeKey(id);
     // A key pending deletion is gone as far as CloudFormation is concerned, so a second delete is NotFound.
-    if (!isManagedKey(key)) return fail(env.ctx, HandlerErrorCode.NotFound, `KMS key ${id} does not exist in an AWS CloudHSM key store, or is already pending deletion.`);
+    if (!isManagedKey(key))
+        return fail(env.ctx, HandlerErrorCode.NotFound, `KMS key ${id} does not exist in an AWS CloudHSM key store, or is already pending deletion.`);
     return next({ ...env.ctx, keyId: id });
 };
 

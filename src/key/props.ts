@@ -4,15 +4,28 @@ import { ResourceModel, Tag } from './models';
 import { KeyProps } from './types';
 
 const SCALARS: ReadonlyArray<keyof KeyProps> = [
-    'keyId', 'arn', 'keyState', 'customKeyStoreId', 'description', 'enabled', 'keyPolicy', 'bypassPolicyLockoutSafetyCheck',
-    'keySpec', 'keyUsage', 'enableKeyRotation', 'multiRegion',
+    'keyId',
+    'arn',
+    'keyState',
+    'customKeyStoreId',
+    'description',
+    'enabled',
+    'keyPolicy',
+    'bypassPolicyLockoutSafetyCheck',
+    'keySpec',
+    'keyUsage',
+    'enableKeyRotation',
+    'multiRegion',
 ];
 
 /** The library hands Tags over as a Set of plain {Key, Value} objects (or Tag instances); both are read. */
 function tagsOf(value: unknown): KeyTag[] | undefined {
     if (value == null) return undefined;
     const items = value instanceof Set || Array.isArray(value) ? [...value] : [];
-    return items.map((t: { key?: string; Key?: string; value_?: string; Value?: string }) => ({ key: String(t.key ?? t.Key ?? ''), value: String(t.value_ ?? t.Value ?? '') }));
+    return items.map((t: { key?: string; Key?: string; value_?: string; Value?: string }) => ({
+        key: String(t.key ?? t.Key ?? ''),
+        value: String(t.value_ ?? t.Value ?? ''),
+    }));
 }
 
 /** A plain, unfrozen copy of the model's set properties. */

@@ -19,10 +19,15 @@ export function keyIdOf(env: KeyEnv): string {
 const locate: KeyPhase = async (env) => {
     const id = keyIdOf(env);
     const key = await env.aws.kms.describeKey(id);
-    if (!isManagedKey(key)) return fail(env.ctx, HandlerErrorCode.NotFound, `KMS key ${id} does not exist in an AWS CloudHSM key store, or is pending deletion.`);
+    if (!isManagedKey(key))
+        return fail(env.ctx, HandlerErrorCode.NotFound, `KMS key ${id} does not exist in an AWS CloudHSM key store, or is pending deletion.`);
     const store = env.desired.customKeyStoreId;
     if (store && store !== key.storeId) {
-        return fail(env.ctx, HandlerErrorCode.NotUpdatable, `CustomKeyStoreId is create-only: key ${id} is in key store ${key.storeId}, not ${store}. A new key store needs a new key (a replacement).`);
+        return fail(
+            env.ctx,
+            HandlerErrorCode.NotUpdatable,
+            `CustomKeyStoreId is create-only: key ${id} is in key store ${key.storeId}, not ${store}. A new key store needs a new key (a replacement).`,
+        );
     }
     const problems = inputProblems(env.desired);
     if (problems.length) return fail(env.ctx, HandlerErrorCode.InvalidRequest, problems.join(' '));

@@ -57,9 +57,18 @@ const NAME_FREE_BUDGET_SECONDS = 5 * 60;
  */
 function awaitNameFree(env: PhaseEnv, name: string): Outcome {
     if ((env.ctx.waited ?? 0) >= NAME_FREE_BUDGET_SECONDS) {
-        return fail(env.ctx, HandlerErrorCode.NotStabilized, `The bootstrap secret ${name} of this request was still scheduled for deletion after ${NAME_FREE_BUDGET_SECONDS / 60} minutes, so it cannot be made again. Delete it with ForceDeleteWithoutRecovery (or wait for its deletion to finish), then retry the operation.`);
+        return fail(
+            env.ctx,
+            HandlerErrorCode.NotStabilized,
+            `The bootstrap secret ${name} of this request was still scheduled for deletion after ${NAME_FREE_BUDGET_SECONDS / 60} minutes, so it cannot be made again. Delete it with ForceDeleteWithoutRecovery (or wait for its deletion to finish), then retry the operation.`,
+        );
     }
-    return wait(env.ctx, backoff(env.ctx.attempt, [2, 5, 10, 15, 30]), `Waiting for Secrets Manager to finish deleting the earlier bootstrap secret ${name} before making it again.`, true);
+    return wait(
+        env.ctx,
+        backoff(env.ctx.attempt, [2, 5, 10, 15, 30]),
+        `Waiting for Secrets Manager to finish deleting the earlier bootstrap secret ${name} before making it again.`,
+        true,
+    );
 }
 
 /** Read only to hand the password to KMS (CreateCustomKeyStore / UpdateCustomKeyStore). */

@@ -47,9 +47,15 @@ const validate: Phase = async (env) => {
             const ours = record ? record.createdBy === createDigest(env) : s.name === name;
             if (!ours) candidates.push({ store: s, record });
         } else if (s.name === name) {
-            problems.push({ code: HandlerErrorCode.AlreadyExists, message: `KeyStoreName ${name}: custom key store ${s.id} already has this name; choose another name.` });
+            problems.push({
+                code: HandlerErrorCode.AlreadyExists,
+                message: `KeyStoreName ${name}: custom key store ${s.id} already has this name; choose another name.`,
+            });
         } else {
-            problems.push({ code: HandlerErrorCode.AlreadyExists, message: `CloudHsmClusterId ${clusterId}: the cluster is already associated with custom key store ${s.id} (${s.state}); a cluster serves one key store, so use another cluster.` });
+            problems.push({
+                code: HandlerErrorCode.AlreadyExists,
+                message: `CloudHsmClusterId ${clusterId}: the cluster is already associated with custom key store ${s.id} (${s.state}); a cluster serves one key store, so use another cluster.`,
+            });
         }
     }
     const leftovers = await withKeyCounts(env, candidates);
@@ -64,7 +70,10 @@ const validate: Phase = async (env) => {
     const problem = summarize(problems);
     if (problem) return fail(env.ctx, problem.code, problem.message);
     if (!own) return next(env.ctx);
-    const ctx = withNote(env.ctx, `Resumed key store ${own.store.id}, which an earlier attempt of this resource made (its record names this stack and logical id).`);
+    const ctx = withNote(
+        env.ctx,
+        `Resumed key store ${own.store.id}, which an earlier attempt of this resource made (its record names this stack and logical id).`,
+    );
     return next({
         ...ctx,
         storeId: own.store.id,
@@ -163,7 +172,10 @@ export const createWorkflow: Workflow = {
     ],
     leftAfterRollback(env, ctx) {
         const parts = [];
-        if (ctx.storeId) parts.push(`Key store ${ctx.storeId} may be left: once it is DISCONNECTED, delete it with aws kms delete-custom-key-store --custom-key-store-id ${ctx.storeId} --region ${env.request.region}.`);
+        if (ctx.storeId)
+            parts.push(
+                `Key store ${ctx.storeId} may be left: once it is DISCONNECTED, delete it with aws kms delete-custom-key-store --custom-key-store-id ${ctx.storeId} --region ${env.request.region}.`,
+            );
         if (ctx.kmsUser === 'CREATED') parts.push(kmsUserLeftBehind(env, 'The rollback did not get to it.'));
         return parts.join(' ') || undefined;
     },

@@ -62,7 +62,9 @@ function keptMessage(id: string, scan: { found: number; pending?: number; latest
     if (!scan.pending || scan.latestDeletion === undefined) return `${kept} Schedule the keys' deletion and delete the key store once they are gone.`;
     const until = new Date(scan.latestDeletion).toISOString();
     const others = scan.found - scan.pending;
-    const which = others ? `${scan.pending} of them are pending deletion (the last until ${until}); schedule the deletion of the other ${others} too.` : `All of them are pending deletion, the last until ${until}.`;
+    const which = others
+        ? `${scan.pending} of them are pending deletion (the last until ${until}); schedule the deletion of the other ${others} too.`
+        : `All of them are pending deletion, the last until ${until}.`;
     return (
         `${kept} ${which} Once they are deleted, delete the key store with: ` +
         `aws kms disconnect-custom-key-store --custom-key-store-id ${id}; then, when aws kms describe-custom-key-stores --custom-key-store-id ${id} shows DISCONNECTED, ` +
@@ -94,11 +96,18 @@ const reconnect: Phase = async (env) => {
     const outcome = await connectStore(env);
     if (outcome.kind !== 'fail') return outcome;
     const id = storeIdOf(env);
-    return fail(outcome.ctx, outcome.code, `Key store ${id} gained KMS keys while it was being deleted, so it was kept, but it could not be reconnected and its keys are unusable until it is: ${outcome.message} Once the cluster is fixed, connect the key store (ConnectCustomKeyStore ${id}), then retry the delete.`);
+    return fail(
+        outcome.ctx,
+        outcome.code,
+        `Key store ${id} gained KMS keys while it was being deleted, so it was kept, but it could not be reconnected and its keys are unusable until it is: ${outcome.message} Once the cluster is fixed, connect the key store (ConnectCustomKeyStore ${id}), then retry the delete.`,
+    );
 };
 
 const reconnected: Phase = async (env) =>
-    done(env.ctx, `Key store ${storeIdOf(env)} gained KMS keys while it was being deleted, so it was reconnected and left in place; removed from the stack only.`);
+    done(
+        env.ctx,
+        `Key store ${storeIdOf(env)} gained KMS keys while it was being deleted, so it was reconnected and left in place; removed from the stack only.`,
+    );
 
 export const deleteWorkflow: Workflow = {
     name: 'delete',

@@ -91,7 +91,12 @@ export function awaitKmsUserCommand(opts: AwaitOptions): Phase {
             const outOfTime = inThisInvocation ? env.timeLeftMs() < step * 1000 + INVOCATION_RESERVE_MS : (env.ctx.waited ?? 0) >= COMMAND_BUDGET_SECONDS;
             if (outOfTime) {
                 const within = inThisInvocation ? 'the time one handler invocation has for it' : `${COMMAND_BUDGET_SECONDS / 60} minutes`;
-                return finishWith(env, opts, HandlerErrorCode.NotStabilized, `The kmsuser command ${command.id} on ${instanceId} did not finish within ${within} (${invocation?.status ?? 'not delivered yet'}); check that the SSM agent runs and the instance can reach the cluster.`);
+                return finishWith(
+                    env,
+                    opts,
+                    HandlerErrorCode.NotStabilized,
+                    `The kmsuser command ${command.id} on ${instanceId} did not finish within ${within} (${invocation?.status ?? 'not delivered yet'}); check that the SSM agent runs and the instance can reach the cluster.`,
+                );
             }
             return wait(env.ctx, step, `Waiting for the kmsuser command on ${instanceId} (${invocation?.status ?? 'not visible yet'}).`, true);
         }
@@ -102,7 +107,16 @@ export function awaitKmsUserCommand(opts: AwaitOptions): Phase {
             return next({ ...(note ? withNote(env.ctx, note) : env.ctx), kmsUser, command: undefined });
         }
         if (invocation.state === 'failed' && result.failure === 'UNEXPECTED_OUTPUT' && !invocation.stdout.includes('KMSUSER_RESULT=')) {
-            return finishWith(env, opts, HandlerErrorCode.GeneralServiceException, compose(`The kmsuser command ${command.id} on ${instanceId} ended ${invocation.status} without a result`, result.detail, `Check the instance's SSM agent and the command's output (aws ssm get-command-invocation --command-id ${command.id} --instance-id ${instanceId}).`));
+            return finishWith(
+                env,
+                opts,
+                HandlerErrorCode.GeneralServiceException,
+                compose(
+                    `The kmsuser command ${command.id} on ${instanceId} ended ${invocation.status} without a result`,
+                    result.detail,
+                    `Check the instance's SSM agent and the command's output (aws ssm get-command-invocation --command-id ${command.id} --instance-id ${instanceId}).`,
+                ),
+            );
         }
         const described = describeKmsUserFailure(result, instanceId);
         return finishWith(env, opts, described.code as HandlerErrorCode, described.message);
@@ -116,7 +130,7 @@ function finishWith(env: PhaseEnv, opts: AwaitOptions, code: HandlerErrorCode, m
 
 /** The note of a cleanup that could not remove kmsuser: why, and how a person removes it by hand. */
 export function kmsUserLeftBehind(env: PhaseEnv, reason: string): string {
-    const cluster = env.desired.cloudHsmClusterId ?? 'the key store\'s cluster';
+    const cluster = env.desired.cloudHsmClusterId ?? "the key store's cluster";
     const admin = env.desired.cloudHsmAdminUsername ?? 'admin';
     return compose(
         `kmsuser was not removed from ${cluster}.`,
@@ -135,8 +149,10 @@ export function removeKmsUser(purpose: KmsUserPurpose): Phase {
         if (env.ctx.command?.purpose === purpose) return send(env);
         const d = env.desired;
         if (!d.clientInstanceId || !d.cloudHsmAdminPasswordSecretName || !d.cloudHsmClusterId) {
-            const missing = [!d.clientInstanceId && 'ClientInstanceId', !d.cloudHsmAdminPasswordSecretName && 'CloudHsmAdminPasswordSecretName'].filter(Boolean).join(' and ');
-            const source = env.ctx.recordFound ? 'the key store\'s record lacks them' : 'the key store has no record in Parameter Store';
+            const missing = [!d.clientInstanceId && 'ClientInstanceId', !d.cloudHsmAdminPasswordSecretName && 'CloudHsmAdminPasswordSecretName']
+                .filter(Boolean)
+                .join(' and ');
+            const source = env.ctx.recordFound ? "the key store's record lacks them" : 'the key store has no record in Parameter Store';
             return next(withNote(env.ctx, kmsUserLeftBehind(env, `The request carried no ${missing || 'CloudHsmClusterId'} and ${source}.`)));
         }
         const ping = await env.aws.ssm.pingStatus(d.clientInstanceId);

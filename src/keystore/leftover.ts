@@ -47,7 +47,10 @@ export async function keysIn(env: PhaseEnv, storeIds: string[]): Promise<Map<str
 /** Fills each leftover's key count. */
 export async function withKeyCounts(env: PhaseEnv, leftovers: Leftover[]): Promise<Leftover[]> {
     if (!leftovers.length) return leftovers;
-    const counts = await keysIn(env, leftovers.map((l) => l.store.id));
+    const counts = await keysIn(
+        env,
+        leftovers.map((l) => l.store.id),
+    );
     return leftovers.map((l) => ({ ...l, keys: counts.get(l.store.id) }));
 }
 
@@ -62,8 +65,8 @@ function whose(l: Leftover): string {
     if (r?.stackId) {
         return `The key store's record says stack ${r.stackId} made it for its resource ${r.logicalResourceId ?? '(unknown)'}; if that stack is creating it right now, wait for it and use another cluster for this key store.`;
     }
-    if (r) return 'This type\'s record of the key store names no stack, so it cannot be proven to be this resource\'s own and is not adopted.';
-    return 'This type has no record of the key store, so it cannot be proven to be this resource\'s own (another stack may be creating it right now) and is not adopted.';
+    if (r) return "This type's record of the key store names no stack, so it cannot be proven to be this resource's own and is not adopted.";
+    return "This type has no record of the key store, so it cannot be proven to be this resource's own (another stack may be creating it right now) and is not adopted.";
 }
 
 /** AlreadyExists naming the store, its state, whether it holds keys, and the two ways out when it is an empty leftover. */

@@ -2,8 +2,17 @@ import { ResourceModel } from '../models';
 import { KeyStoreProps } from './types';
 
 const PROPS: ReadonlyArray<keyof KeyStoreProps> = [
-    'customKeyStoreId', 'keyStoreName', 'cloudHsmClusterId', 'cloudHsmCustCaCertSecretName', 'cloudHsmAdminPasswordSecretName',
-    'cloudHsmAdminUsername', 'clientInstanceId', 'deleteKeyStoreUponStackDeletion', 'adoptExistingKmsUser', 'connectionState', 'trustAnchorCertificate',
+    'customKeyStoreId',
+    'keyStoreName',
+    'cloudHsmClusterId',
+    'cloudHsmCustCaCertSecretName',
+    'cloudHsmAdminPasswordSecretName',
+    'cloudHsmAdminUsername',
+    'clientInstanceId',
+    'deleteKeyStoreUponStackDeletion',
+    'adoptExistingKmsUser',
+    'connectionState',
+    'trustAnchorCertificate',
 ];
 
 /** A plain, unfrozen copy of the model's set properties. */

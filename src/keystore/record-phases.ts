@@ -36,7 +36,11 @@ export async function saveRecord(env: PhaseEnv, storeId: string, ctx: Readonly<C
         bootstrapSecretArn: earlier ? earlier.bootstrapSecretArn : ctx.bootstrapSecretArn,
     });
     if (value === stored) return;
-    await env.aws.ssm.putParameter(name, value, `Write-only properties of KMS custom key store ${storeId} (names and ids only), kept by its CloudFormation handler.`);
+    await env.aws.ssm.putParameter(
+        name,
+        value,
+        `Write-only properties of KMS custom key store ${storeId} (names and ids only), kept by its CloudFormation handler.`,
+    );
 }
 
 /**

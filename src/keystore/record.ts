@@ -13,7 +13,12 @@ export type KmsUserOrigin = 'CREATED' | 'ADOPTED';
 export interface KeyStoreRecord {
     props: Pick<
         KeyStoreProps,
-        'clientInstanceId' | 'cloudHsmAdminPasswordSecretName' | 'cloudHsmAdminUsername' | 'cloudHsmCustCaCertSecretName' | 'deleteKeyStoreUponStackDeletion' | 'adoptExistingKmsUser'
+        | 'clientInstanceId'
+        | 'cloudHsmAdminPasswordSecretName'
+        | 'cloudHsmAdminUsername'
+        | 'cloudHsmCustCaCertSecretName'
+        | 'deleteKeyStoreUponStackDeletion'
+        | 'adoptExistingKmsUser'
     >;
     kmsUser?: KmsUserOrigin;
     /** The stack's logical id of the resource that made the store. */

@@ -3,7 +3,7 @@ import { errorName } from '../aws/error-name';
 import { describeConnectionError, HandlerFailure, mapAwsError, REPAIRABLE_CONNECTION_ERRORS } from '../errors';
 import { connected, disconnected } from './checks';
 import { backoff, fail, next, wait } from '../engine/outcomes';
-import { Ctx, Outcome, Phase, PhaseEnv } from './types';
+import { Outcome, Phase, PhaseEnv } from './types';
 
 /** How long a connect or disconnect may take before the operation ends NotStabilized. */
 export const CONNECT_BUDGET_SECONDS = 25 * 60;
@@ -13,7 +13,11 @@ export const CONNECT_POLL_SECONDS = 5;
 
 export function storeIdOf(env: PhaseEnv): string {
     const id = env.ctx.storeId ?? env.desired.customKeyStoreId ?? env.previous.customKeyStoreId;
-    if (!id) throw new HandlerFailure(HandlerErrorCode.NotFound, 'The request carries no CustomKeyStoreId, so there is no key store to act on; name the key store by its CustomKeyStoreId (cks-...).');
+    if (!id)
+        throw new HandlerFailure(
+            HandlerErrorCode.NotFound,
+            'The request carries no CustomKeyStoreId, so there is no key store to act on; name the key store by its CustomKeyStoreId (cks-...).',
+        );
     return id;
 }
 
@@ -48,7 +52,11 @@ export function awaitConnected(onRepairable?: (env: PhaseEnv, code: string) => O
         if (check.kind === 'ready') return next(env.ctx);
         if (check.kind === 'pending') {
             if ((env.ctx.waited ?? 0) >= CONNECT_BUDGET_SECONDS) {
-                return fail(env.ctx, HandlerErrorCode.NotStabilized, `Key store ${id} was still ${check.detail} after ${CONNECT_BUDGET_SECONDS / 60} minutes; check the cluster's HSMs and network, then retry.`);
+                return fail(
+                    env.ctx,
+                    HandlerErrorCode.NotStabilized,
+                    `Key store ${id} was still ${check.detail} after ${CONNECT_BUDGET_SECONDS / 60} minutes; check the cluster's HSMs and network, then retry.`,
+                );
             }
             const minutes = Math.round((env.ctx.waited ?? 0) / 60);
             // Polled inside the invocation while it has time, so SUCCESS follows CONNECTED within one poll; the
@@ -78,7 +86,11 @@ export const awaitDisconnected: Phase = async (env) => {
     if (check.kind === 'ready') return next(env.ctx);
     if (check.kind === 'failed') return fail(env.ctx, HandlerErrorCode.NotStabilized, `Key store ${id} did not disconnect: ${check.reason}.`);
     if ((env.ctx.waited ?? 0) >= DISCONNECT_BUDGET_SECONDS) {
-        return fail(env.ctx, HandlerErrorCode.NotStabilized, `Key store ${id} was still DISCONNECTING after ${DISCONNECT_BUDGET_SECONDS / 60} minutes; retry later.`);
+        return fail(
+            env.ctx,
+            HandlerErrorCode.NotStabilized,
+            `Key store ${id} was still DISCONNECTING after ${DISCONNECT_BUDGET_SECONDS / 60} minutes; retry later.`,
+        );
     }
     return wait(env.ctx, backoff(env.ctx.attempt, [2, 5]), `Waiting for key store ${id} to disconnect.`, true);
 };

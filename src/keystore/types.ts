@@ -56,7 +56,6 @@ export interface Ctx extends Engine.RunnerCtx<KeyStoreProps> {
     staleSecretArn?: string;
 }
 
-
 /** The engine's types with the key store's properties, context and model. */
 export type RunnerCtx<P = KeyStoreProps> = Engine.RunnerCtx<P>;
 export type PhaseEnv<P = KeyStoreProps, C = Ctx> = Engine.PhaseEnv<P, C>;

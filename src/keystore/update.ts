@@ -15,7 +15,11 @@ const plan: Phase = async (env) => {
     const id = storeIdOf(env);
     const ca = [env.previous.cloudHsmCustCaCertSecretName, env.desired.cloudHsmCustCaCertSecretName];
     if (ca[0] && ca[1] && ca[0] !== ca[1]) {
-        return fail(env.ctx, HandlerErrorCode.NotUpdatable, `CloudHsmCustCaCertSecretName is create-only (${ca[0]} -> ${ca[1]}): a key store keeps the trust anchor it was created with. Keep the old value, or replace the resource (a new logical id) to use another CA.`);
+        return fail(
+            env.ctx,
+            HandlerErrorCode.NotUpdatable,
+            `CloudHsmCustCaCertSecretName is create-only (${ca[0]} -> ${ca[1]}): a key store keeps the trust anchor it was created with. Keep the old value, or replace the resource (a new logical id) to use another CA.`,
+        );
     }
     const store = await env.aws.kms.describeStore(id);
     if (!store || store.type !== 'AWS_CLOUDHSM') return fail(env.ctx, HandlerErrorCode.NotFound, `Key store ${id} does not exist.`);
@@ -72,15 +76,63 @@ export const updateWorkflow: Workflow = {
     phases: [
         ['recall', recall],
         ['plan', plan],
-        ['disconnect', skipUnless(when((p) => p.disconnect), disconnectStore)],
-        ['awaitDisconnected', skipUnless(when((p) => p.disconnect), awaitDisconnected)],
+        [
+            'disconnect',
+            skipUnless(
+                when((p) => p.disconnect),
+                disconnectStore,
+            ),
+        ],
+        [
+            'awaitDisconnected',
+            skipUnless(
+                when((p) => p.disconnect),
+                awaitDisconnected,
+            ),
+        ],
         // after the disconnect: KMS renames only a CONNECTED or DISCONNECTED store (not a FAILED one)
-        ['rename', skipUnless(when((p) => Boolean(p.rename)), rename)],
-        ['move', skipUnless(when((p) => Boolean(p.moveTo)), move)],
-        ['repairBootstrapSecret', skipUnless(when((p) => p.repair), ensureBootstrapSecret('repair'))],
-        ['repairSendKmsUser', skipUnless(when((p) => p.repair), sendKmsUserCommand('reset'))],
-        ['repairAwaitKmsUser', skipUnless(when((p) => p.repair), awaitKmsUserCommand({ fatal: true }))],
-        ['repairPassword', skipUnless(when((p) => p.repair), updatePassword)],
+        [
+            'rename',
+            skipUnless(
+                when((p) => Boolean(p.rename)),
+                rename,
+            ),
+        ],
+        [
+            'move',
+            skipUnless(
+                when((p) => Boolean(p.moveTo)),
+                move,
+            ),
+        ],
+        [
+            'repairBootstrapSecret',
+            skipUnless(
+                when((p) => p.repair),
+                ensureBootstrapSecret('repair'),
+            ),
+        ],
+        [
+            'repairSendKmsUser',
+            skipUnless(
+                when((p) => p.repair),
+                sendKmsUserCommand('reset'),
+            ),
+        ],
+        [
+            'repairAwaitKmsUser',
+            skipUnless(
+                when((p) => p.repair),
+                awaitKmsUserCommand({ fatal: true }),
+            ),
+        ],
+        [
+            'repairPassword',
+            skipUnless(
+                when((p) => p.repair),
+                updatePassword,
+            ),
+        ],
         ['connect', connectStore],
         ['awaitConnected', repairOnce],
         ['deleteBootstrapSecret', deleteBootstrapSecretOf('repair')],

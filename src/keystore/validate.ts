@@ -18,12 +18,48 @@ const described = (v: unknown) => {
 };
 
 const SHAPES: Array<{ key: keyof KeyStoreProps; property: string; required: boolean; valid: (v: unknown) => boolean; expect: string }> = [
-    { key: 'cloudHsmClusterId', property: 'CloudHsmClusterId', required: true, valid: (v) => typeof v === 'string' && CLUSTER_ID_RE.test(v), expect: 'a CloudHSM cluster id: cluster- and 11 to 16 letters or digits 2-7, as the CloudHSM console shows it' },
-    { key: 'cloudHsmCustCaCertSecretName', property: 'CloudHsmCustCaCertSecretName', required: true, valid: (v) => typeof v === 'string' && SECRET_ID_RE.test(v), expect: 'the name or ARN of a Secrets Manager secret (letters, digits and /_+=.@-)' },
-    { key: 'cloudHsmAdminPasswordSecretName', property: 'CloudHsmAdminPasswordSecretName', required: true, valid: (v) => typeof v === 'string' && SECRET_ID_RE.test(v), expect: 'the name or ARN of a Secrets Manager secret (letters, digits and /_+=.@-)' },
-    { key: 'clientInstanceId', property: 'ClientInstanceId', required: true, valid: (v) => typeof v === 'string' && INSTANCE_ID_RE.test(v), expect: 'an EC2 instance id (i-...) or a managed instance id (mi-...)' },
-    { key: 'cloudHsmAdminUsername', property: 'CloudHsmAdminUsername', required: false, valid: (v) => typeof v === 'string' && ADMIN_USERNAME_RE.test(v), expect: 'a CloudHSM user name: 1 to 31 letters, digits or underscores' },
-    { key: 'keyStoreName', property: 'KeyStoreName', required: false, valid: (v) => typeof v === 'string' && v.length >= 1 && v.length <= 256, expect: 'a name of 1 to 256 characters' },
+    {
+        key: 'cloudHsmClusterId',
+        property: 'CloudHsmClusterId',
+        required: true,
+        valid: (v) => typeof v === 'string' && CLUSTER_ID_RE.test(v),
+        expect: 'a CloudHSM cluster id: cluster- and 11 to 16 letters or digits 2-7, as the CloudHSM console shows it',
+    },
+    {
+        key: 'cloudHsmCustCaCertSecretName',
+        property: 'CloudHsmCustCaCertSecretName',
+        required: true,
+        valid: (v) => typeof v === 'string' && SECRET_ID_RE.test(v),
+        expect: 'the name or ARN of a Secrets Manager secret (letters, digits and /_+=.@-)',
+    },
+    {
+        key: 'cloudHsmAdminPasswordSecretName',
+        property: 'CloudHsmAdminPasswordSecretName',
+        required: true,
+        valid: (v) => typeof v === 'string' && SECRET_ID_RE.test(v),
+        expect: 'the name or ARN of a Secrets Manager secret (letters, digits and /_+=.@-)',
+    },
+    {
+        key: 'clientInstanceId',
+        property: 'ClientInstanceId',
+        required: true,
+        valid: (v) => typeof v === 'string' && INSTANCE_ID_RE.test(v),
+        expect: 'an EC2 instance id (i-...) or a managed instance id (mi-...)',
+    },
+    {
+        key: 'cloudHsmAdminUsername',
+        property: 'CloudHsmAdminUsername',
+        required: false,
+        valid: (v) => typeof v === 'string' && ADMIN_USERNAME_RE.test(v),
+        expect: 'a CloudHSM user name: 1 to 31 letters, digits or underscores',
+    },
+    {
+        key: 'keyStoreName',
+        property: 'KeyStoreName',
+        required: false,
+        valid: (v) => typeof v === 'string' && v.length >= 1 && v.length <= 256,
+        expect: 'a name of 1 to 256 characters',
+    },
 ];
 
 /**
@@ -56,7 +92,13 @@ export async function readTrustAnchor(aws: Adapters, secretId: string): Promise<
     const property = 'CloudHsmCustCaCertSecretName';
     const value = (await aws.secrets.getString(secretId))?.trim();
     if (!value || !value.includes('-----BEGIN CERTIFICATE-----')) {
-        return { problems: [invalid(`${property} ${secretId}: the secret must hold the PEM of the cluster's issuing CA certificate (customerCA.crt), starting with -----BEGIN CERTIFICATE-----.`)] };
+        return {
+            problems: [
+                invalid(
+                    `${property} ${secretId}: the secret must hold the PEM of the cluster's issuing CA certificate (customerCA.crt), starting with -----BEGIN CERTIFICATE-----.`,
+                ),
+            ],
+        };
     }
     try {
         new X509Certificate(value);

@@ -47,15 +47,15 @@
 export type KmsUserAction = 'check' | 'create' | 'reset' | 'delete';
 
 export interface KmsUserScriptParams {
-  action: KmsUserAction;
-  /** create only: an existing kmsuser is adopted (password reset to the bootstrap one) instead of failing */
-  adopt: boolean;
-  clusterId: string;
-  region: string;
-  adminUsername: string;
-  adminSecretId: string;
-  /** required for create/reset */
-  bootstrapSecretId?: string;
+    action: KmsUserAction;
+    /** create only: an existing kmsuser is adopted (password reset to the bootstrap one) instead of failing */
+    adopt: boolean;
+    clusterId: string;
+    region: string;
+    adminUsername: string;
+    adminSecretId: string;
+    /** required for create/reset */
+    bootstrapSecretId?: string;
 }
 
 /** Where Client SDK 5 installs cloudhsm-cli; the agent's PATH often lacks /opt/cloudhsm/bin. */
@@ -65,20 +65,19 @@ export const CLUSTER_ID_RE = /^cluster-[2-7a-zA-Z]{11,16}$/;
 const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d$/;
 export const ADMIN_USERNAME_RE = /^[A-Za-z0-9_]{1,31}$/;
 export const INSTANCE_ID_RE = /^(i-([0-9a-f]{8}|[0-9a-f]{17})|mi-[0-9a-f]{17})$/;
-export const SECRET_ID_RE =
-  /^([A-Za-z0-9/_+=.@-]{1,512}|arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512})$/;
+export const SECRET_ID_RE = /^([A-Za-z0-9/_+=.@-]{1,512}|arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512})$/;
 
 /** Single-quote for sh. Validated values never contain a quote; this is defence in depth. */
 function sq(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
+    return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 function check(name: string, value: unknown, re: RegExp): string {
-  if (typeof value !== 'string' || !re.test(value)) {
-    // Name only: a value that fails validation is never echoed.
-    throw new Error(`kmsuser script: invalid parameter ${name}`);
-  }
-  return value;
+    if (typeof value !== 'string' || !re.test(value)) {
+        // Name only: a value that fails validation is never echoed.
+        throw new Error(`kmsuser script: invalid parameter ${name}`);
+    }
+    return value;
 }
 
 /**
@@ -263,7 +262,7 @@ END {
 }`;
 
 for (const [name, prog] of Object.entries({ AWK_JSON, AWK_CLASSIFY, AWK_ONELINE })) {
-  if (prog.includes("'")) throw new Error(`kmsuser script: ${name} must not contain a single quote`);
+    if (prog.includes("'")) throw new Error(`kmsuser script: ${name} must not contain a single quote`);
 }
 
 /**
@@ -383,7 +382,7 @@ k_read_secret() {
   if [ "$3" = plain ]; then K_VAL=$K_RAW; K_RAW=''; return 0; fi
   case $K_RAW in
     *[![:space:]]*) ;;
-    *) K_RAW=''; k_finish SECRET_UNREADABLE 12 "$2 secret '$1' holds only blanks; expected a plain password or {\"password\": \"...\"}" ;;
+    *) K_RAW=''; k_finish SECRET_UNREADABLE 12 "$2 secret '$1' holds only blanks; expected a plain password or {\\"password\\": \\"...\\"}" ;;
   esac
   K_VAL=$(printf '%s' "$K_RAW" | LC_ALL=C awk -v m=secret "$K_AWK_JSON")
   k_rc=$?
@@ -508,52 +507,52 @@ k_unexpected "unknown action"
  * Throws (naming the parameter, never its value) when a parameter fails validation.
  */
 export function buildKmsUserCommands(p: KmsUserScriptParams): string[] {
-  if (p === null || typeof p !== 'object') throw new Error('kmsuser script: parameters missing');
-  const action = p.action;
-  if (action !== 'check' && action !== 'create' && action !== 'reset' && action !== 'delete') {
-    throw new Error('kmsuser script: invalid parameter action');
-  }
-  if (typeof p.adopt !== 'boolean') throw new Error('kmsuser script: invalid parameter adopt');
-  const clusterId = check('clusterId', p.clusterId, CLUSTER_ID_RE);
-  const region = check('region', p.region, REGION_RE);
-  const adminUsername = check('adminUsername', p.adminUsername, ADMIN_USERNAME_RE);
-  const adminSecretId = check('adminSecretId', p.adminSecretId, SECRET_ID_RE);
-  let bootstrapSecretId = '';
-  if (action === 'create' || action === 'reset') {
-    if (p.bootstrapSecretId === undefined) throw new Error('kmsuser script: bootstrapSecretId is required for ' + action);
-    bootstrapSecretId = check('bootstrapSecretId', p.bootstrapSecretId, SECRET_ID_RE);
-  } else if (p.bootstrapSecretId !== undefined) {
-    check('bootstrapSecretId', p.bootstrapSecretId, SECRET_ID_RE);
-  }
+    if (p === null || typeof p !== 'object') throw new Error('kmsuser script: parameters missing');
+    const action = p.action;
+    if (action !== 'check' && action !== 'create' && action !== 'reset' && action !== 'delete') {
+        throw new Error('kmsuser script: invalid parameter action');
+    }
+    if (typeof p.adopt !== 'boolean') throw new Error('kmsuser script: invalid parameter adopt');
+    const clusterId = check('clusterId', p.clusterId, CLUSTER_ID_RE);
+    const region = check('region', p.region, REGION_RE);
+    const adminUsername = check('adminUsername', p.adminUsername, ADMIN_USERNAME_RE);
+    const adminSecretId = check('adminSecretId', p.adminSecretId, SECRET_ID_RE);
+    let bootstrapSecretId = '';
+    if (action === 'create' || action === 'reset') {
+        if (p.bootstrapSecretId === undefined) throw new Error('kmsuser script: bootstrapSecretId is required for ' + action);
+        bootstrapSecretId = check('bootstrapSecretId', p.bootstrapSecretId, SECRET_ID_RE);
+    } else if (p.bootstrapSecretId !== undefined) {
+        check('bootstrapSecretId', p.bootstrapSecretId, SECRET_ID_RE);
+    }
 
-  const head = [
-    '# kmsuser for a KMS custom key store (Custom::KMS::CloudHsmKeyStore). POSIX sh: runs under sh (dash) and bash.',
-    '# Prints KMSUSER_DETAIL=<one line> (failures) and a final KMSUSER_RESULT=<CODE>. No secret is in this text.',
-    'set +x',
-    'set -u',
-    'umask 077',
-    // Default IFS (space, tab, newline) without literal control characters in the script text.
-    "IFS=$(printf ' \\t\\n_'); IFS=${IFS%_}",
-    // Nothing inherited may be exported under these names (unset drops the export attribute).
-    'unset CLOUDHSM_PIN CLOUDHSM_ROLE K_ADMIN_PW K_BOOT_PW K_RAW K_VAL K_OUT K_ERR K_SCRUBBED K_REPL',
-    "K_ADMIN_PW=''; K_BOOT_PW=''; K_RAW=''; K_VAL=''; K_OUT=''; K_ERR=''; K_SCRUBBED=''; K_REPL=''; K_TMP=''",
-    "AWS_PAGER=''; export AWS_PAGER",
-    `K_ACTION=${sq(action)}`,
-    `K_ADOPT=${sq(p.adopt ? 'true' : 'false')}`,
-    `K_CLUSTER=${sq(clusterId)}`,
-    `K_REGION=${sq(region)}`,
-    `K_ADMIN_USER=${sq(adminUsername)}`,
-    `K_ADMIN_SECRET=${sq(adminSecretId)}`,
-    `K_BOOT_SECRET=${sq(bootstrapSecretId)}`,
-    `K_CLI_FALLBACK=${sq(CLI_FALLBACK)}`,
-    `K_AWK_JSON=${sq(AWK_JSON)}`,
-    `K_AWK_CLASSIFY=${sq(AWK_CLASSIFY)}`,
-    `K_AWK_ONELINE=${sq(AWK_ONELINE)}`,
-    "k_cleanup() { K_ADMIN_PW=''; K_BOOT_PW=''; K_RAW=''; K_VAL=''; if [ -n \"$K_TMP\" ]; then rm -rf \"$K_TMP\"; fi; }",
-    'trap k_cleanup EXIT',
-    "trap 'k_cleanup; exit 129' HUP",
-    "trap 'k_cleanup; exit 130' INT",
-    "trap 'k_cleanup; exit 143' TERM",
-  ];
-  return [...head.join('\n').split('\n'), ...BODY.replace(/^\n/, '').split('\n')];
+    const head = [
+        '# kmsuser for a KMS custom key store (Custom::KMS::CloudHsmKeyStore). POSIX sh: runs under sh (dash) and bash.',
+        '# Prints KMSUSER_DETAIL=<one line> (failures) and a final KMSUSER_RESULT=<CODE>. No secret is in this text.',
+        'set +x',
+        'set -u',
+        'umask 077',
+        // Default IFS (space, tab, newline) without literal control characters in the script text.
+        "IFS=$(printf ' \\t\\n_'); IFS=${IFS%_}",
+        // Nothing inherited may be exported under these names (unset drops the export attribute).
+        'unset CLOUDHSM_PIN CLOUDHSM_ROLE K_ADMIN_PW K_BOOT_PW K_RAW K_VAL K_OUT K_ERR K_SCRUBBED K_REPL',
+        "K_ADMIN_PW=''; K_BOOT_PW=''; K_RAW=''; K_VAL=''; K_OUT=''; K_ERR=''; K_SCRUBBED=''; K_REPL=''; K_TMP=''",
+        "AWS_PAGER=''; export AWS_PAGER",
+        `K_ACTION=${sq(action)}`,
+        `K_ADOPT=${sq(p.adopt ? 'true' : 'false')}`,
+        `K_CLUSTER=${sq(clusterId)}`,
+        `K_REGION=${sq(region)}`,
+        `K_ADMIN_USER=${sq(adminUsername)}`,
+        `K_ADMIN_SECRET=${sq(adminSecretId)}`,
+        `K_BOOT_SECRET=${sq(bootstrapSecretId)}`,
+        `K_CLI_FALLBACK=${sq(CLI_FALLBACK)}`,
+        `K_AWK_JSON=${sq(AWK_JSON)}`,
+        `K_AWK_CLASSIFY=${sq(AWK_CLASSIFY)}`,
+        `K_AWK_ONELINE=${sq(AWK_ONELINE)}`,
+        "k_cleanup() { K_ADMIN_PW=''; K_BOOT_PW=''; K_RAW=''; K_VAL=''; if [ -n \"$K_TMP\" ]; then rm -rf \"$K_TMP\"; fi; }",
+        'trap k_cleanup EXIT',
+        "trap 'k_cleanup; exit 129' HUP",
+        "trap 'k_cleanup; exit 130' INT",
+        "trap 'k_cleanup; exit 143' TERM",
+    ];
+    return [...head.join('\n').split('\n'), ...BODY.replace(/^\n/, '').split('\n')];
 }

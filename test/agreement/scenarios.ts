@@ -38,8 +38,15 @@ async function caOf(w: World, t: Transcript, secret: string = D.caSecretName): P
     return ca;
 }
 
-async function createStore(w: World, t: Transcript, p: { name: string; clusterId?: string; trustAnchor: string; password?: string }, label = `kms.createStore(${p.name})`): Promise<string> {
-    const id = await t.call(label, () => w.aws.kms.createStore({ name: p.name, clusterId: p.clusterId ?? D.clusterId, trustAnchor: p.trustAnchor, password: p.password ?? PW }));
+async function createStore(
+    w: World,
+    t: Transcript,
+    p: { name: string; clusterId?: string; trustAnchor: string; password?: string },
+    label = `kms.createStore(${p.name})`,
+): Promise<string> {
+    const id = await t.call(label, () =>
+        w.aws.kms.createStore({ name: p.name, clusterId: p.clusterId ?? D.clusterId, trustAnchor: p.trustAnchor, password: p.password ?? PW }),
+    );
     if (!id) throw new Error(`${label} failed on ${w.backend}`);
     return id;
 }
@@ -76,7 +83,9 @@ function kmsUserScript(action: KmsUserAction, p: { clusterId?: string; adopt?: b
 
 /** Sends a kmsuser script, waits a minute, records how the invocation ended (the result the workflows parse, not the raw output). */
 async function runScript(w: World, t: Transcript, label: string, commands: string[], instanceId: string = D.instanceId): Promise<void> {
-    const id = await t.call(`ssm.sendShellScript(${label})`, () => w.aws.ssm.sendShellScript({ instanceId, commands, comment: `agreement ${label}`, timeoutSeconds: 600 }));
+    const id = await t.call(`ssm.sendShellScript(${label})`, () =>
+        w.aws.ssm.sendShellScript({ instanceId, commands, comment: `agreement ${label}`, timeoutSeconds: 600 }),
+    );
     if (!id) return;
     await w.waitSeconds(60);
     await recordResult(w, t, `ssm.getInvocation(${label})`, id, instanceId);
@@ -120,7 +129,9 @@ export const scenarios: Scenario[] = [
             await t.call('ssm.getParameter', () => ssm.getParameter('/agreement/no-such-parameter'));
             await t.call('ssm.deleteParameter', () => ssm.deleteParameter('/agreement/no-such-parameter'));
             await t.call('ssm.pingStatus', () => ssm.pingStatus(UNKNOWN_INSTANCE));
-            await t.call('ssm.sendShellScript', () => ssm.sendShellScript({ instanceId: UNKNOWN_INSTANCE, commands: ['true'], comment: 'agreement', timeoutSeconds: 60 }));
+            await t.call('ssm.sendShellScript', () =>
+                ssm.sendShellScript({ instanceId: UNKNOWN_INSTANCE, commands: ['true'], comment: 'agreement', timeoutSeconds: 60 }),
+            );
             await t.call('ssm.getInvocation', () => ssm.getInvocation(MISSING_COMMAND, D.instanceId));
             await t.call('ssm.findCommandByComment', () => ssm.findCommandByComment(D.instanceId, 'agreement nothing sent'));
         },
@@ -128,9 +139,12 @@ export const scenarios: Scenario[] = [
     {
         name: 'the default scenario: clusters, instances, secrets',
         async run(w, t) {
-            for (const id of [D.clusterId, D.relatedClusterId, D.unrelatedClusterId]) await t.call(`hsm.describeCluster(${id})`, () => w.aws.hsm.describeCluster(id));
-            for (const id of [D.instanceId, D.relatedInstanceId, D.noCliInstanceId, D.offlineInstanceId]) await t.call(`ssm.pingStatus(${id})`, () => w.aws.ssm.pingStatus(id));
-            for (const name of [D.adminSecretName, D.caSecretName, D.unrelatedCaSecretName]) await t.call(`secrets.describe(${name})`, () => w.aws.secrets.describe(name));
+            for (const id of [D.clusterId, D.relatedClusterId, D.unrelatedClusterId])
+                await t.call(`hsm.describeCluster(${id})`, () => w.aws.hsm.describeCluster(id));
+            for (const id of [D.instanceId, D.relatedInstanceId, D.noCliInstanceId, D.offlineInstanceId])
+                await t.call(`ssm.pingStatus(${id})`, () => w.aws.ssm.pingStatus(id));
+            for (const name of [D.adminSecretName, D.caSecretName, D.unrelatedCaSecretName])
+                await t.call(`secrets.describe(${name})`, () => w.aws.secrets.describe(name));
             await caOf(w, t);
             await caOf(w, t, D.unrelatedCaSecretName);
         },
@@ -157,12 +171,20 @@ export const scenarios: Scenario[] = [
             await w.addCluster({ id: extraCluster(0), lineage: 'L3', hsms: [{ az: `${D.region}a` }] });
             await attempt('a cluster with one HSM', { name: 'ks-two', clusterId: extraCluster(0), trustAnchor: await w.trustAnchorOf(extraCluster(0)) });
             await w.addCluster({ id: extraCluster(1), lineage: 'L4', hsms: [{ az: `${D.region}a` }, { az: `${D.region}a` }] });
-            await attempt('a cluster with both HSMs in one zone', { name: 'ks-two', clusterId: extraCluster(1), trustAnchor: await w.trustAnchorOf(extraCluster(1)) });
+            await attempt('a cluster with both HSMs in one zone', {
+                name: 'ks-two',
+                clusterId: extraCluster(1),
+                trustAnchor: await w.trustAnchorOf(extraCluster(1)),
+            });
             await w.addCluster({ id: extraCluster(2), lineage: 'L5' });
             await w.setCluster(extraCluster(2), { state: 'INITIALIZED' });
             await attempt('a cluster that is not active', { name: 'ks-two', clusterId: extraCluster(2), trustAnchor: await w.trustAnchorOf(extraCluster(2)) });
             // the trust anchor with other line endings is the same certificate
-            const two = await attempt('the CA with CRLF line endings', { name: 'ks-two', clusterId: D.unrelatedClusterId, trustAnchor: otherCa.replace(/\n/g, '\r\n') });
+            const two = await attempt('the CA with CRLF line endings', {
+                name: 'ks-two',
+                clusterId: D.unrelatedClusterId,
+                trustAnchor: otherCa.replace(/\n/g, '\r\n'),
+            });
             if (two) await describe(w, t, two);
             await t.call('kms.listStores', () => kms.listStores());
         },
@@ -184,7 +206,9 @@ export const scenarios: Scenario[] = [
             await t.call('kms.listStores (connect duration over)', () => kms.listStores());
             await describe(w, t, id, 'kms.describeStore (connect duration over)');
             await t.call('kms.connect (while CONNECTED)', () => kms.connect(id));
-            await t.call('kms.createStore (identical to the create, now CONNECTED)', () => kms.createStore({ name: 'ks-connect', clusterId: D.clusterId, trustAnchor: ca, password: PW }));
+            await t.call('kms.createStore (identical to the create, now CONNECTED)', () =>
+                kms.createStore({ name: 'ks-connect', clusterId: D.clusterId, trustAnchor: ca, password: PW }),
+            );
         },
     },
     {
@@ -326,13 +350,22 @@ export const scenarios: Scenario[] = [
             await t.call('kms.deleteStore (holds a key)', () => kms.deleteStore(id));
             if (key) await t.call('kms.scheduleKeyDeletion', () => kms.scheduleKeyDeletion(key.id, 7));
             await t.call('kms.deleteStore (holds a key pending deletion)', () => kms.deleteStore(id));
-            const other = await createStore(w, t, { name: 'ks-empty', clusterId: D.unrelatedClusterId, trustAnchor: await caOf(w, t, D.unrelatedCaSecretName) });
+            const other = await createStore(w, t, {
+                name: 'ks-empty',
+                clusterId: D.unrelatedClusterId,
+                trustAnchor: await caOf(w, t, D.unrelatedCaSecretName),
+            });
             await t.call('kms.deleteStore (empty, DISCONNECTED)', () => kms.deleteStore(other));
             await describe(w, t, other, 'kms.describeStore (deleted)');
             await t.call('kms.describeStoreByName (deleted)', () => kms.describeStoreByName('ks-empty'));
             await t.call('kms.deleteStore (again)', () => kms.deleteStore(other));
             // the name and the cluster are free again
-            await createStore(w, t, { name: 'ks-empty', clusterId: D.unrelatedClusterId, trustAnchor: await caOf(w, t, D.unrelatedCaSecretName) }, 'kms.createStore (name and cluster reused)');
+            await createStore(
+                w,
+                t,
+                { name: 'ks-empty', clusterId: D.unrelatedClusterId, trustAnchor: await caOf(w, t, D.unrelatedCaSecretName) },
+                'kms.createStore (name and cluster reused)',
+            );
         },
     },
     {
@@ -353,8 +386,12 @@ export const scenarios: Scenario[] = [
             await w.addCluster({ id: extraCluster(8), lineage: 'X8' });
             const ca = await w.trustAnchorOf(extraCluster(8));
             await t.call('kms.createStore (an 11th)', () => kms.createStore({ name: 'ks-11', clusterId: extraCluster(8), trustAnchor: ca, password: PW }));
-            await t.call('kms.createStore (an 11th, on a missing cluster)', () => kms.createStore({ name: 'ks-11', clusterId: MISSING_CLUSTER, trustAnchor: ca, password: PW }));
-            await t.call('kms.createStore (an 11th, with a name in use)', () => kms.createStore({ name: 'ks-1', clusterId: extraCluster(8), trustAnchor: ca, password: PW }));
+            await t.call('kms.createStore (an 11th, on a missing cluster)', () =>
+                kms.createStore({ name: 'ks-11', clusterId: MISSING_CLUSTER, trustAnchor: ca, password: PW }),
+            );
+            await t.call('kms.createStore (an 11th, with a name in use)', () =>
+                kms.createStore({ name: 'ks-1', clusterId: extraCluster(8), trustAnchor: ca, password: PW }),
+            );
         },
     },
     {
@@ -368,7 +405,11 @@ export const scenarios: Scenario[] = [
             await t.call('kms.describeKey (by ARN)', () => kms.describeKey(key.arn));
             await t.call('kms.keyStoreOfKey', () => kms.keyStoreOfKey(key.id));
             await t.call('kms.listKeys', () => kms.listKeys());
-            const other = await createStore(w, t, { name: 'ks-other', clusterId: D.unrelatedClusterId, trustAnchor: await caOf(w, t, D.unrelatedCaSecretName) });
+            const other = await createStore(w, t, {
+                name: 'ks-other',
+                clusterId: D.unrelatedClusterId,
+                trustAnchor: await caOf(w, t, D.unrelatedCaSecretName),
+            });
             await t.call('kms.createKey (DISCONNECTED store)', () => kms.createKey({ storeId: other }));
             await t.call('kms.disconnect', () => kms.disconnect(id));
             await t.call('kms.createKey (DISCONNECTING store)', () => kms.createKey({ storeId: id }));
@@ -407,7 +448,9 @@ export const scenarios: Scenario[] = [
         async run(w, t) {
             const { kms } = w.aws;
             const id = await connectedStore(w, t);
-            const a = await t.call('kms.createKey (policy, tags)', () => kms.createKey({ storeId: id, description: 'd', policy: POLICY, tags: [{ key: 'team', value: 'payments' }] }));
+            const a = await t.call('kms.createKey (policy, tags)', () =>
+                kms.createKey({ storeId: id, description: 'd', policy: POLICY, tags: [{ key: 'team', value: 'payments' }] }),
+            );
             const b = await t.call('kms.createKey (defaults)', () => kms.createKey({ storeId: id }));
             await t.call('kms.createKey (a policy with no statement)', () => kms.createKey({ storeId: id, policy: '{"Statement":[]}' }));
             await t.call('kms.createKey (an aws: tag)', () => kms.createKey({ storeId: id, tags: [{ key: 'aws:team', value: 'x' }] }));
@@ -416,12 +459,22 @@ export const scenarios: Scenario[] = [
             await t.call('kms.getKeyPolicy (default)', () => kms.getKeyPolicy(b.id));
             await t.call('kms.listResourceTags (given)', () => kms.listResourceTags(a.id));
             await t.call('kms.listResourceTags (none)', () => kms.listResourceTags(b.id));
-            await t.call('kms.tagResource', () => kms.tagResource(a.id, [{ key: 'env', value: 'prod' }, { key: 'team', value: 'risk' }]));
+            await t.call('kms.tagResource', () =>
+                kms.tagResource(a.id, [
+                    { key: 'env', value: 'prod' },
+                    { key: 'team', value: 'risk' },
+                ]),
+            );
             await t.call('kms.listResourceTags (tagged)', () => kms.listResourceTags(a.id));
             await t.call('kms.untagResource', () => kms.untagResource(a.id, ['env', 'absent']));
             await t.call('kms.listResourceTags (untagged)', () => kms.listResourceTags(a.id));
             await t.call('kms.tagResource (aws: prefix)', () => kms.tagResource(a.id, [{ key: 'aws:x', value: 'y' }]));
-            await t.call('kms.tagResource (a key twice)', () => kms.tagResource(a.id, [{ key: 'k', value: '1' }, { key: 'k', value: '2' }]));
+            await t.call('kms.tagResource (a key twice)', () =>
+                kms.tagResource(a.id, [
+                    { key: 'k', value: '1' },
+                    { key: 'k', value: '2' },
+                ]),
+            );
             await t.call('kms.updateKeyDescription', () => kms.updateKeyDescription(a.id, 'new description'));
             await t.call('kms.disableKey', () => kms.disableKey(a.id));
             await t.call('kms.describeKey (disabled)', () => kms.describeKey(a.id));
@@ -429,7 +482,10 @@ export const scenarios: Scenario[] = [
             await t.call('kms.describeKey (enabled)', () => kms.describeKey(a.id));
             await t.call('kms.putKeyPolicy (not JSON)', () => kms.putKeyPolicy(a.id, 'not json'));
             await t.call('kms.putKeyPolicy (no statement)', () => kms.putKeyPolicy(a.id, '{"Statement":[]}'));
-            const lockout = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' }] });
+            const lockout = JSON.stringify({
+                Version: '2012-10-17',
+                Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' }],
+            });
             await t.call('kms.putKeyPolicy (locks the account out)', () => kms.putKeyPolicy(a.id, lockout));
             await t.call('kms.putKeyPolicy (locks out, bypassing the check)', () => kms.putKeyPolicy(a.id, lockout, true));
             await t.call('kms.getKeyPolicy (replaced)', () => kms.getKeyPolicy(a.id));
@@ -462,12 +518,24 @@ export const scenarios: Scenario[] = [
             if (arn) await t.call('secrets.describe (ARN)', () => secrets.describe(arn));
             await t.call('secrets.getString (name)', () => secrets.getString(name));
             if (arn) await t.call('secrets.getString (ARN)', () => secrets.getString(arn));
-            await t.call('secrets.create (identical retry)', () => secrets.create({ name, value: 'Value-One-1', token: token(1), description: 'agreement secret' }));
-            await t.call('secrets.create (same token, another value)', () => secrets.create({ name, value: 'Value-Two-2', token: token(1), description: 'agreement secret' }));
-            await t.call('secrets.create (another token)', () => secrets.create({ name, value: 'Value-One-1', token: token(2), description: 'agreement secret' }));
-            await t.call('secrets.create (a 31-character token)', () => secrets.create({ name: 'agreement/short-token', value: 'v', token: 'x'.repeat(31), description: '' }));
-            await t.call('secrets.create (a name with a space)', () => secrets.create({ name: 'agreement/bad name', value: 'v', token: token(3), description: '' }));
-            await t.call('secrets.create (a second secret)', () => secrets.create({ name: 'agreement/bootstrap-2', value: 'Value-Three-3', token: token(4), description: '' }));
+            await t.call('secrets.create (identical retry)', () =>
+                secrets.create({ name, value: 'Value-One-1', token: token(1), description: 'agreement secret' }),
+            );
+            await t.call('secrets.create (same token, another value)', () =>
+                secrets.create({ name, value: 'Value-Two-2', token: token(1), description: 'agreement secret' }),
+            );
+            await t.call('secrets.create (another token)', () =>
+                secrets.create({ name, value: 'Value-One-1', token: token(2), description: 'agreement secret' }),
+            );
+            await t.call('secrets.create (a 31-character token)', () =>
+                secrets.create({ name: 'agreement/short-token', value: 'v', token: 'x'.repeat(31), description: '' }),
+            );
+            await t.call('secrets.create (a name with a space)', () =>
+                secrets.create({ name: 'agreement/bad name', value: 'v', token: token(3), description: '' }),
+            );
+            await t.call('secrets.create (a second secret)', () =>
+                secrets.create({ name: 'agreement/bootstrap-2', value: 'Value-Three-3', token: token(4), description: '' }),
+            );
             await t.call('secrets.describe (second)', () => secrets.describe('agreement/bootstrap-2'));
             await t.call('secrets.getString (second)', () => secrets.getString('agreement/bootstrap-2'));
         },
@@ -492,7 +560,9 @@ export const scenarios: Scenario[] = [
             await t.call('secrets.scheduleDelete (7 days)', () => secrets.scheduleDelete(name, 7));
             await t.call('secrets.describe (scheduled)', () => secrets.describe(name));
             await t.call('secrets.getString (scheduled)', () => secrets.getString(name));
-            await t.call('secrets.create (name scheduled for deletion)', () => secrets.create({ name, value: 'Value-Two-2', token: token(2), description: 'd' }));
+            await t.call('secrets.create (name scheduled for deletion)', () =>
+                secrets.create({ name, value: 'Value-Two-2', token: token(2), description: 'd' }),
+            );
             await t.call('secrets.scheduleDelete (again)', () => secrets.scheduleDelete(name, 7));
             await w.waitSeconds(3600);
             await t.call('secrets.describe (an hour later)', () => secrets.describe(name));
@@ -529,7 +599,9 @@ export const scenarios: Scenario[] = [
         async run(w, t) {
             const { ssm } = w.aws;
             const comment = 'agreement check';
-            const id = await t.call('ssm.sendShellScript', () => ssm.sendShellScript({ instanceId: D.instanceId, commands: kmsUserScript('check'), comment, timeoutSeconds: 600 }));
+            const id = await t.call('ssm.sendShellScript', () =>
+                ssm.sendShellScript({ instanceId: D.instanceId, commands: kmsUserScript('check'), comment, timeoutSeconds: 600 }),
+            );
             if (!id) return;
             await t.call('ssm.getInvocation (right after)', () => ssm.getInvocation(id, D.instanceId));
             await w.waitSeconds(1);
@@ -541,11 +613,17 @@ export const scenarios: Scenario[] = [
             await t.call('ssm.findCommandByComment (another instance)', () => ssm.findCommandByComment(D.relatedInstanceId, comment));
             await w.waitSeconds(60);
             await recordResult(w, t, 'ssm.getInvocation (a minute later)', id, D.instanceId);
-            const again = await t.call('ssm.sendShellScript (same comment)', () => ssm.sendShellScript({ instanceId: D.instanceId, commands: kmsUserScript('check'), comment, timeoutSeconds: 600 }));
+            const again = await t.call('ssm.sendShellScript (same comment)', () =>
+                ssm.sendShellScript({ instanceId: D.instanceId, commands: kmsUserScript('check'), comment, timeoutSeconds: 600 }),
+            );
             const found = await ssm.findCommandByComment(D.instanceId, comment);
             t.note('ssm.findCommandByComment finds the newest', found === again);
-            await t.call('ssm.sendShellScript (101-character comment)', () => ssm.sendShellScript({ instanceId: D.instanceId, commands: ['true'], comment: 'c'.repeat(101), timeoutSeconds: 600 }));
-            await t.call('ssm.sendShellScript (timeout 29 s)', () => ssm.sendShellScript({ instanceId: D.instanceId, commands: ['true'], comment: 'agreement', timeoutSeconds: 29 }));
+            await t.call('ssm.sendShellScript (101-character comment)', () =>
+                ssm.sendShellScript({ instanceId: D.instanceId, commands: ['true'], comment: 'c'.repeat(101), timeoutSeconds: 600 }),
+            );
+            await t.call('ssm.sendShellScript (timeout 29 s)', () =>
+                ssm.sendShellScript({ instanceId: D.instanceId, commands: ['true'], comment: 'agreement', timeoutSeconds: 29 }),
+            );
         },
     },
     {
@@ -608,7 +686,9 @@ export const scenarios: Scenario[] = [
         async run(w, t) {
             const { secrets } = w.aws;
             const boot = 'agreement/kmsuser-bootstrap';
-            await t.call('secrets.create (bootstrap)', () => secrets.create({ name: boot, value: 'Kmsuser-Bootstrap-Passw0rd', token: token(1), description: 'kmsuser bootstrap' }));
+            await t.call('secrets.create (bootstrap)', () =>
+                secrets.create({ name: boot, value: 'Kmsuser-Bootstrap-Passw0rd', token: token(1), description: 'kmsuser bootstrap' }),
+            );
             // K_CLUSTER names the default cluster, but the instance's cloudhsm-cli is configured for the related one
             await runScript(w, t, 'create on the related instance', kmsUserScript('create', { bootstrapSecretId: boot }), D.relatedInstanceId);
             await runScript(w, t, 'check on the default instance', kmsUserScript('check'), D.instanceId);
@@ -620,8 +700,12 @@ export const scenarios: Scenario[] = [
         async run(w, t) {
             const { ssm } = w.aws;
             await t.call('ssm.pingStatus', () => ssm.pingStatus(D.offlineInstanceId));
-            const lost = await t.call('ssm.sendShellScript (30 s timeout)', () => ssm.sendShellScript({ instanceId: D.offlineInstanceId, commands: kmsUserScript('check'), comment: 'agreement lost', timeoutSeconds: 30 }));
-            const back = await t.call('ssm.sendShellScript (600 s timeout)', () => ssm.sendShellScript({ instanceId: D.offlineInstanceId, commands: kmsUserScript('check'), comment: 'agreement back', timeoutSeconds: 600 }));
+            const lost = await t.call('ssm.sendShellScript (30 s timeout)', () =>
+                ssm.sendShellScript({ instanceId: D.offlineInstanceId, commands: kmsUserScript('check'), comment: 'agreement lost', timeoutSeconds: 30 }),
+            );
+            const back = await t.call('ssm.sendShellScript (600 s timeout)', () =>
+                ssm.sendShellScript({ instanceId: D.offlineInstanceId, commands: kmsUserScript('check'), comment: 'agreement back', timeoutSeconds: 600 }),
+            );
             if (!lost || !back) return;
             await t.call('ssm.getInvocation (right after)', () => ssm.getInvocation(lost, D.offlineInstanceId));
             await w.waitSeconds(10);

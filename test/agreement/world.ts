@@ -72,7 +72,11 @@ function fakeCaOf(lineage: string): string {
 }
 
 const az = (x: string) => `${D.region}${x}`;
-const hsmsOf = (clusterId: string, specs: HsmSpec[]) => hsmsIn(specs.map((h) => h.az), clusterId).map((h, i) => ({ ...h, state: specs[i].state ?? 'ACTIVE' }));
+const hsmsOf = (clusterId: string, specs: HsmSpec[]) =>
+    hsmsIn(
+        specs.map((h) => h.az),
+        clusterId,
+    ).map((h, i) => ({ ...h, state: specs[i].state ?? 'ACTIVE' }));
 
 /** The simulator's default scenario, in the fake. */
 export function seedDefaultScenario(): FakeAws {
@@ -85,7 +89,15 @@ export function seedDefaultScenario(): FakeAws {
     aws.ssm.timing = { visibleSeconds: c.commandVisibilitySeconds, startSeconds: c.commandRunDelaySeconds, runSeconds: FAKE_SCRIPT_SECONDS };
     aws.secrets.purgeSeconds = c.secretPurgeSeconds;
     const cluster = (id: string, lineage: string, zones: string[]) =>
-        aws.hsm.addCluster({ id, family: lineage, hsms: hsmsOf(id, zones.map((z) => ({ az: az(z) }))), trustAnchor: fakeCaOf(lineage) });
+        aws.hsm.addCluster({
+            id,
+            family: lineage,
+            hsms: hsmsOf(
+                id,
+                zones.map((z) => ({ az: az(z) })),
+            ),
+            trustAnchor: fakeCaOf(lineage),
+        });
     cluster(D.clusterId, D.lineage, ['a', 'b']);
     cluster(D.relatedClusterId, D.lineage, ['a', 'c']);
     cluster(D.unrelatedClusterId, D.unrelatedLineage, ['b', 'c']);
@@ -122,7 +134,13 @@ function fakeWorld(aws: FakeAws): World {
             c.kmsUser = true;
             c.kmsUserPassword = password;
         },
-        addCluster: async (p) => void aws.hsm.addCluster({ id: p.id, family: p.lineage, hsms: hsmsOf(p.id, p.hsms ?? [{ az: az('a') }, { az: az('b') }]), trustAnchor: fakeCaOf(p.lineage) }),
+        addCluster: async (p) =>
+            void aws.hsm.addCluster({
+                id: p.id,
+                family: p.lineage,
+                hsms: hsmsOf(p.id, p.hsms ?? [{ az: az('a') }, { az: az('b') }]),
+                trustAnchor: fakeCaOf(p.lineage),
+            }),
         setCluster: async (id, p) => {
             const c = clusterOf(id);
             if (p.state !== undefined) c.state = p.state;
@@ -155,7 +173,13 @@ export function fakeBackend(): Backend {
 
 // ---- the simulator --------------------------------------------------------------------------------
 
-const ENV_KEYS = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_CLOUDHSM_V2', 'AWS_REGION', 'AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE', 'KEYSTORE_SDK_MAX_ATTEMPTS'];
+const ENV_KEYS = [
+    'AWS_ENDPOINT_URL',
+    'AWS_ENDPOINT_URL_CLOUDHSM_V2',
+    'AWS_REGION',
+    'AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE',
+    'KEYSTORE_SDK_MAX_ATTEMPTS',
+];
 
 export async function simBackend(): Promise<Backend> {
     const running: RunningSimulator = await startSimulator({ timeScale: 0 });
@@ -173,8 +197,14 @@ export async function simBackend(): Promise<Backend> {
         waitSeconds: (s) => clock.sleep(s * 1000),
         putKmsUser: async (clusterId, password) => void (await control.putUser(clusterId, { username: 'kmsuser', role: 'crypto-user', password })),
         addCluster: async (p) =>
-            void (await control.putCluster({ id: p.id, lineage: p.lineage, hsms: p.hsms ?? [{ az: az('a') }, { az: az('b') }], users: [{ username: D.adminUsername, role: 'admin', password: D.adminPassword }] })),
-        setCluster: async (id, p) => void (await control.putCluster({ id, ...(p.state !== undefined ? { state: p.state } : {}), ...(p.hsms ? { hsms: p.hsms } : {}) })),
+            void (await control.putCluster({
+                id: p.id,
+                lineage: p.lineage,
+                hsms: p.hsms ?? [{ az: az('a') }, { az: az('b') }],
+                users: [{ username: D.adminUsername, role: 'admin', password: D.adminPassword }],
+            })),
+        setCluster: async (id, p) =>
+            void (await control.putCluster({ id, ...(p.state !== undefined ? { state: p.state } : {}), ...(p.hsms ? { hsms: p.hsms } : {}) })),
         deleteCluster: (id) => control.deleteCluster(id),
         trustAnchorOf: async (id) => {
             const c = (await control.state()).clusters.find((x) => x.id === id);

@@ -125,7 +125,7 @@ describe('loading on first use', () => {
                     return jest.requireActual(pkg);
                 });
             }
-            // eslint-disable-next-line @typescript-eslint/no-var-requires
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the module registry is reset, to see what a cold start loads
             const { lazyAdapters } = require('../../src/aws/adapters') as typeof import('../../src/aws/adapters');
             const aws = lazyAdapters(session);
             expect(loaded).toEqual([]);

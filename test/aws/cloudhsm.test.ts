@@ -56,7 +56,10 @@ describe('CloudHsmAdapter.describeCluster', () => {
 
     it('picks the cluster with the requested id and defaults missing members', async () => {
         hsmMock.on(DescribeClustersCommand).resolves({
-            Clusters: [{ ClusterId: 'cluster-other2222222', State: 'ACTIVE' }, { ClusterId: ID, Hsms: [{ HsmId: undefined }] }],
+            Clusters: [
+                { ClusterId: 'cluster-other2222222', State: 'ACTIVE' },
+                { ClusterId: ID, Hsms: [{ HsmId: undefined }] },
+            ],
         });
         await expect(hsm.describeCluster(ID)).resolves.toStrictEqual({
             id: ID,

@@ -20,18 +20,44 @@ import { KmsAdapter } from '../../src/aws/kms';
 const kmsMock = mockClient(KMSClient);
 const kms = new KmsAdapter(new KMSClient({ region: 'us-east-1', credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' } }));
 const md = { $metadata: {} };
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- aws-sdk-client-mock's command type does not accept a union of commands
 const inputsOf = (cmd: any) => kmsMock.commandCalls(cmd).map((c) => c.args[0].input);
-const meta = { KeyId: 'k1', Arn: 'arn:aws:kms:us-east-1:111122223333:key/k1', CustomKeyStoreId: 'cks-1', Origin: 'AWS_CLOUDHSM' as const, KeyState: 'Enabled' as const, Enabled: true, Description: 'd', KeySpec: 'SYMMETRIC_DEFAULT' as const, KeyUsage: 'ENCRYPT_DECRYPT' as const, MultiRegion: false };
+const meta = {
+    KeyId: 'k1',
+    Arn: 'arn:aws:kms:us-east-1:111122223333:key/k1',
+    CustomKeyStoreId: 'cks-1',
+    Origin: 'AWS_CLOUDHSM' as const,
+    KeyState: 'Enabled' as const,
+    Enabled: true,
+    Description: 'd',
+    KeySpec: 'SYMMETRIC_DEFAULT' as const,
+    KeyUsage: 'ENCRYPT_DECRYPT' as const,
+    MultiRegion: false,
+};
 
 beforeEach(() => kmsMock.reset());
 
 test('createKey asks for a symmetric AWS_CLOUDHSM key in the store, with policy and tags', async () => {
     kmsMock.on(CreateKeyCommand).resolves({ KeyMetadata: meta });
-    const key = await kms.createKey({ storeId: 'cks-1', description: 'd', policy: '{"p":1}', bypassPolicyLockoutSafetyCheck: true, tags: [{ key: 'a', value: 'b' }] });
+    const key = await kms.createKey({
+        storeId: 'cks-1',
+        description: 'd',
+        policy: '{"p":1}',
+        bypassPolicyLockoutSafetyCheck: true,
+        tags: [{ key: 'a', value: 'b' }],
+    });
     expect(key).toMatchObject({ id: 'k1', storeId: 'cks-1', state: 'Enabled', enabled: true, arn: meta.Arn });
     expect(inputsOf(CreateKeyCommand)).toStrictEqual([
-        { Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: 'cks-1', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Description: 'd', Policy: '{"p":1}', BypassPolicyLockoutSafetyCheck: true, Tags: [{ TagKey: 'a', TagValue: 'b' }] },
+        {
+            Origin: 'AWS_CLOUDHSM',
+            CustomKeyStoreId: 'cks-1',
+            KeySpec: 'SYMMETRIC_DEFAULT',
+            KeyUsage: 'ENCRYPT_DECRYPT',
+            Description: 'd',
+            Policy: '{"p":1}',
+            BypassPolicyLockoutSafetyCheck: true,
+            Tags: [{ TagKey: 'a', TagValue: 'b' }],
+        },
     ]);
 });
 
@@ -42,8 +68,17 @@ test('createKey without tags sends no Tags member', async () => {
 });
 
 test('describeKey maps the metadata and NotFoundException to undefined', async () => {
-    kmsMock.on(DescribeKeyCommand).resolvesOnce({ KeyMetadata: meta }).rejectsOnce(new NotFoundException({ message: 'gone', ...md }));
-    await expect(kms.describeKey('k1')).resolves.toMatchObject({ id: 'k1', description: 'd', keySpec: 'SYMMETRIC_DEFAULT', keyUsage: 'ENCRYPT_DECRYPT', multiRegion: false });
+    kmsMock
+        .on(DescribeKeyCommand)
+        .resolvesOnce({ KeyMetadata: meta })
+        .rejectsOnce(new NotFoundException({ message: 'gone', ...md }));
+    await expect(kms.describeKey('k1')).resolves.toMatchObject({
+        id: 'k1',
+        description: 'd',
+        keySpec: 'SYMMETRIC_DEFAULT',
+        keyUsage: 'ENCRYPT_DECRYPT',
+        multiRegion: false,
+    });
     await expect(kms.describeKey('k2')).resolves.toBeUndefined();
 });
 

@@ -42,7 +42,7 @@ const store = {
 };
 
 function inputsOf<T>(cmd: T) {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- aws-sdk-client-mock's command type does not accept a union of commands
     return kmsMock.commandCalls(cmd as any).map((c) => c.args[0].input);
 }
 
@@ -102,9 +102,7 @@ describe('KmsAdapter.describeStore / describeStoreByName', () => {
     });
 
     it('maps a base-class error named CustomKeyStoreNotFoundException to undefined', async () => {
-        kmsMock
-            .on(DescribeCustomKeyStoresCommand)
-            .rejects(new KMSServiceException({ name: 'CustomKeyStoreNotFoundException', $fault: 'client', ...md }));
+        kmsMock.on(DescribeCustomKeyStoresCommand).rejects(new KMSServiceException({ name: 'CustomKeyStoreNotFoundException', $fault: 'client', ...md }));
         await expect(kms.describeStore('cks-gone')).resolves.toBeUndefined();
     });
 
@@ -190,7 +188,7 @@ describe('KmsAdapter connect / disconnect / deleteStore', () => {
         ['disconnect', DisconnectCustomKeyStoreCommand],
         ['deleteStore', DeleteCustomKeyStoreCommand],
     ] as const)('%s sends only CustomKeyStoreId and resolves to undefined', async (method, cmd) => {
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- aws-sdk-client-mock's command type does not accept a union of commands
         kmsMock.on(cmd as any).resolves({});
         await expect(kms[method]('cks-1')).resolves.toBeUndefined();
         expect(inputsOf(cmd)).toStrictEqual([{ CustomKeyStoreId: 'cks-1' }]);
@@ -257,7 +255,10 @@ describe('KmsAdapter.listKeys', () => {
     });
 
     it('returns no next marker on the last page (NextMarker absent) or with no Keys member', async () => {
-        kmsMock.on(ListKeysCommand).resolvesOnce({ Keys: [{ KeyId: 'k9' }], Truncated: false }).resolvesOnce({});
+        kmsMock
+            .on(ListKeysCommand)
+            .resolvesOnce({ Keys: [{ KeyId: 'k9' }], Truncated: false })
+            .resolvesOnce({});
         await expect(kms.listKeys('n9')).resolves.toStrictEqual({ keyIds: ['k9'], next: undefined });
         await expect(kms.listKeys()).resolves.toStrictEqual({ keyIds: [], next: undefined });
     });
@@ -293,7 +294,10 @@ describe('KmsAdapter.keyStoreOfKey', () => {
     });
 
     it('returns undefined for a key outside any custom key store', async () => {
-        kmsMock.on(DescribeKeyCommand).resolvesOnce({ KeyMetadata: { KeyId: 'k1' } }).resolvesOnce({});
+        kmsMock
+            .on(DescribeKeyCommand)
+            .resolvesOnce({ KeyMetadata: { KeyId: 'k1' } })
+            .resolvesOnce({});
         await expect(kms.keyStoreOfKey('k1')).resolves.toBeUndefined();
         await expect(kms.keyStoreOfKey('k2')).resolves.toBeUndefined();
     });

@@ -46,7 +46,13 @@ describe('SecretsAdapter.describe', () => {
     it('maps ResourceNotFoundException (real SDK class, and base class by name) to undefined', async () => {
         smMock
             .on(DescribeSecretCommand)
-            .rejectsOnce(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", Message: "Secrets Manager can't find the specified secret.", ...md }))
+            .rejectsOnce(
+                new ResourceNotFoundException({
+                    message: "Secrets Manager can't find the specified secret.",
+                    Message: "Secrets Manager can't find the specified secret.",
+                    ...md,
+                }),
+            )
             .rejectsOnce(new SecretsManagerServiceException({ name: 'ResourceNotFoundException', $fault: 'client', ...md }));
         await expect(sm.describe('gone')).resolves.toBeUndefined();
         await expect(sm.describe('gone')).resolves.toBeUndefined();
@@ -113,9 +119,7 @@ describe('SecretsAdapter.forceDelete', () => {
     it('sends DeleteSecret with ForceDeleteWithoutRecovery true and no RecoveryWindowInDays', async () => {
         smMock.on(DeleteSecretCommand).resolves({ ARN, Name: 'kmsuser', DeletionDate: new Date() });
         await expect(sm.forceDelete(ARN)).resolves.toBeUndefined();
-        expect(smMock.commandCalls(DeleteSecretCommand).map((c) => c.args[0].input)).toStrictEqual([
-            { SecretId: ARN, ForceDeleteWithoutRecovery: true },
-        ]);
+        expect(smMock.commandCalls(DeleteSecretCommand).map((c) => c.args[0].input)).toStrictEqual([{ SecretId: ARN, ForceDeleteWithoutRecovery: true }]);
     });
 
     it('treats ResourceNotFoundException (real SDK class, and base class by name) as done', async () => {
@@ -136,7 +140,10 @@ describe('SecretsAdapter.forceDelete', () => {
 
 describe('SecretsAdapter.scheduleDelete', () => {
     it('sends DeleteSecret with the recovery window, and treats a missing secret as done', async () => {
-        smMock.on(DeleteSecretCommand).resolvesOnce({ ARN, Name: 'claim', DeletionDate: new Date() }).rejectsOnce(new ResourceNotFoundException({ message: 'gone', Message: 'gone', ...md }));
+        smMock
+            .on(DeleteSecretCommand)
+            .resolvesOnce({ ARN, Name: 'claim', DeletionDate: new Date() })
+            .rejectsOnce(new ResourceNotFoundException({ message: 'gone', Message: 'gone', ...md }));
         await expect(sm.scheduleDelete('claim', 7)).resolves.toBeUndefined();
         await expect(sm.scheduleDelete('claim', 7)).resolves.toBeUndefined();
         expect(smMock.commandCalls(DeleteSecretCommand).map((c) => c.args[0].input)).toStrictEqual([

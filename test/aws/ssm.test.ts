@@ -178,9 +178,7 @@ describe('SsmAdapter.getInvocation', () => {
             stdout: '{"ok":true}\n',
             stderr: 'warn\n',
         });
-        expect(ssmMock.commandCalls(GetCommandInvocationCommand).map((c) => c.args[0].input)).toStrictEqual([
-            { CommandId: CMD, InstanceId: I },
-        ]);
+        expect(ssmMock.commandCalls(GetCommandInvocationCommand).map((c) => c.args[0].input)).toStrictEqual([{ CommandId: CMD, InstanceId: I }]);
     });
 
     it.each([

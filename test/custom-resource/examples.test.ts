@@ -18,7 +18,11 @@ const KEY_SCHEMA = schemaAt('key/custom-kms-cloudhsmkey.json');
 const readOnly = (schema: Schema) => schema.readOnlyProperties.map((p) => p.replace('/properties/', ''));
 const READ_ONLY = readOnly(SCHEMA);
 
-type Template = { Parameters?: Record<string, unknown>; Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: unknown }>; Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }> };
+type Template = {
+    Parameters?: Record<string, unknown>;
+    Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: unknown }>;
+    Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }>;
+};
 // the CloudFormation YAML reader the docs tests use (short-form intrinsic tags included)
 const load = (file: string) => loadTemplate(`examples/${file}`) as unknown as Template;
 
@@ -38,7 +42,7 @@ describe('examples/custom-resource.yaml', () => {
     const t = load('custom-resource.yaml');
     const stores = Object.entries(t.Resources).filter(([, r]) => r.Type === 'Custom::KMS::CloudHsmKeyStore');
 
-    test('declares the key store with the literal type and the provider\'s exported service token', () => {
+    test("declares the key store with the literal type and the provider's exported service token", () => {
         expect(stores).toHaveLength(1);
         const props = stores[0][1].Properties ?? {};
         expect(props.ServiceToken).toEqual({ 'Fn::ImportValue': { 'Fn::Sub': '${ProviderExportName}' } });
@@ -51,8 +55,18 @@ describe('examples/custom-resource.yaml', () => {
             expect(names.filter((n) => !(n in SCHEMA.properties) || READ_ONLY.includes(n))).toEqual([]);
             expect(SCHEMA.required.filter((n) => !names.includes(n))).toEqual([]);
             // Literal values pass the schema as CloudFormation would send them (as strings).
-            const literals = Object.fromEntries(Object.entries(r.Properties ?? {}).filter(([, v]) => typeof v !== 'object').map(([k, v]) => [k, String(v)]));
-            const withRequired = { CloudHsmClusterId: 'cluster-234567abcdefg', CloudHsmCustCaCertSecretName: 'a', CloudHsmAdminPasswordSecretName: 'b', ClientInstanceId: 'i-0123456789abcdef0', ...literals };
+            const literals = Object.fromEntries(
+                Object.entries(r.Properties ?? {})
+                    .filter(([, v]) => typeof v !== 'object')
+                    .map(([k, v]) => [k, String(v)]),
+            );
+            const withRequired = {
+                CloudHsmClusterId: 'cluster-234567abcdefg',
+                CloudHsmCustCaCertSecretName: 'a',
+                CloudHsmAdminPasswordSecretName: 'b',
+                ClientInstanceId: 'i-0123456789abcdef0',
+                ...literals,
+            };
             expect(parseProperties('KeyStore', withRequired)).toMatchObject({ ok: true });
         }
     });
@@ -64,7 +78,7 @@ describe('examples/custom-resource.yaml', () => {
         for (const [, att] of atts) expect(READ_ONLY).toContain(att);
     });
 
-    test('declares a Custom::KMS::CloudHsmKey in the key store, through the same provider, with the key schema\'s properties', () => {
+    test("declares a Custom::KMS::CloudHsmKey in the key store, through the same provider, with the key schema's properties", () => {
         const keys = Object.entries(t.Resources).filter(([, r]) => r.Type === 'Custom::KMS::CloudHsmKey');
         expect(keys).toHaveLength(1);
         const [name, key] = keys[0];
@@ -74,7 +88,9 @@ describe('examples/custom-resource.yaml', () => {
         const names = Object.keys(props).filter((n) => n !== 'ServiceToken' && n !== 'ServiceTimeout');
         expect(names.filter((n) => !(n in KEY_SCHEMA.properties) || readOnly(KEY_SCHEMA).includes(n))).toEqual([]);
         // As CloudFormation sends them: scalars as strings, the store's id in place of the Ref.
-        const sent = JSON.parse(JSON.stringify({ ...props, CustomKeyStoreId: 'cks-0123456789abcdef0' }), (_k, v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v));
+        const sent = JSON.parse(JSON.stringify({ ...props, CustomKeyStoreId: 'cks-0123456789abcdef0' }), (_k, v) =>
+            typeof v === 'number' || typeof v === 'boolean' ? String(v) : v,
+        );
         expect(keyType.rules.parse(name, sent)).toMatchObject({ ok: true });
         for (const [, att] of getAtts(t).filter(([res]) => res === name)) expect(readOnly(KEY_SCHEMA)).toContain(att);
     });
@@ -86,7 +102,11 @@ describe('examples/custom-resource-provider.yaml', () => {
 
     test('deploys the function from the package zip in S3, with its log group, and exports the service token', () => {
         const [[name, fn]] = byType('AWS::Lambda::Function');
-        expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Code: { S3Bucket: { Ref: 'CodeBucket' }, S3Key: { Ref: 'CodeKey' } }, FunctionName: { Ref: 'FunctionName' } });
+        expect(fn.Properties).toMatchObject({
+            Runtime: 'nodejs22.x',
+            Code: { S3Bucket: { Ref: 'CodeBucket' }, S3Key: { Ref: 'CodeKey' } },
+            FunctionName: { Ref: 'FunctionName' },
+        });
         expect(t.Parameters).toHaveProperty('CodeBucket');
         expect(t.Parameters).toHaveProperty('CodeKey');
         const [[, logs]] = byType('AWS::Logs::LogGroup');
@@ -95,9 +115,11 @@ describe('examples/custom-resource-provider.yaml', () => {
         expect(exported?.Value).toEqual({ 'Fn::GetAtt': [name, 'Arn'] });
     });
 
-    test('the role has both schemas\' handler permissions, invoking itself and writing its own logs, nothing more', () => {
+    test("the role has both schemas' handler permissions, invoking itself and writing its own logs, nothing more", () => {
         const [[, role]] = byType('AWS::IAM::Role');
-        const policies = role.Properties?.Policies as Array<{ PolicyDocument: { Statement: Array<{ Effect: string; Action: string | string[]; Resource: unknown }> } }>;
+        const policies = role.Properties?.Policies as Array<{
+            PolicyDocument: { Statement: Array<{ Effect: string; Action: string | string[]; Resource: unknown }> };
+        }>;
         const statements = policies.flatMap((p) => p.PolicyDocument.Statement);
         expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
         const schemaPermissions = [...new Set([SCHEMA, KEY_SCHEMA].flatMap((schema) => Object.values(schema.handlers).flatMap((h) => h.permissions)))].sort();

@@ -11,21 +11,51 @@ import { join } from 'path';
 
 const STORE = 'cks-0123456789abcdef0';
 const KEY = '1234abcd-12ab-34cd-56ef-1234567890ab';
-const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }] };
-const props = { CustomKeyStoreId: STORE, Description: 'd', Enabled: false, PendingWindowInDays: 7, KeyPolicy: policy, Tags: [{ Key: 'team', Value: 'payments' }, { Key: 'n', Value: 12 }] };
+const policy = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }],
+};
+const props = {
+    CustomKeyStoreId: STORE,
+    Description: 'd',
+    Enabled: false,
+    PendingWindowInDays: 7,
+    KeyPolicy: policy,
+    Tags: [
+        { Key: 'team', Value: 'payments' },
+        { Key: 'n', Value: 12 },
+    ],
+};
 const sent = { ServiceToken: 'arn:aws:lambda:us-east-1:111122223333:function:p', ...stringified(props) };
 
 function req(type: CfnRequest['RequestType'], extra: Partial<CfnRequest> = {}): CfnRequest {
-    return { RequestType: type, ResponseURL: 'https://x/y?Signature=z', StackId: 'arn:aws:cloudformation:us-east-1:111122223333:stack/s/1', RequestId: 'r-1', LogicalResourceId: 'Key', ResourceType: 'Custom::KMS::CloudHsmKey', ResourceProperties: sent, ...extra };
+    return {
+        RequestType: type,
+        ResponseURL: 'https://x/y?Signature=z',
+        StackId: 'arn:aws:cloudformation:us-east-1:111122223333:stack/s/1',
+        RequestId: 'r-1',
+        LogicalResourceId: 'Key',
+        ResourceType: 'Custom::KMS::CloudHsmKey',
+        ResourceProperties: sent,
+        ...extra,
+    };
 }
 
 test('ResourceType Custom::KMS::CloudHsmKey is the key; anything else stays the key store', () => {
     expect(providerTypeOf({ ResourceType: 'Custom::KMS::CloudHsmKey' })).toBe(keyType);
-    for (const other of ['Custom::KMS::CloudHsmKeyStore', 'AWS::CloudFormation::CustomResource', 'Custom::Other', undefined]) expect(providerTypeOf({ ResourceType: other })).toBe(keyStoreType);
+    for (const other of ['Custom::KMS::CloudHsmKeyStore', 'AWS::CloudFormation::CustomResource', 'Custom::Other', undefined])
+        expect(providerTypeOf({ ResourceType: other })).toBe(keyStoreType);
 });
 
-test('strings become the key schema\'s booleans and integers, nested ones too; Tags and KeyPolicy reach the workflows as the registered handler gets them', () => {
-    expect(sent).toMatchObject({ Enabled: 'false', PendingWindowInDays: '7', Tags: [{ Key: 'team', Value: 'payments' }, { Key: 'n', Value: '12' }] });
+test("strings become the key schema's booleans and integers, nested ones too; Tags and KeyPolicy reach the workflows as the registered handler gets them", () => {
+    expect(sent).toMatchObject({
+        Enabled: 'false',
+        PendingWindowInDays: '7',
+        Tags: [
+            { Key: 'team', Value: 'payments' },
+            { Key: 'n', Value: '12' },
+        ],
+    });
     const coerced = keyType.rules.coerce(sent);
     expect(keyType.rules.validate(coerced)).toEqual([]);
     expect(keyType.toProps(coerced)).toEqual({
@@ -34,7 +64,10 @@ test('strings become the key schema\'s booleans and integers, nested ones too; T
         enabled: false,
         pendingWindowInDays: 7,
         keyPolicy: policy,
-        tags: [{ key: 'team', value: 'payments' }, { key: 'n', value: '12' }],
+        tags: [
+            { key: 'team', value: 'payments' },
+            { key: 'n', value: '12' },
+        ],
     });
     // The same props the registered handler builds from its request's model.
     expect(keyType.toProps(coerced)).toEqual(keyType.definition.propsOf(KeyModel.deserialize(props)));
@@ -43,7 +76,7 @@ test('strings become the key schema\'s booleans and integers, nested ones too; T
     expect(keyType.toProps({ CustomKeyStoreId: STORE, Enabled: 'yes', PendingWindowInDays: 7 })).toEqual({ customKeyStoreId: STORE, pendingWindowInDays: 7 });
 });
 
-test('the key\'s validation accepts and rejects exactly what the key schema (checked by ajv) does', () => {
+test("the key's validation accepts and rejects exactly what the key schema (checked by ajv) does", () => {
     const schema = loadSchema(schemaPathIn(join(__dirname, '../../key')));
     const valid = keyType.rules.coerce(sent);
     const cases: Array<Record<string, unknown>> = [
@@ -61,7 +94,13 @@ test('the key\'s validation accepts and rejects exactly what the key schema (che
         { ...valid, KeySpec: 'RSA_2048' },
         { ...valid, EnableKeyRotation: true },
         { ...valid, MultiRegion: true },
-        { ...valid, Tags: [{ Key: 'a', Value: 'b' }, { Key: 'a', Value: 'b' }] },
+        {
+            ...valid,
+            Tags: [
+                { Key: 'a', Value: 'b' },
+                { Key: 'a', Value: 'b' },
+            ],
+        },
         { ...valid, Tags: [{ Key: '', Value: 'b' }] },
         { ...valid, Tags: [{ Key: 'a' }] },
         { ...valid, Tags: [{ Key: 'a', Value: 'b', Extra: 'c' }] },
@@ -72,11 +111,21 @@ test('the key\'s validation accepts and rejects exactly what the key schema (che
         { ...valid, Arn: 'arn' },
         { ...valid, Origin: 'AWS_CLOUDHSM' },
     ];
-    for (const c of cases) expect([JSON.stringify(c).slice(0, 200), keyType.rules.validate(c).length > 0]).toEqual([JSON.stringify(c).slice(0, 200), schema.validateDesired(c).length > 0]);
-    expect(keyType.rules.validate({ ...valid, KeyPolicy: 12, Tags: [{ Key: 'a', Value: 'b' }, { Key: 'a', Value: 'b' }] })).toEqual([
-        '#/KeyPolicy: expected type: one of [JSONObject, String], found: Integer',
-        '#/Tags: array items are not unique',
-    ]);
+    for (const c of cases)
+        expect([JSON.stringify(c).slice(0, 200), keyType.rules.validate(c).length > 0]).toEqual([
+            JSON.stringify(c).slice(0, 200),
+            schema.validateDesired(c).length > 0,
+        ]);
+    expect(
+        keyType.rules.validate({
+            ...valid,
+            KeyPolicy: 12,
+            Tags: [
+                { Key: 'a', Value: 'b' },
+                { Key: 'a', Value: 'b' },
+            ],
+        }),
+    ).toEqual(['#/KeyPolicy: expected type: one of [JSONObject, String], found: Integer', '#/Tags: array items are not unique']);
 });
 
 describe('planOf for a key', () => {
@@ -98,17 +147,34 @@ describe('planOf for a key', () => {
             outcome: { status: 'FAILED', physicalResourceId: STORE, reason: `${STORE} is not a KMS key id; this resource has no KMS key to update.` },
         });
     });
-    test('the key schema, not the store\'s, judges a key\'s properties', () => {
+    test("the key schema, not the store's, judges a key's properties", () => {
         expect(planOf(req('Create'))).toEqual({ kind: 'run', workflow: 'create' });
-        const storeProps = { CloudHsmClusterId: 'cluster-234567abcdefg', CloudHsmCustCaCertSecretName: 'ca', CloudHsmAdminPasswordSecretName: 'a', ClientInstanceId: 'i-0123456789abcdef0' };
+        const storeProps = {
+            CloudHsmClusterId: 'cluster-234567abcdefg',
+            CloudHsmCustCaCertSecretName: 'ca',
+            CloudHsmAdminPasswordSecretName: 'a',
+            ClientInstanceId: 'i-0123456789abcdef0',
+        };
         const r = planOf(req('Create', { ResourceProperties: storeProps }));
-        expect(r).toMatchObject({ kind: 'respond', outcome: { status: 'FAILED', reason: expect.stringContaining('#: required key [CustomKeyStoreId] not found') } });
-        expect(planOf(req('Create', { ResourceType: 'Custom::KMS::CloudHsmKeyStore', ResourceProperties: storeProps }))).toEqual({ kind: 'run', workflow: 'create' });
+        expect(r).toMatchObject({
+            kind: 'respond',
+            outcome: { status: 'FAILED', reason: expect.stringContaining('#: required key [CustomKeyStoreId] not found') },
+        });
+        expect(planOf(req('Create', { ResourceType: 'Custom::KMS::CloudHsmKeyStore', ResourceProperties: storeProps }))).toEqual({
+            kind: 'run',
+            workflow: 'create',
+        });
     });
 });
 
 describe('toOutcome for a key', () => {
-    const model = new KeyModel({ keyId: KEY, arn: `arn:aws:kms:us-east-1:111122223333:key/${KEY}`, keyState: 'Enabled', customKeyStoreId: STORE, description: 'd' });
+    const model = new KeyModel({
+        keyId: KEY,
+        arn: `arn:aws:kms:us-east-1:111122223333:key/${KEY}`,
+        keyState: 'Enabled',
+        customKeyStoreId: STORE,
+        description: 'd',
+    });
     const success = ProgressEvent.builder<ProgressEvent<KeyModel>>().status(OperationStatus.Success).resourceModel(model).build();
     test('the physical id is the KeyId; Data is what Fn::GetAtt reads', () => {
         expect(toOutcome(success, { request: req('Create'), workflow: 'create', type: keyType })).toEqual({

@@ -19,12 +19,23 @@ const props = {
 const ID = 'cks-0123456789abcdef0';
 
 function req(type: CfnRequest['RequestType'], extra: Partial<CfnRequest> = {}): CfnRequest {
-    return { RequestType: type, ResponseURL: 'https://x/y?Signature=z', StackId: 'arn:aws:cloudformation:us-east-1:111122223333:stack/s/1', RequestId: 'r-1', LogicalResourceId: 'KeyStore', ResourceProperties: props, ...extra };
+    return {
+        RequestType: type,
+        ResponseURL: 'https://x/y?Signature=z',
+        StackId: 'arn:aws:cloudformation:us-east-1:111122223333:stack/s/1',
+        RequestId: 'r-1',
+        LogicalResourceId: 'KeyStore',
+        ResourceProperties: props,
+        ...extra,
+    };
 }
 
 describe('planOf', () => {
     test('a Delete whose physical id is not a store id (a failed Create) succeeds at once', () => {
-        expect(planOf(req('Delete', { PhysicalResourceId: 'KeyStore-CreateFailed-0123' }))).toEqual({ kind: 'respond', outcome: expect.objectContaining({ status: 'SUCCESS', physicalResourceId: 'KeyStore-CreateFailed-0123' }) });
+        expect(planOf(req('Delete', { PhysicalResourceId: 'KeyStore-CreateFailed-0123' }))).toEqual({
+            kind: 'respond',
+            outcome: expect.objectContaining({ status: 'SUCCESS', physicalResourceId: 'KeyStore-CreateFailed-0123' }),
+        });
         expect(planOf(req('Delete', { PhysicalResourceId: ID }))).toEqual({ kind: 'run', workflow: 'delete' });
     });
     test('an Update runs the update workflow, or the create workflow when a create-only property changed', () => {
@@ -34,25 +45,51 @@ describe('planOf', () => {
     });
     test('invalid properties are answered FAILED before anything runs, keeping the physical id on an Update', () => {
         const bad = { ...props, ClientInstanceId: 'nope' };
-        expect(planOf(req('Create', { ResourceProperties: bad }))).toEqual({ kind: 'respond', outcome: expect.objectContaining({ status: 'FAILED', physicalResourceId: expect.stringMatching(/^KeyStore-CreateFailed-/) }) });
-        expect(planOf(req('Update', { PhysicalResourceId: ID, ResourceProperties: bad }))).toEqual({ kind: 'respond', outcome: expect.objectContaining({ status: 'FAILED', physicalResourceId: ID }) });
+        expect(planOf(req('Create', { ResourceProperties: bad }))).toEqual({
+            kind: 'respond',
+            outcome: expect.objectContaining({ status: 'FAILED', physicalResourceId: expect.stringMatching(/^KeyStore-CreateFailed-/) }),
+        });
+        expect(planOf(req('Update', { PhysicalResourceId: ID, ResourceProperties: bad }))).toEqual({
+            kind: 'respond',
+            outcome: expect.objectContaining({ status: 'FAILED', physicalResourceId: ID }),
+        });
     });
 });
 
 describe('toOutcome', () => {
-    const success = (model?: Partial<ResourceModel>) => ProgressEvent.builder<ProgressEvent<ResourceModel>>().status(OperationStatus.Success).resourceModel(model ? new ResourceModel(model) : (undefined as unknown as ResourceModel)).build();
+    const success = (model?: Partial<ResourceModel>) =>
+        ProgressEvent.builder<ProgressEvent<ResourceModel>>()
+            .status(OperationStatus.Success)
+            .resourceModel(model ? new ResourceModel(model) : (undefined as unknown as ResourceModel))
+            .build();
     const failed = (code: HandlerErrorCode) => ProgressEvent.failed<ProgressEvent<ResourceModel>>(code, 'it broke');
     test('success carries the store id and the read-only properties as Data', () => {
-        const o = toOutcome(success({ customKeyStoreId: ID, connectionState: 'CONNECTED', trustAnchorCertificate: 'PEM' }), { request: req('Create'), workflow: 'create' });
-        expect(o).toEqual({ status: 'SUCCESS', physicalResourceId: ID, data: { CustomKeyStoreId: ID, ConnectionState: 'CONNECTED', TrustAnchorCertificate: 'PEM' } });
+        const o = toOutcome(success({ customKeyStoreId: ID, connectionState: 'CONNECTED', trustAnchorCertificate: 'PEM' }), {
+            request: req('Create'),
+            workflow: 'create',
+        });
+        expect(o).toEqual({
+            status: 'SUCCESS',
+            physicalResourceId: ID,
+            data: { CustomKeyStoreId: ID, ConnectionState: 'CONNECTED', TrustAnchorCertificate: 'PEM' },
+        });
     });
-    test('a failed create names a store it could not remove, so CloudFormation\'s Delete looks at it', () => {
+    test("a failed create names a store it could not remove, so CloudFormation's Delete looks at it", () => {
         expect(toOutcome(failed(HandlerErrorCode.NotStabilized), { request: req('Create'), workflow: 'create', leftId: ID }).physicalResourceId).toBe(ID);
         expect(toOutcome(failed(HandlerErrorCode.NotStabilized), { request: req('Create'), workflow: 'create' }).physicalResourceId).toMatch(/CreateFailed/);
     });
     test('NotFound on a Delete is a success; a failed replacement keeps the old id', () => {
-        expect(toOutcome(failed(HandlerErrorCode.NotFound), { request: req('Delete', { PhysicalResourceId: ID }), workflow: 'delete' })).toMatchObject({ status: 'SUCCESS', physicalResourceId: ID });
-        expect(toOutcome(failed(HandlerErrorCode.AlreadyExists), { request: req('Update', { PhysicalResourceId: ID }), workflow: 'create', leftId: 'cks-99999999999999999' })).toMatchObject({ status: 'FAILED', physicalResourceId: ID, reason: expect.stringContaining('cks-99999999999999999') });
+        expect(toOutcome(failed(HandlerErrorCode.NotFound), { request: req('Delete', { PhysicalResourceId: ID }), workflow: 'delete' })).toMatchObject({
+            status: 'SUCCESS',
+            physicalResourceId: ID,
+        });
+        expect(
+            toOutcome(failed(HandlerErrorCode.AlreadyExists), {
+                request: req('Update', { PhysicalResourceId: ID }),
+                workflow: 'create',
+                leftId: 'cks-99999999999999999',
+            }),
+        ).toMatchObject({ status: 'FAILED', physicalResourceId: ID, reason: expect.stringContaining('cks-99999999999999999') });
     });
 });
 
@@ -91,7 +128,12 @@ describe('claimRequest', () => {
 describe('abandon (the runner hook for a caller whose deadline is near)', () => {
     test('starts the rollback with the failure to report, once', () => {
         const ctx = abandon(createWorkflow, { phase: 'awaitConnected', storeId: ID, attempt: 4 }, HandlerErrorCode.NotStabilized, 'late');
-        expect(ctx).toMatchObject({ phase: 'rollbackDisconnect', storeId: ID, attempt: undefined, failure: { code: HandlerErrorCode.NotStabilized, message: 'late' } });
+        expect(ctx).toMatchObject({
+            phase: 'rollbackDisconnect',
+            storeId: ID,
+            attempt: undefined,
+            failure: { code: HandlerErrorCode.NotStabilized, message: 'late' },
+        });
         expect(abandon(createWorkflow, ctx, HandlerErrorCode.InternalFailure, 'again')).toEqual(ctx);
         expect(abandon(deleteWorkflow, { phase: 'scanKeys' }, HandlerErrorCode.NotStabilized, 'late')).toEqual({ phase: 'scanKeys' });
     });

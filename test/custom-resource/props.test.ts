@@ -9,7 +9,7 @@ const valid = {
     ClientInstanceId: 'i-0123456789abcdef0',
 };
 
-test('strings from CloudFormation become the schema\'s booleans; ServiceToken and ServiceTimeout are not properties', () => {
+test("strings from CloudFormation become the schema's booleans; ServiceToken and ServiceTimeout are not properties", () => {
     expect(coerce({ ...valid, DeleteKeyStoreUponStackDeletion: 'false', AdoptExistingKmsUser: 'true', ServiceToken: 'arn:x', ServiceTimeout: '600' })).toEqual({
         ...valid,
         DeleteKeyStoreUponStackDeletion: false,
@@ -18,19 +18,25 @@ test('strings from CloudFormation become the schema\'s booleans; ServiceToken an
     expect(coerce({ AdoptExistingKmsUser: 'True' }).AdoptExistingKmsUser).toBe('True'); // not a JSON boolean: reported, not guessed
 });
 
-test('a valid template becomes the model\'s camelCase props', () => {
+test("a valid template becomes the model's camelCase props", () => {
     const p = parseProperties('KeyStore', { ...valid, DeleteKeyStoreUponStackDeletion: 'true', ServiceToken: 'arn:x' });
-    expect(p).toEqual({ ok: true, raw: expect.any(Object), props: expect.objectContaining({ cloudHsmClusterId: valid.CloudHsmClusterId, deleteKeyStoreUponStackDeletion: true, keyStoreName: 'Example' }) });
+    expect(p).toEqual({
+        ok: true,
+        raw: expect.any(Object),
+        props: expect.objectContaining({ cloudHsmClusterId: valid.CloudHsmClusterId, deleteKeyStoreUponStackDeletion: true, keyStoreName: 'Example' }),
+    });
 });
 
-test('messages are CloudFormation\'s, one per problem', () => {
+test("messages are CloudFormation's, one per problem", () => {
     expect(validate({ ...valid, KeyStoreName: '', CustomKeyStoreId: 'cks-12345678901234567', Extra: 1, AdoptExistingKmsUser: 'yes' })).toEqual([
         '#/KeyStoreName: expected minLength: 1, actual: 0',
         '#/CustomKeyStoreId: is read-only and cannot be set in a template (CloudFormation sets it)',
         '#: extraneous key [Extra] is not permitted',
         '#/AdoptExistingKmsUser: expected type: Boolean, found: String',
     ]);
-    expect(validationMessage('KS', ['#: required key [A] not found'])).toBe('Properties validation failed for resource KS with message: #: required key [A] not found');
+    expect(validationMessage('KS', ['#: required key [A] not found'])).toBe(
+        'Properties validation failed for resource KS with message: #: required key [A] not found',
+    );
     expect(validationMessage('KS', ['a', 'b'])).toBe('Properties validation failed for resource KS with message: [a, b]');
 });
 

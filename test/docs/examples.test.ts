@@ -12,12 +12,17 @@ import { bootstrapSecretName } from '../../src/keystore/bootstrap';
 import type { PhaseEnv } from '../../src/keystore/types';
 import { actions, HANDLER_PERMISSIONS, loadTemplate, READ_ONLY, references, Resource, ROOT, SCHEMA, Statement, subNames, Template } from './support';
 
-const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml')).sort();
+const EXAMPLES = readdirSync(join(ROOT, 'examples'))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
 const [, SERVICE, RESOURCE] = SCHEMA.typeName.split('::');
 /** The registered type under any namespace but the reserved Custom (which CloudFormation reads as a custom resource). */
 const isRegisteredType = (type: string) => new RegExp(`^(?!Custom::)[A-Za-z0-9]{2,64}::${SERVICE}::${RESOURCE}$`).test(type);
 /** The real name prefix of the bootstrap secrets, from the code that names them. */
-const BOOTSTRAP_PREFIX = bootstrapSecretName({ request: { clientRequestToken: 't', logicalResourceId: 'L' } } as unknown as PhaseEnv, 'create').replace(/[^/]+$/, '');
+const BOOTSTRAP_PREFIX = bootstrapSecretName({ request: { clientRequestToken: 't', logicalResourceId: 'L' } } as unknown as PhaseEnv, 'create').replace(
+    /[^/]+$/,
+    '',
+);
 const SECRET_ARN = (name: string) => `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${name}`;
 const BOOTSTRAP_ARN = SECRET_ARN(`${BOOTSTRAP_PREFIX}*`);
 const RECORD_ARN = `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${RECORD_PREFIX}*`;
@@ -41,7 +46,9 @@ describe.each(EXAMPLES)('examples/%s', (file) => {
         expect(Object.keys(t.Resources).length).toBeGreaterThan(0);
         const known = new Set([...Object.keys(t.Parameters ?? {}), ...Object.keys(t.Resources)]);
         const { refs, getAtts } = references(t);
-        const unknown = [...refs, ...getAtts.map(([r]) => r), ...subNames(t).map((n) => n.split('.')[0])].filter((n) => !known.has(n) && !n.startsWith('AWS::'));
+        const unknown = [...refs, ...getAtts.map(([r]) => r), ...subNames(t).map((n) => n.split('.')[0])].filter(
+            (n) => !known.has(n) && !n.startsWith('AWS::'),
+        );
         expect(unknown).toEqual([]);
     });
 
@@ -106,7 +113,10 @@ test('client-instance-role.yaml: SSM management plus reading the admin secret an
     expect(statements.flatMap(resources).sort()).toEqual([BOOTSTRAP_ARN, SECRET_ARN('${AdminPasswordSecretName}-??????')].sort());
     const [[, role]] = byType(t, 'AWS::IAM::Role');
     expect((role.Properties?.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement[0].Principal).toEqual({ Service: 'ec2.amazonaws.com' });
-    expect(role.Properties?.ManagedPolicyArns).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore' }, { Ref: policyName }]);
+    expect(role.Properties?.ManagedPolicyArns).toEqual([
+        { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore' },
+        { Ref: policyName },
+    ]);
     expect(role.Properties?.Policies).toBeUndefined();
     expect(byType(t, 'AWS::IAM::InstanceProfile')).toHaveLength(1);
 });

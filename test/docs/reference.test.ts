@@ -9,7 +9,8 @@ import { CREATE_ONLY, READ_ONLY, ROOT, SCHEMA } from './support';
 
 const DOC = readFileSync(join(ROOT, 'docs/README.md'), 'utf8');
 const WRITABLE = Object.keys(SCHEMA.properties).filter((n) => !READ_ONLY.includes(n));
-const TYPE = (n: string) => ({ string: 'String', boolean: 'Boolean', integer: 'Integer', number: 'Double' })[SCHEMA.properties[n].type] ?? SCHEMA.properties[n].type;
+const TYPE = (n: string) =>
+    ({ string: 'String', boolean: 'Boolean', integer: 'Integer', number: 'Double' })[SCHEMA.properties[n].type] ?? SCHEMA.properties[n].type;
 const UPDATE = 'https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html';
 
 /** The text between a heading and the next heading of the same or a higher level. */
@@ -22,7 +23,7 @@ function section(doc: string, heading: string): string {
     return lines.slice(start + 1, end < 0 ? undefined : end).join('\n');
 }
 
-test('title and description are the schema\'s', () => {
+test("title and description are the schema's", () => {
     expect(DOC.split('\n')[0]).toBe(`# ${SCHEMA.typeName}`);
     expect(DOC).toContain(SCHEMA.description as string);
 });
@@ -41,19 +42,23 @@ test('the JSON and YAML syntax list every writable property, in schema order, wi
     }
 });
 
-test.each(Object.keys(SCHEMA.properties).filter((n) => !READ_ONLY.includes(n)))('property %s: description, required, type, constraints, update behaviour', (name) => {
-    const p = SCHEMA.properties[name];
-    const text = section(section(DOC, '## Properties'), `#### ${name}`);
-    expect(text).toContain(p.description);
-    expect(text).toContain(`_Required_: ${SCHEMA.required.includes(name) ? 'Yes' : 'No'}`);
-    expect(text).toContain(`_Type_: ${TYPE(name)}`);
-    const has = (label: string, value: unknown) => (value === undefined ? expect(text).not.toContain(`_${label}_`) : expect(text).toContain(`_${label}_: <code>${value}</code>`));
-    has('Minimum Length', p.minLength);
-    has('Maximum Length', p.maxLength);
-    has('Pattern', p.pattern);
-    const update = CREATE_ONLY.includes(name) ? `[Replacement](${UPDATE}#update-replacement)` : `[No interruption](${UPDATE}#update-no-interrupt)`;
-    expect(text).toContain(`_Update requires_: ${update}`);
-});
+test.each(Object.keys(SCHEMA.properties).filter((n) => !READ_ONLY.includes(n)))(
+    'property %s: description, required, type, constraints, update behaviour',
+    (name) => {
+        const p = SCHEMA.properties[name];
+        const text = section(section(DOC, '## Properties'), `#### ${name}`);
+        expect(text).toContain(p.description);
+        expect(text).toContain(`_Required_: ${SCHEMA.required.includes(name) ? 'Yes' : 'No'}`);
+        expect(text).toContain(`_Type_: ${TYPE(name)}`);
+        const has = (label: string, value: unknown) =>
+            value === undefined ? expect(text).not.toContain(`_${label}_`) : expect(text).toContain(`_${label}_: <code>${value}</code>`);
+        has('Minimum Length', p.minLength);
+        has('Maximum Length', p.maxLength);
+        has('Pattern', p.pattern);
+        const update = CREATE_ONLY.includes(name) ? `[Replacement](${UPDATE}#update-replacement)` : `[No interruption](${UPDATE}#update-no-interrupt)`;
+        expect(text).toContain(`_Update requires_: ${update}`);
+    },
+);
 
 test('no property is documented that the schema does not have, and read-only ones only as return values', () => {
     const documented = [...section(DOC, '## Properties').matchAll(/^#### (\S+)$/gm)].map((m) => m[1]);

@@ -29,7 +29,25 @@ export const CREATE_ONLY = names(SCHEMA.createOnlyProperties);
 export const HANDLER_PERMISSIONS = [...new Set(Object.values(SCHEMA.handlers).flatMap((h) => h.permissions))].sort();
 
 /** CloudFormation's short-form intrinsic functions, read as their long forms. */
-const INTRINSICS = ['Ref', 'GetAtt', 'Sub', 'ImportValue', 'If', 'Equals', 'Not', 'And', 'Or', 'Join', 'Select', 'Split', 'FindInMap', 'GetAZs', 'Base64', 'Cidr', 'Condition'];
+const INTRINSICS = [
+    'Ref',
+    'GetAtt',
+    'Sub',
+    'ImportValue',
+    'If',
+    'Equals',
+    'Not',
+    'And',
+    'Or',
+    'Join',
+    'Select',
+    'Split',
+    'FindInMap',
+    'GetAZs',
+    'Base64',
+    'Cidr',
+    'Condition',
+];
 const longName = (tag: string) => (tag === 'Ref' || tag === 'Condition' ? tag : `Fn::${tag}`);
 const CFN_SCHEMA = yaml.DEFAULT_SCHEMA.extend(
     INTRINSICS.flatMap((tag) =>

@@ -24,7 +24,17 @@ const NAMESPACE = 'AWS/CloudFormation/Custom/KMS/CloudHsmKeyStore';
  * Lines the library logs only to the Lambda console (its platform logger: log-delivery and metrics chatter)
  * or straight to the console after delivery; every other console line must also reach CloudWatch Logs.
  */
-const CONSOLE_ONLY = [/^Response from "/, /^Log group with name /, /^Creating (Log group|Log stream|S3 bucket|folder) with name /, /^S3 bucket with name /, /^Initializing /, /AccessDenied/, /^Log delivery completed\.$/, /NodeVersionSupportWarning|upgrade to node|To continue receiving|security updates please|a\.co\//, /^\s*$/];
+const CONSOLE_ONLY = [
+    /^Response from "/,
+    /^Log group with name /,
+    /^Creating (Log group|Log stream|S3 bucket|folder) with name /,
+    /^S3 bucket with name /,
+    /^Initializing /,
+    /AccessDenied/,
+    /^Log delivery completed\.$/,
+    /NodeVersionSupportWarning|upgrade to node|To continue receiving|security updates please|a\.co\//,
+    /^\s*$/,
+];
 
 let artifact: string;
 let h: E2E;
@@ -32,17 +42,25 @@ let h: E2E;
 beforeAll(async () => {
     artifact = builtArtifact();
     const harness = await startHarness({ artifact, providerLogging: PROVIDER });
-    h = Object.assign(harness, { results: [] as E2E['results'], run: async (op: Promise<E2E['results'][number]>) => { const r = await op; h.results.push(r); return r; } });
+    h = Object.assign(harness, {
+        results: [] as E2E['results'],
+        run: async (op: Promise<E2E['results'][number]>) => {
+            const r = await op;
+            h.results.push(r);
+            return r;
+        },
+    });
 });
 afterAll(async () => h?.stop());
 
-const cwMessages = (state: SimStateView) => state.logGroups.filter((g) => g.name === LOG_GROUP).flatMap((g) => g.streams.flatMap((s) => s.events.map((e) => e.message)));
+const cwMessages = (state: SimStateView) =>
+    state.logGroups.filter((g) => g.name === LOG_GROUP).flatMap((g) => g.streams.flatMap((s) => s.events.map((e) => e.message)));
 const deliverable = (lines: string[]) => lines.map((l) => l.replace(/\n$/, '')).filter((l) => !CONSOLE_ONLY.some((re) => re.test(l)));
 
 test('the artifact is the bundle alone, and the harness runs it', () => {
     expect(existsSync(join(artifact, 'dist', 'handlers.js'))).toBe(true);
     expect(existsSync(join(artifact, 'node_modules'))).toBe(false);
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the built artifact, named at run time
     const mod = require(join(artifact, 'dist', 'handlers.js')) as Record<string, unknown>;
     expect(typeof mod.entrypoint).toBe('function');
     expect(typeof mod.testEntrypoint).toBe('function');
@@ -77,7 +95,8 @@ test('with providerCredentials, a lifecycle from the bundle delivers every log l
     const ours = state.metrics.filter((m) => m.namespace === NAMESPACE);
     for (const action of ['CREATE', 'READ', 'UPDATE', 'DELETE']) {
         const count = h.results.filter((r) => r.action === action).reduce((n, r) => n + r.events.length, 0);
-        const of = (name: string) => ours.filter((m) => m.metricName === name && m.dimensions.some((d) => d.name === 'DimensionKeyActionType' && d.value === action));
+        const of = (name: string) =>
+            ours.filter((m) => m.metricName === name && m.dimensions.some((d) => d.name === 'DimensionKeyActionType' && d.value === action));
         expect(of('HandlerInvocationCount')).toHaveLength(count);
         expect(of('HandlerInvocationDuration')).toHaveLength(count);
     }
@@ -96,10 +115,14 @@ async function firedTimers(fn: () => Promise<void>): Promise<number[]> {
     const fired: number[] = [];
     const realSetTimeout = global.setTimeout;
     global.setTimeout = ((cb: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) =>
-        realSetTimeout((...a: unknown[]) => {
-            fired.push(ms ?? 0);
-            cb(...a);
-        }, ms, ...args)) as typeof setTimeout;
+        realSetTimeout(
+            (...a: unknown[]) => {
+                fired.push(ms ?? 0);
+                cb(...a);
+            },
+            ms,
+            ...args,
+        )) as typeof setTimeout;
     try {
         await fn();
     } finally {

@@ -45,7 +45,12 @@ const kms = () => new KMSClient({ region: S.region, endpoint: h.sim.endpoint, cr
 describe('ConnectCustomKeyStore refuses at once', () => {
     test.each([
         ['not ACTIVE', 'CloudHsmClusterNotActiveException', /initialize and activate it/, { id: S.clusterId, state: 'UPDATE_IN_PROGRESS' }],
-        ['without an active HSM', 'CloudHsmClusterInvalidConfigurationException', /active HSMs/, { id: S.clusterId, hsms: [{ az: 'us-east-1a', state: 'DELETE_IN_PROGRESS' }] }],
+        [
+            'without an active HSM',
+            'CloudHsmClusterInvalidConfigurationException',
+            /active HSMs/,
+            { id: S.clusterId, hsms: [{ az: 'us-east-1a', state: 'DELETE_IN_PROGRESS' }] },
+        ],
     ])('create: a cluster %s when the store connects fails with the cause and remedy and rolls everything back', async (_what, error, remedy, change) => {
         const done = await whileHeld('kms', 'ConnectCustomKeyStore', () => h.sim.control.putCluster(change));
         const r = await h.run(h.driver.create(defaultProperties()));
@@ -144,17 +149,28 @@ function resend(sent: { action?: string }): Promise<Response> {
 async function resendOnce(sent: { action?: string }): Promise<Response> {
     let request = JSON.parse(JSON.stringify(sent));
     const events: OperationResult['events'] = [];
-    h.results.push({ action: sent.action, status: 'SUCCESS', message: '', invokedHandler: true, elapsedRealMs: 0, elapsedSimSeconds: 0, events } as OperationResult);
+    h.results.push({
+        action: sent.action,
+        status: 'SUCCESS',
+        message: '',
+        invokedHandler: true,
+        elapsedRealMs: 0,
+        elapsedSimSeconds: 0,
+        events,
+    } as OperationResult);
     for (let i = 0; i < 200; i++) {
         const response: Response = JSON.parse(JSON.stringify(await h.entrypoint(request, {})));
         events.push({ action: request.action, attempt: i + 1, request, response, elapsedRealMs: 0, elapsedSimSeconds: 0 } as OperationResult['events'][number]);
         if (response.status !== 'IN_PROGRESS') return response;
         await h.clock.sleep((response.callbackDelaySeconds ?? 0) * 1000);
-        request = { ...request, callbackContext: response.callbackContext, requestData: { ...request.requestData, resourceProperties: response.resourceModel } };
+        request = {
+            ...request,
+            callbackContext: response.callbackContext,
+            requestData: { ...request.requestData, resourceProperties: response.resourceModel },
+        };
     }
     throw new Error('still IN_PROGRESS after 200 invocations');
 }
-
 
 test('a create request sent again after its rollback waits until the bootstrap secret name is free, then succeeds', async () => {
     // 15 simulated seconds for Secrets Manager to finish a forced deletion: before the store exists the wait

@@ -29,7 +29,7 @@ test('a create whose connect fails rolls back and answers FAILED with the remedy
     expect(liveBootstrapSecrets(state)).toEqual([]);
 });
 
-test('properties are validated against the schema with CloudFormation\'s messages, before any AWS call', async () => {
+test("properties are validated against the schema with CloudFormation's messages, before any AWS call", async () => {
     const { ClientInstanceId: _omitted, ...rest } = defaultProperties();
     const r = await h.run(h.driver.create({ ...rest, DeleteKeyStoreUponStackDeletion: 'yes', CloudHsmClusterId: 'cluster-1', Colour: 'blue' }));
     expect(r.status).toBe('FAILED');
@@ -49,7 +49,13 @@ test('a change to CloudHsmCustCaCertSecretName replaces the store: a new id, the
     const oldId = created.physicalResourceId as string;
     // KMS allows one store per cluster lineage, so the new store goes to the unrelated cluster, with its CA and a client of its own.
     await h.sim.control.putInstance({ id: 'i-0aaaabbbbccccdddd', clusterId: S.unrelatedClusterId, hasCloudHsmCli: true });
-    const other = { ...props, KeyStoreName: 'Replacement', CloudHsmClusterId: S.unrelatedClusterId, CloudHsmCustCaCertSecretName: S.unrelatedCaSecretName, ClientInstanceId: 'i-0aaaabbbbccccdddd' };
+    const other = {
+        ...props,
+        KeyStoreName: 'Replacement',
+        CloudHsmClusterId: S.unrelatedClusterId,
+        CloudHsmCustCaCertSecretName: S.unrelatedCaSecretName,
+        ClientInstanceId: 'i-0aaaabbbbccccdddd',
+    };
     const r = await h.run(h.driver.update(oldId, props, other));
     expect(r.reason).toBeUndefined();
     expect(r.status).toBe('SUCCESS');
@@ -64,7 +70,10 @@ test('a replacement that cannot be made (same cluster) answers FAILED and keeps 
     const props = defaultProperties();
     const created = await h.run(h.driver.create(props));
     const oldId = created.physicalResourceId as string;
-    await h.sim.control.putSecret({ name: 'cloudhsm/customer-ca-copy', secretString: (await h.sim.control.state()).clusters.find((c) => c.id === S.clusterId)?.caPem as string });
+    await h.sim.control.putSecret({
+        name: 'cloudhsm/customer-ca-copy',
+        secretString: (await h.sim.control.state()).clusters.find((c) => c.id === S.clusterId)?.caPem as string,
+    });
     const r = await h.run(h.driver.update(oldId, props, { ...props, KeyStoreName: 'Other', CloudHsmCustCaCertSecretName: 'cloudhsm/customer-ca-copy' }));
     expect(r).toMatchObject({ status: 'FAILED', physicalResourceId: oldId });
     expect(r.reason).toMatch(/already associated with custom key store/);
@@ -122,11 +131,14 @@ test('a response PUT that fails is retried until it gets through', async () => {
     expect(h.logs.filter((l) => /The response PUT failed \(HTTP 503\)/.test(l))).toHaveLength(2);
 });
 
-test('a response that cannot be delivered fails the invocation; Lambda\'s retry (same request id) answers once', async () => {
+test("a response that cannot be delivered fails the invocation; Lambda's retry (same request id) answers once", async () => {
     h.sim.sim.cfnResponses.failNext(5); // every attempt of the first invocation
     const r = await h.run(h.driver.create(defaultProperties({ ClientInstanceId: S.offlineInstanceId })));
     expect(r.status).toBe('FAILED');
-    expect(r.invocations.map((i) => [i.attempt, Boolean(i.error)])).toEqual([[1, true], [2, false]]);
+    expect(r.invocations.map((i) => [i.attempt, Boolean(i.error)])).toEqual([
+        [1, true],
+        [2, false],
+    ]);
     expect(new Set(r.invocations.map((i) => i.awsRequestId)).size).toBe(1);
     expect(h.logs.join('\n')).not.toMatch(/delivered again/);
 });

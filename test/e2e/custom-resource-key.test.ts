@@ -20,7 +20,12 @@ let kms: KMSClient;
 let keys: CustomResourceDriver;
 beforeEach(() => {
     h = e2e();
-    kms = new KMSClient({ region: S.region, endpoint: h.sim.endpoint, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' }, maxAttempts: 1 });
+    kms = new KMSClient({
+        region: S.region,
+        endpoint: h.sim.endpoint,
+        credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
+        maxAttempts: 1,
+    });
     keys = h.driver.resource('Key', KEY_TYPE);
 });
 
@@ -62,7 +67,13 @@ test('a stack with a key store and a key: create, update in place, replace by a 
     // CustomKeyStoreId is create-only: a new key in the other store, then CloudFormation deletes the old key (scheduled).
     await h.sim.control.putInstance({ id: 'i-0aaaabbbbccccdddd', clusterId: S.unrelatedClusterId, hasCloudHsmCli: true });
     const otherDriver = h.driver.resource('OtherKeyStore', 'Custom::KMS::CloudHsmKeyStore');
-    const otherProps = { ...storeProps, KeyStoreName: 'Other', CloudHsmClusterId: S.unrelatedClusterId, CloudHsmCustCaCertSecretName: S.unrelatedCaSecretName, ClientInstanceId: 'i-0aaaabbbbccccdddd' };
+    const otherProps = {
+        ...storeProps,
+        KeyStoreName: 'Other',
+        CloudHsmClusterId: S.unrelatedClusterId,
+        CloudHsmCustCaCertSecretName: S.unrelatedCaSecretName,
+        ClientInstanceId: 'i-0aaaabbbbccccdddd',
+    };
     const otherId = await store(otherDriver, otherProps);
     const moved = { ...described, CustomKeyStoreId: otherId };
     const replaced = await h.run(keys.update(keyId, described, moved));
@@ -81,11 +92,20 @@ test('a stack with a key store and a key: create, update in place, replace by a 
     expect(keyDeleted.reason).toContain('(PendingWindowInDays 7)');
     expect(await metaOf(newKeyId)).toMatchObject({ KeyState: 'PendingDeletion', PendingDeletionWindowInDays: 7 });
     const again = await h.run(keys.delete(newKeyId, moved));
-    expect(again).toMatchObject({ status: 'SUCCESS', physicalResourceId: newKeyId, reason: `KMS key ${newKeyId} no longer exists or is already pending deletion; nothing to delete.` });
-    for (const [driver, id, p] of [[otherDriver, otherId, otherProps], [h.driver, storeId, storeProps]] as const) {
+    expect(again).toMatchObject({
+        status: 'SUCCESS',
+        physicalResourceId: newKeyId,
+        reason: `KMS key ${newKeyId} no longer exists or is already pending deletion; nothing to delete.`,
+    });
+    for (const [driver, id, p] of [
+        [otherDriver, otherId, otherProps],
+        [h.driver, storeId, storeProps],
+    ] as const) {
         const d = await h.run(driver.delete(id, p));
         expect(d).toMatchObject({ status: 'SUCCESS', physicalResourceId: id });
-        expect(d.reason).toMatch(new RegExp(`Key store ${id} holds 1 KMS key\\(s\\), so it was left as it is.*All of them are pending deletion, the last until \\d{4}-`));
+        expect(d.reason).toMatch(
+            new RegExp(`Key store ${id} holds 1 KMS key\\(s\\), so it was left as it is.*All of them are pending deletion, the last until \\d{4}-`),
+        );
         expect(d.reason).toContain(`aws kms delete-custom-key-store --custom-key-store-id ${id}`);
     }
     const state = await h.sim.control.state();
@@ -103,15 +123,22 @@ test('a key create into a DISCONNECTED key store answers FAILED with the remedy 
         `Key store ${storeId} is DISCONNECTED; KMS creates keys only in a CONNECTED key store. Connect it (aws kms connect-custom-key-store --custom-key-store-id ${storeId}) and wait until it is CONNECTED, then retry.`,
     );
     expect(r.physicalResourceId).toMatch(/^Key-CreateFailed-[0-9a-f]{16}$/);
-    expect(r.followUp).toMatchObject({ requestType: 'Delete', status: 'SUCCESS', physicalResourceId: r.physicalResourceId, reason: 'No KMS key was created for this resource; nothing to delete.' });
+    expect(r.followUp).toMatchObject({
+        requestType: 'Delete',
+        status: 'SUCCESS',
+        physicalResourceId: r.physicalResourceId,
+        reason: 'No KMS key was created for this resource; nothing to delete.',
+    });
     expect(r.followUp?.invocations).toHaveLength(1);
     const state = await h.sim.control.state();
     expect(state.keys).toEqual([]);
     expect(state.requests.filter((q) => q.operation === 'CreateKey')).toEqual([]);
 });
 
-test('key properties are checked against the key schema before any KMS call, with CloudFormation\'s messages', async () => {
-    const r = await h.run(keys.create({ CustomKeyStoreId: 'cks-0123456789abcdef0', PendingWindowInDays: 3, EnableKeyRotation: true, Tags: [{ Key: 'team' }], KeyId: 'x' }));
+test("key properties are checked against the key schema before any KMS call, with CloudFormation's messages", async () => {
+    const r = await h.run(
+        keys.create({ CustomKeyStoreId: 'cks-0123456789abcdef0', PendingWindowInDays: 3, EnableKeyRotation: true, Tags: [{ Key: 'team' }], KeyId: 'x' }),
+    );
     expect(r.status).toBe('FAILED');
     expect(r.reason).toBe(
         'Properties validation failed for resource Key with message: [#/PendingWindowInDays: failed validation constraint for keyword [minimum], ' +

@@ -21,13 +21,17 @@ export function crLeaks(h: CrE2E, state: SimStateView, extraRequests: CfnRequest
     const haystacks: Array<[string, string]> = [['function logs', logs]];
     for (const r of results) {
         haystacks.push([`${r.requestType} response`, JSON.stringify({ ...r, request: undefined, invocations: undefined })]);
-        for (const i of r.invocations) if ('continuationOf' in (i.payload as object)) haystacks.push([`${r.requestType} continuation`, JSON.stringify({ ...(i.payload as object), continuationOf: undefined })]);
+        for (const i of r.invocations)
+            if ('continuationOf' in (i.payload as object))
+                haystacks.push([`${r.requestType} continuation`, JSON.stringify({ ...(i.payload as object), continuationOf: undefined })]);
     }
     haystacks.push(...stateHaystacks(state));
-    for (const secret of secretValues(state)) for (const [where, text] of haystacks) if (text.includes(secret)) found.push(`${where} contains a secret (${secret.slice(0, 3)}...)`);
+    for (const secret of secretValues(state))
+        for (const [where, text] of haystacks) if (text.includes(secret)) found.push(`${where} contains a secret (${secret.slice(0, 3)}...)`);
     for (const req of [...results.map((r) => r.request), ...extraRequests]) {
         const url = new URL(req.ResponseURL);
-        if (logs.includes(req.ResponseURL) || logs.includes(url.search.slice(1)) || logs.includes(url.searchParams.get('Signature') ?? '\u0000')) found.push(`the logs contain the ResponseURL of ${req.RequestType} ${req.RequestId}`);
+        if (logs.includes(req.ResponseURL) || logs.includes(url.search.slice(1)) || logs.includes(url.searchParams.get('Signature') ?? '\u0000'))
+            found.push(`the logs contain the ResponseURL of ${req.RequestType} ${req.RequestId}`);
     }
     return found;
 }

@@ -44,14 +44,36 @@ test.each(REQUEST_PATHS)('the key lifecycle on the %s request path: create, read
     const read = await h.run(driver.read(created.model!));
     expect(read.model).toEqual(created.model);
 
-    const policy = { Version: '2012-10-17', Statement: [{ Sid: 'Admins', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${S.accountId}:role/Admin` }, Action: 'kms:*', Resource: '*' }] };
-    const updatedProps = { ...props, Description: 'renamed', Enabled: false, KeyPolicy: policy, Tags: [{ Key: 'team', Value: 'risk' }, { Key: 'env', Value: 'prod' }] };
-    const updated = await h.run(driver.update(created.model!, path === 'cloudcontrol' ? { Description: 'renamed', Enabled: false, KeyPolicy: policy, Tags: updatedProps.Tags } : updatedProps));
+    const policy = {
+        Version: '2012-10-17',
+        Statement: [{ Sid: 'Admins', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${S.accountId}:role/Admin` }, Action: 'kms:*', Resource: '*' }],
+    };
+    const updatedProps = {
+        ...props,
+        Description: 'renamed',
+        Enabled: false,
+        KeyPolicy: policy,
+        Tags: [
+            { Key: 'team', Value: 'risk' },
+            { Key: 'env', Value: 'prod' },
+        ],
+    };
+    const updated = await h.run(
+        driver.update(
+            created.model!,
+            path === 'cloudcontrol' ? { Description: 'renamed', Enabled: false, KeyPolicy: policy, Tags: updatedProps.Tags } : updatedProps,
+        ),
+    );
     expect(updated.status).toBe('SUCCESS');
     expect(updated.model).toMatchObject({ KeyId: keyId, Description: 'renamed', Enabled: false, KeyState: 'Disabled', KeyPolicy: policy });
     expect(await metaOf(keyId)).toMatchObject({ Description: 'renamed', Enabled: false });
     expect(await policyOf(keyId)).toEqual(policy);
-    expect(await tagsOf(keyId)).toEqual(expect.arrayContaining([{ TagKey: 'team', TagValue: 'risk' }, { TagKey: 'env', TagValue: 'prod' }]));
+    expect(await tagsOf(keyId)).toEqual(
+        expect.arrayContaining([
+            { TagKey: 'team', TagValue: 'risk' },
+            { TagKey: 'env', TagValue: 'prod' },
+        ]),
+    );
     expect(await tagsOf(keyId)).toHaveLength(2);
 
     const listed = await h.run(driver.list());

@@ -108,7 +108,17 @@ test('no such key store, and bad input: refused before anything is made, saying 
     const missing = await h.run(h.keyDriver.create(defaultKeyProperties('cks-0000000000000000a')));
     expect(missing).toMatchObject({ status: 'FAILED', errorCode: 'InvalidRequest' });
     expect(missing.message).toContain('CustomKeyStoreId cks-0000000000000000a: there is no AWS CloudHSM key store');
-    const bad = await h.run(h.keyDriver.create(defaultKeyProperties(id, { KeyPolicy: '{not json', Tags: [{ Key: 'a', Value: '1' }, { Key: 'a', Value: '2' }] })));
+    const bad = await h.run(
+        h.keyDriver.create(
+            defaultKeyProperties(id, {
+                KeyPolicy: '{not json',
+                Tags: [
+                    { Key: 'a', Value: '1' },
+                    { Key: 'a', Value: '2' },
+                ],
+            }),
+        ),
+    );
     expect(bad).toMatchObject({ status: 'FAILED', errorCode: 'InvalidRequest' });
     expect(bad.message).toContain('KeyPolicy is a string but not a JSON policy document');
     expect(bad.message).toContain('the tag key(s) a appear more than once');

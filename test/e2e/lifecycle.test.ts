@@ -150,7 +150,14 @@ test('LIST pages through entrypoint despite the library dropping nextToken', asy
     const kms = new KMSClient({ region: S.region, endpoint: h.sim.endpoint, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' } });
     const state = await h.sim.control.state();
     const other = state.clusters.find((c) => c.id === S.unrelatedClusterId);
-    const second = await kms.send(new CreateCustomKeyStoreCommand({ CustomKeyStoreName: 'Other', CloudHsmClusterId: S.unrelatedClusterId, TrustAnchorCertificate: other?.caPem, KeyStorePassword: 'SomePassword1' }));
+    const second = await kms.send(
+        new CreateCustomKeyStoreCommand({
+            CustomKeyStoreName: 'Other',
+            CloudHsmClusterId: S.unrelatedClusterId,
+            TrustAnchorCertificate: other?.caPem,
+            KeyStorePassword: 'SomePassword1',
+        }),
+    );
     await h.sim.control.config({ describeStoresPageSize: 1 });
     const listed = await h.run(h.driver.list());
     expect(listed.status).toBe('SUCCESS');

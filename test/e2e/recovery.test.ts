@@ -23,7 +23,16 @@ const STACK = defaultStackId(S.region, S.accountId, 'payments');
 
 /** A second CloudFormation (another stack, or the same one) calling the same handler. */
 function driverFor(stackId: string, logicalResourceId: string): Driver {
-    return new Driver({ entrypoint: h.entrypoint, schema: h.schema, clock: h.clock, region: S.region, accountId: S.accountId, stackId, logicalResourceId, log: () => undefined });
+    return new Driver({
+        entrypoint: h.entrypoint,
+        schema: h.schema,
+        clock: h.clock,
+        region: S.region,
+        accountId: S.accountId,
+        stackId,
+        logicalResourceId,
+        log: () => undefined,
+    });
 }
 
 /** Runs a create for `invocations` invocations and drops it: its answers never reach CloudFormation. */
@@ -34,7 +43,17 @@ async function lostCreate(props: Record<string, unknown>, invocations: number, l
     // At least `invocations`, and on while the kmsuser step is still running (how long the script takes depends on
     // the machine), so the lost attempt always leaves kmsuser made.
     for (let i = 0; i < invocations || (i < invocations + 20 && /KmsUser$/.test(String(callbackContext?.phase))); i++) {
-        const request = buildHandlerRequest({ action: 'CREATE', bearerToken, resourceProperties, callbackContext, resourceType: h.schema.typeName, region: S.region, accountId: S.accountId, stackId: STACK, logicalResourceId });
+        const request = buildHandlerRequest({
+            action: 'CREATE',
+            bearerToken,
+            resourceProperties,
+            callbackContext,
+            resourceType: h.schema.typeName,
+            region: S.region,
+            accountId: S.accountId,
+            stackId: STACK,
+            logicalResourceId,
+        });
         const response = JSON.parse(JSON.stringify(await h.entrypoint(request, lambdaContext())));
         expect(response.status).toBe('IN_PROGRESS');
         resourceProperties = response.resourceModel;
@@ -112,7 +131,10 @@ test('race: two stacks create key stores on one cluster at once; one wins, the l
     const a = driverFor(defaultStackId(S.region, S.accountId, 'stack-a'), 'KeyStoreA');
     const b = driverFor(defaultStackId(S.region, S.accountId, 'stack-b'), 'KeyStoreB');
     count('races');
-    const results = await Promise.all([h.run(a.create(defaultProperties({ KeyStoreName: 'StoreA' }))), h.run(b.create(defaultProperties({ KeyStoreName: 'StoreB' })))]);
+    const results = await Promise.all([
+        h.run(a.create(defaultProperties({ KeyStoreName: 'StoreA' }))),
+        h.run(b.create(defaultProperties({ KeyStoreName: 'StoreB' }))),
+    ]);
     const won = results.filter((r) => r.status === 'SUCCESS');
     const lost = results.filter((r) => r.status === 'FAILED');
     expect(won).toHaveLength(1);

@@ -37,7 +37,13 @@ describe.each(REQUEST_PATHS)('on the %s path', (path: RequestPath) => {
 
         const read = await h.run(driver.read(created.model!));
         expect(read.status).toBe('SUCCESS');
-        expect(read.events[0].request.requestData.resourceProperties).toEqual(path === 'cloudcontrol' ? { CustomKeyStoreId: id } : path === 'cfntest' ? created.model : expect.objectContaining({ ClientInstanceId: S.instanceId }));
+        expect(read.events[0].request.requestData.resourceProperties).toEqual(
+            path === 'cloudcontrol'
+                ? { CustomKeyStoreId: id }
+                : path === 'cfntest'
+                  ? created.model
+                  : expect.objectContaining({ ClientInstanceId: S.instanceId }),
+        );
 
         const renameInput = path === 'cloudcontrol' ? { KeyStoreName: 'Renamed' } : defaultProperties({ KeyStoreName: 'Renamed' });
         const renamed = await h.run(driver.update(created.model!, renameInput));
@@ -102,7 +108,11 @@ test('update and delete without the identifier: FAILED NotFound at once, nothing
                 region: S.region,
                 resourceType: h.schema.typeName,
                 callbackContext: null,
-                requestData: { callerCredentials: { accessKeyId: 'A', secretAccessKey: 'B', sessionToken: 'C' }, resourceProperties: props, logicalResourceId: 'X' },
+                requestData: {
+                    callerCredentials: { accessKeyId: 'A', secretAccessKey: 'B', sessionToken: 'C' },
+                    resourceProperties: props,
+                    logicalResourceId: 'X',
+                },
             },
             {},
         );

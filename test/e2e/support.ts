@@ -32,7 +32,12 @@ export async function startE2E(): Promise<E2E> {
 
 /** A KMS client of the test's own (one attempt, no retries), to look at or change the simulated KMS directly. */
 export function directKms(h: { sim: { endpoint: string } }): KMSClient {
-    return new KMSClient({ region: S.region, endpoint: h.sim.endpoint, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' }, maxAttempts: 1 });
+    return new KMSClient({
+        region: S.region,
+        endpoint: h.sim.endpoint,
+        credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
+        maxAttempts: 1,
+    });
 }
 
 /** A harness's per-test reset: the default scenario, no results, no logs. */
@@ -78,18 +83,24 @@ export function secretValues(state: SimStateView): string[] {
 export function leaks(h: E2E, state: SimStateView): string[] {
     const haystacks: Array<[string, string]> = [['handler logs', h.logs.join('\n')]];
     for (const r of h.results) {
-        for (const e of r.events) haystacks.push([`${e.action} #${e.attempt} response`, JSON.stringify(e.response)], [`${e.action} #${e.attempt} request`, JSON.stringify(e.request)]);
+        for (const e of r.events)
+            haystacks.push(
+                [`${e.action} #${e.attempt} response`, JSON.stringify(e.response)],
+                [`${e.action} #${e.attempt} request`, JSON.stringify(e.request)],
+            );
     }
     haystacks.push(...stateHaystacks(state));
     const found: string[] = [];
     const secrets = secretValues(state);
-    for (const secret of secrets) for (const [where, text] of haystacks) if (text.includes(secret)) found.push(`${where} contains a secret (${secret.slice(0, 3)}...)`);
+    for (const secret of secrets)
+        for (const [where, text] of haystacks) if (text.includes(secret)) found.push(`${where} contains a secret (${secret.slice(0, 3)}...)`);
     count('secretProbes', secrets.length * haystacks.length);
     return found;
 }
 
 export const liveBootstrapSecrets = (state: SimStateView) => state.secrets.filter((s) => s.name.startsWith(BOOTSTRAP_PREFIX) && !s.deleted);
-export const kmsuserOn = (state: SimStateView, clusterId: string) => state.clusters.find((c) => c.id === clusterId)?.users.find((u) => u.username === 'kmsuser');
+export const kmsuserOn = (state: SimStateView, clusterId: string) =>
+    state.clusters.find((c) => c.id === clusterId)?.users.find((u) => u.username === 'kmsuser');
 export const requestsOf = (state: SimStateView, operation: string) => state.requests.filter((r) => r.operation === operation);
 
 /** One harness per test file, reset to the default scenario before each test and scanned for leaks after it. */
@@ -118,7 +129,9 @@ export function leftovers(state: SimStateView, opts: { kmsuserWasAbsent?: boolea
     const found = [
         ...state.stores.filter((s) => !keep.has(s.id)).map((s) => `key store ${s.id}`),
         ...liveBootstrapSecrets(state).map((s) => `bootstrap secret ${s.name}`),
-        ...Object.keys(state.parameters).filter((n) => n.includes('/key-stores/') && ![...keep].some((id) => n.endsWith(id))).map((n) => `record ${n}`),
+        ...Object.keys(state.parameters)
+            .filter((n) => n.includes('/key-stores/') && ![...keep].some((id) => n.endsWith(id)))
+            .map((n) => `record ${n}`),
         ...(opts.kmsuserWasAbsent && kmsuserOn(state, DEFAULT_SCENARIO.clusterId) ? ['kmsuser'] : []),
     ];
     count('leftoversFound', found.length);
@@ -129,7 +142,11 @@ export function leftovers(state: SimStateView, opts: { kmsuserWasAbsent?: boolea
  * Checks `check` once a simulated second until it holds (at most an hour of simulated time): the test waits on
  * the harness's clock, so simulated time moves while it waits, and only then.
  */
-export async function waitUntil(h: { clock: { sleep(ms: number): Promise<void>; run<T>(fn: () => Promise<T>): Promise<T> } }, check: () => Promise<boolean>, what = 'the condition'): Promise<void> {
+export async function waitUntil(
+    h: { clock: { sleep(ms: number): Promise<void>; run<T>(fn: () => Promise<T>): Promise<T> } },
+    check: () => Promise<boolean>,
+    what = 'the condition',
+): Promise<void> {
     await h.clock.run(async () => {
         for (let i = 0; i < 3600; i++) {
             if (await check()) return;

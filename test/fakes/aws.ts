@@ -109,10 +109,24 @@ export class CallLog {
 }
 
 export const MUTATING = new Set([
-    'kms.createStore', 'kms.connect', 'kms.disconnect', 'kms.update', 'kms.deleteStore',
-    'secrets.create', 'secrets.forceDelete', 'ssm.sendShellScript', 'ssm.putParameter', 'ssm.deleteParameter',
-    'kms.createKey', 'kms.putKeyPolicy', 'kms.updateKeyDescription', 'kms.enableKey', 'kms.disableKey', 'kms.tagResource',
-    'kms.untagResource', 'kms.scheduleKeyDeletion',
+    'kms.createStore',
+    'kms.connect',
+    'kms.disconnect',
+    'kms.update',
+    'kms.deleteStore',
+    'secrets.create',
+    'secrets.forceDelete',
+    'ssm.sendShellScript',
+    'ssm.putParameter',
+    'ssm.deleteParameter',
+    'kms.createKey',
+    'kms.putKeyPolicy',
+    'kms.updateKeyDescription',
+    'kms.enableKey',
+    'kms.disableKey',
+    'kms.tagResource',
+    'kms.untagResource',
+    'kms.scheduleKeyDeletion',
 ]);
 
 interface Injection {
@@ -292,7 +306,9 @@ export function defaultKeyPolicy(): string {
     return JSON.stringify({
         Version: '2012-10-17',
         Id: 'key-default-1',
-        Statement: [{ Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }],
+        Statement: [
+            { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
+        ],
     });
 }
 
@@ -319,7 +335,8 @@ function checkPolicy(text: string, bypass: boolean | undefined): void {
 /** Tags as CreateKey and TagResource take them: TagKey 1-128, TagValue 0-256, no aws: prefix, one value per key. */
 function checkTags(tags: KeyTag[]): void {
     for (const t of tags) {
-        if (t.key.length < 1 || t.key.length > 128 || t.value.length > 256) throw awsError('ValidationException', 'TagKey must be 1-128 and TagValue 0-256 characters');
+        if (t.key.length < 1 || t.key.length > 128 || t.value.length > 256)
+            throw awsError('ValidationException', 'TagKey must be 1-128 and TagValue 0-256 characters');
     }
     for (const t of tags) if (t.key.toLowerCase().startsWith('aws:')) throw awsError('TagException', `Tag key ${t.key} uses the reserved prefix aws:.`);
     if (new Set(tags.map((t) => t.key)).size !== tags.length) throw awsError('TagException', 'Duplicate tag keys in the request.');
@@ -442,18 +459,39 @@ export class FakeKms implements PublicOf<KmsAdapter> {
             checkLength('TrustAnchorCertificate', p.trustAnchor, 1, 5000);
             checkLength('KeyStorePassword', p.password, 7, 32);
             const same = this.all().find(
-                (s) => s.name === p.name && s.clusterId === p.clusterId && s.trustAnchor === p.trustAnchor && s.password === p.password && s.state === 'DISCONNECTED',
+                (s) =>
+                    s.name === p.name &&
+                    s.clusterId === p.clusterId &&
+                    s.trustAnchor === p.trustAnchor &&
+                    s.password === p.password &&
+                    s.state === 'DISCONNECTED',
             );
             if (same) return same.id; // "recognizes the duplicate as the likely consequence of a retry"
-            if (this.all().some((s) => s.name === p.name)) throw awsError('CustomKeyStoreNameInUseException', `The specified custom key store name is already assigned to another custom key store in the account.`);
+            if (this.all().some((s) => s.name === p.name))
+                throw awsError(
+                    'CustomKeyStoreNameInUseException',
+                    `The specified custom key store name is already assigned to another custom key store in the account.`,
+                );
             if (this.stores.size >= this.maxStores) throw awsError('LimitExceededException', 'You have reached the quota of custom key stores.');
             const cluster = this.world.hsm.clusters.get(p.clusterId);
             if (cluster && this.all().some((s) => this.familyOf(s.clusterId) === cluster.family)) {
-                throw awsError('CloudHsmClusterInUseException', `The AWS CloudHSM cluster ${p.clusterId} is already associated with a custom key store or shares a backup history with such a cluster.`);
+                throw awsError(
+                    'CloudHsmClusterInUseException',
+                    `The AWS CloudHSM cluster ${p.clusterId} is already associated with a custom key store or shares a backup history with such a cluster.`,
+                );
             }
             this.checkCluster(p.clusterId);
-            if (cluster?.trustAnchor !== undefined && !samePem(cluster.trustAnchor, p.trustAnchor)) throw awsError('IncorrectTrustAnchorException', 'The trust anchor certificate does not match the cluster.');
-            const rec: StoreRec = { id: this.newId(), name: p.name, clusterId: p.clusterId, trustAnchor: p.trustAnchor, password: p.password, state: 'DISCONNECTED', type: 'AWS_CLOUDHSM' };
+            if (cluster?.trustAnchor !== undefined && !samePem(cluster.trustAnchor, p.trustAnchor))
+                throw awsError('IncorrectTrustAnchorException', 'The trust anchor certificate does not match the cluster.');
+            const rec: StoreRec = {
+                id: this.newId(),
+                name: p.name,
+                clusterId: p.clusterId,
+                trustAnchor: p.trustAnchor,
+                password: p.password,
+                state: 'DISCONNECTED',
+                type: 'AWS_CLOUDHSM',
+            };
             this.stores.set(rec.id, rec);
             return rec.id;
         });
@@ -466,12 +504,15 @@ export class FakeKms implements PublicOf<KmsAdapter> {
             if (rec.state !== 'DISCONNECTED') return; // CONNECTED / CONNECTING: nothing to do
             // Connect's own errors, answered at once (the store stays DISCONNECTED); a missing cluster shows up later as FAILED.
             const cluster = this.world.hsm.clusters.get(rec.clusterId);
-            if (cluster && cluster.state !== 'ACTIVE') throw awsError('CloudHsmClusterNotActiveException', `The AWS CloudHSM cluster ${cluster.id} is not active.`);
-            if (cluster && !cluster.hsms.some((h) => h.state === 'ACTIVE')) throw awsError('CloudHsmClusterInvalidConfigurationException', `The AWS CloudHSM cluster ${cluster.id} does not contain an active HSM.`);
+            if (cluster && cluster.state !== 'ACTIVE')
+                throw awsError('CloudHsmClusterNotActiveException', `The AWS CloudHSM cluster ${cluster.id} is not active.`);
+            if (cluster && !cluster.hsms.some((h) => h.state === 'ACTIVE'))
+                throw awsError('CloudHsmClusterInvalidConfigurationException', `The AWS CloudHSM cluster ${cluster.id} does not contain an active HSM.`);
             const outcome = this.connectOutcomes.length ? (this.connectOutcomes.shift() as ConnectOutcome) : this.defaultConnectOutcome;
             rec.state = 'CONNECTING';
             rec.connectionErrorCode = undefined;
-            const settle = this.connectSeconds !== undefined ? { at: this.world.clock.now() + this.connectSeconds * 1000 } : { describesLeft: this.connectDescribes };
+            const settle =
+                this.connectSeconds !== undefined ? { at: this.world.clock.now() + this.connectSeconds * 1000 } : { describesLeft: this.connectDescribes };
             rec.transition = outcome === 'NEVER' ? { to: 'CONNECTING' } : { to: 'CONNECTED', outcome, ...settle };
         });
     }
@@ -482,7 +523,10 @@ export class FakeKms implements PublicOf<KmsAdapter> {
             if (rec.state === 'DISCONNECTING' || rec.state === 'DISCONNECTED') throw invalidState(rec, 'DisconnectCustomKeyStore');
             rec.state = 'DISCONNECTING';
             rec.connectionErrorCode = undefined;
-            const settle = this.disconnectSeconds !== undefined ? { at: this.world.clock.now() + this.disconnectSeconds * 1000 } : { describesLeft: this.disconnectDescribes };
+            const settle =
+                this.disconnectSeconds !== undefined
+                    ? { at: this.world.clock.now() + this.disconnectSeconds * 1000 }
+                    : { describesLeft: this.disconnectDescribes };
             rec.transition = { to: 'DISCONNECTED', ...settle };
         });
     }
@@ -492,13 +536,20 @@ export class FakeKms implements PublicOf<KmsAdapter> {
             checkLength('NewCustomKeyStoreName', change.name, 1, 256);
             checkLength('KeyStorePassword', change.password, 7, 32);
             const rec = this.mustFind(id);
-            if ((change.password !== undefined || change.clusterId !== undefined) && rec.state !== 'DISCONNECTED') throw invalidState(rec, 'UpdateCustomKeyStore (KeyStorePassword / CloudHsmClusterId)');
-            if (change.name !== undefined && rec.state !== 'DISCONNECTED' && rec.state !== 'CONNECTED') throw invalidState(rec, 'UpdateCustomKeyStore (NewCustomKeyStoreName)');
-            if (change.name !== undefined && this.all().some((s) => s.id !== id && s.name === change.name)) throw awsError('CustomKeyStoreNameInUseException', 'The specified custom key store name is already assigned to another custom key store in the account.');
+            if ((change.password !== undefined || change.clusterId !== undefined) && rec.state !== 'DISCONNECTED')
+                throw invalidState(rec, 'UpdateCustomKeyStore (KeyStorePassword / CloudHsmClusterId)');
+            if (change.name !== undefined && rec.state !== 'DISCONNECTED' && rec.state !== 'CONNECTED')
+                throw invalidState(rec, 'UpdateCustomKeyStore (NewCustomKeyStoreName)');
+            if (change.name !== undefined && this.all().some((s) => s.id !== id && s.name === change.name))
+                throw awsError(
+                    'CustomKeyStoreNameInUseException',
+                    'The specified custom key store name is already assigned to another custom key store in the account.',
+                );
             if (change.clusterId !== undefined && change.clusterId !== rec.clusterId) {
                 const cluster = this.world.hsm.clusters.get(change.clusterId);
                 if (!cluster) throw awsError('CloudHsmClusterNotFoundException', `AWS KMS cannot find the AWS CloudHSM cluster ${change.clusterId}.`);
-                if (cluster.family !== this.familyOf(rec.clusterId)) throw awsError('CloudHsmClusterNotRelatedException', `The cluster ${change.clusterId} is not related to ${rec.clusterId}.`);
+                if (cluster.family !== this.familyOf(rec.clusterId))
+                    throw awsError('CloudHsmClusterNotRelatedException', `The cluster ${change.clusterId} is not related to ${rec.clusterId}.`);
                 this.checkCluster(change.clusterId);
             }
             if (change.name !== undefined) rec.name = change.name;
@@ -551,7 +602,8 @@ export class FakeKms implements PublicOf<KmsAdapter> {
             const store = this.mustFind(p.storeId);
             if (store.state !== 'CONNECTED') throw invalidState(store, 'CreateKey');
             const cluster = this.world.hsm.clusters.get(store.clusterId);
-            if (!cluster || !twoZones(cluster)) throw awsError('CloudHsmClusterInvalidConfigurationException', 'The cluster needs two active HSMs in different Availability Zones.');
+            if (!cluster || !twoZones(cluster))
+                throw awsError('CloudHsmClusterInvalidConfigurationException', 'The cluster needs two active HSMs in different Availability Zones.');
             const [id] = this.addKeys(p.storeId, 1);
             const k = this.keys.find((x) => x.id === id) as FakeKey;
             Object.assign(k, { enabled: true, description: p.description ?? '', policy: p.policy, tags: [...(p.tags ?? [])] });
@@ -610,7 +662,8 @@ export class FakeKms implements PublicOf<KmsAdapter> {
 
     scheduleKeyDeletion(keyId: string, days: number): Promise<Date | undefined> {
         return this.world.call('kms.scheduleKeyDeletion', [keyId, days], () => {
-            if (!Number.isInteger(days) || days < 7 || days > 30) throw awsError('ValidationException', 'PendingWindowInDays value must be between 7 and 30, inclusive.');
+            if (!Number.isInteger(days) || days < 7 || days > 30)
+                throw awsError('ValidationException', 'PendingWindowInDays value must be between 7 and 30, inclusive.');
             const k = this.liveKey(keyId);
             k.deletionDate = new Date(this.world.clock.now() + days * 86_400_000);
             return k.deletionDate;
@@ -661,7 +714,11 @@ export class FakeKms implements PublicOf<KmsAdapter> {
         const cluster = this.world.hsm.clusters.get(clusterId);
         if (!cluster) throw awsError('CloudHsmClusterNotFoundException', `AWS KMS cannot find the AWS CloudHSM cluster ${clusterId}.`);
         if (cluster.state !== 'ACTIVE') throw awsError('CloudHsmClusterNotActiveException', `The AWS CloudHSM cluster ${clusterId} is not active.`);
-        if (!twoZones(cluster)) throw awsError('CloudHsmClusterInvalidConfigurationException', `The AWS CloudHSM cluster ${clusterId} needs two active HSMs in different Availability Zones.`);
+        if (!twoZones(cluster))
+            throw awsError(
+                'CloudHsmClusterInvalidConfigurationException',
+                `The AWS CloudHSM cluster ${clusterId} needs two active HSMs in different Availability Zones.`,
+            );
     }
 
     private newId(): string {
@@ -752,7 +809,8 @@ function invalidState(rec: StoreRec, op: string): Error {
 
 function parsePageMarker(marker: string, kind: string): number {
     const m = new RegExp(`^${kind}:(\\d+)$`).exec(marker);
-    if (!m) throw awsError('InvalidMarkerException', 'The request was rejected because the marker that specifies where pagination should next begin is not valid.');
+    if (!m)
+        throw awsError('InvalidMarkerException', 'The request was rejected because the marker that specifies where pagination should next begin is not valid.');
     return Number(m[1]);
 }
 
@@ -799,7 +857,9 @@ export class FakeHsm implements PublicOf<CloudHsmAdapter> {
     constructor(private readonly world: FakeAws) {}
 
     /** Default: ACTIVE, two ACTIVE HSMs in two AZs, no kmsuser, its own family. */
-    addCluster(p: Partial<Omit<FakeCluster, 'kmsUser' | 'kmsUserPassword' | 'kmsUserLocked' | 'kmsUserFailedLogins'>> & { id: string; kmsUser?: boolean }): FakeCluster {
+    addCluster(
+        p: Partial<Omit<FakeCluster, 'kmsUser' | 'kmsUserPassword' | 'kmsUserLocked' | 'kmsUserFailedLogins'>> & { id: string; kmsUser?: boolean },
+    ): FakeCluster {
         const family = p.family ?? p.id;
         if (!this.users.has(p.id)) this.users.set(p.id, { exists: false });
         const users = this.users.get(p.id) as KmsUserState;
@@ -921,7 +981,10 @@ export class FakeSecrets implements PublicOf<SecretsAdapter> {
 
     /** Secrets the handler made (bootstrap secrets), whether still there or not. */
     madeByHandler(): string[] {
-        return this.world.log.of('secrets.create').filter((c) => !c.threw).map((c) => (c.args[0] as { name: string }).name);
+        return this.world.log
+            .of('secrets.create')
+            .filter((c) => !c.threw)
+            .map((c) => (c.args[0] as { name: string }).name);
     }
 
     /** Names of secrets the handler made that still exist (a failed or finished operation leaves none); a force-deleted one does not. */
@@ -935,7 +998,9 @@ export class FakeSecrets implements PublicOf<SecretsAdapter> {
     describe(secretId: string): Promise<SecretInfo | undefined> {
         return this.world.call('secrets.describe', [secretId], () => {
             const rec = this.find(secretId);
-            return rec ? { arn: rec.arn, name: rec.name, deleted: rec.deleted, ...(rec.description !== undefined ? { description: rec.description } : {}) } : undefined;
+            return rec
+                ? { arn: rec.arn, name: rec.name, deleted: rec.deleted, ...(rec.description !== undefined ? { description: rec.description } : {}) }
+                : undefined;
         });
     }
 
@@ -955,12 +1020,24 @@ export class FakeSecrets implements PublicOf<SecretsAdapter> {
             if (p.token.length < 32 || p.token.length > 64) throw awsError('ValidationException', 'ClientRequestToken must be 32-64 characters.');
             if (p.description.length > 2048) throw awsError('ValidationException', 'Description must be at most 2048 characters.');
             if (p.value.length > 65536) throw awsError('ValidationException', 'SecretString must be at most 65536 characters.');
-            if (!SECRET_NAME_RE.test(p.name)) throw awsError('InvalidParameterException', 'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!');
+            if (!SECRET_NAME_RE.test(p.name))
+                throw awsError(
+                    'InvalidParameterException',
+                    'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!',
+                );
             const existing = this.secrets.get(p.name);
             if (existing) {
-                if (existing.deleted) throw awsError('InvalidRequestException', "You can't create this secret because a secret with this name is already scheduled for deletion.");
+                if (existing.deleted)
+                    throw awsError(
+                        'InvalidRequestException',
+                        "You can't create this secret because a secret with this name is already scheduled for deletion.",
+                    );
                 if (existing.token === p.token && existing.value === p.value) return existing.arn; // an identical retry is ignored
-                if (existing.token === p.token) throw awsError('ResourceExistsException', `You can't use ClientRequestToken ${p.token} because that value is already in use for a version of secret ${existing.arn}.`);
+                if (existing.token === p.token)
+                    throw awsError(
+                        'ResourceExistsException',
+                        `You can't use ClientRequestToken ${p.token} because that value is already in use for a version of secret ${existing.arn}.`,
+                    );
                 throw awsError('ResourceExistsException', `The operation failed because the secret ${p.name} already exists.`);
             }
             const rec = this.newRec(p.name, p.value, p.token, p.description, {});
@@ -974,7 +1051,8 @@ export class FakeSecrets implements PublicOf<SecretsAdapter> {
             if (days < 7 || days > 30) throw awsError('InvalidParameterException', 'The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).');
             const rec = this.find(secretId);
             if (!rec) return; // the adapter's answer to ResourceNotFoundException
-            if (rec.deleted) throw awsError('InvalidRequestException', "You can't perform this operation on the secret because it was already scheduled for deletion.");
+            if (rec.deleted)
+                throw awsError('InvalidRequestException', "You can't perform this operation on the secret because it was already scheduled for deletion.");
             rec.deleted = true;
         });
     }
@@ -991,7 +1069,13 @@ export class FakeSecrets implements PublicOf<SecretsAdapter> {
         });
     }
 
-    private newRec(name: string, value: string, token: string | undefined, description: string | undefined, opts: { public?: boolean; neverRead?: boolean }): SecretRec {
+    private newRec(
+        name: string,
+        value: string,
+        token: string | undefined,
+        description: string | undefined,
+        opts: { public?: boolean; neverRead?: boolean },
+    ): SecretRec {
         this.made++;
         const suffix = hex(`secret-${this.made}`, 6).replace(/[0-9]/g, (d) => 'abcdefghij'[Number(d)]);
         this.stored.push({ name, value, public: Boolean(opts.public) });
@@ -1106,11 +1190,13 @@ export class FakeSsm implements PublicOf<SsmAdapter> {
 
     putParameter(name: string, value: string, description: string): Promise<void> {
         return this.world.call('ssm.putParameter', [name, value, description], () => {
-            if (name.length < 1 || name.length > 2048 || !/^[a-zA-Z0-9_.\-/]+$/.test(name)) throw awsError('ValidationException', 'Parameter name must be 1-2048 characters of a-zA-Z0-9_.-/');
+            if (name.length < 1 || name.length > 2048 || !/^[a-zA-Z0-9_.\-/]+$/.test(name))
+                throw awsError('ValidationException', 'Parameter name must be 1-2048 characters of a-zA-Z0-9_.-/');
             if (value.length < 1) throw awsError('ValidationException', 'Value must not be empty');
             if (description.length > 1024) throw awsError('ValidationException', 'Description must be at most 1024 characters');
             const bare = name.replace(/^\//, '').toLowerCase();
-            if (bare.startsWith('aws') || bare.startsWith('ssm')) throw awsError('ValidationException', 'Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive).');
+            if (bare.startsWith('aws') || bare.startsWith('ssm'))
+                throw awsError('ValidationException', 'Parameter name: can\'t be prefixed with "aws" or "ssm" (case-insensitive).');
             if (name.includes('/') && !name.startsWith('/')) throw awsError('ValidationException', 'Parameter name must be a fully qualified name.');
             if (name.split('/').length - 1 > 15) throw awsError('HierarchyLevelLimitExceededException', 'A hierarchy can have a maximum of 15 levels.');
             if (value.length > 4096) throw awsError('ValidationException', 'Standard parameter values are at most 4096 characters');
@@ -1139,8 +1225,14 @@ export class FakeSsm implements PublicOf<SsmAdapter> {
             const now = this.world.clock.now();
             const online = this.instances.get(p.instanceId) === 'Online';
             this.commands.push({
-                id, instanceId: p.instanceId, comment: p.comment, commands: [...p.commands], timeoutSeconds: p.timeoutSeconds, polls: 0,
-                sentAt: now, ...(online ? { deliveredAt: now + (this.timing?.startSeconds ?? 0) * 1000 } : {}),
+                id,
+                instanceId: p.instanceId,
+                comment: p.comment,
+                commands: [...p.commands],
+                timeoutSeconds: p.timeoutSeconds,
+                polls: 0,
+                sentAt: now,
+                ...(online ? { deliveredAt: now + (this.timing?.startSeconds ?? 0) * 1000 } : {}),
             });
             return id;
         });
@@ -1272,20 +1364,35 @@ export const kmsUserScriptResponder: Responder = (commands, { world, instanceId 
         return Boolean(s && !s.deleted);
     };
     const needSecrets = (boot: boolean): CommandResult | undefined => {
-        if (!readable(p.adminSecret)) return scriptOutput('SECRET_UNREADABLE', `admin password secret '${p.adminSecret}' could not be read: ResourceNotFoundException`);
-        if (boot && !readable(p.bootSecret)) return scriptOutput('SECRET_UNREADABLE', `kmsuser bootstrap password secret '${p.bootSecret}' could not be read: ResourceNotFoundException`);
+        if (!readable(p.adminSecret))
+            return scriptOutput('SECRET_UNREADABLE', `admin password secret '${p.adminSecret}' could not be read: ResourceNotFoundException`);
+        if (boot && !readable(p.bootSecret))
+            return scriptOutput('SECRET_UNREADABLE', `kmsuser bootstrap password secret '${p.bootSecret}' could not be read: ResourceNotFoundException`);
         return undefined;
     };
     const loggedIn = (what: string) =>
-        world.kms.loggedInTo(cluster.id) ? scriptOutput('KMSUSER_LOGGED_IN', `cloudhsm-cli user ${what} failed: Cannot ${what === 'delete' ? 'delete' : 'change the password of'} a user who is currently logged in`) : undefined;
+        world.kms.loggedInTo(cluster.id)
+            ? scriptOutput(
+                  'KMSUSER_LOGGED_IN',
+                  `cloudhsm-cli user ${what} failed: Cannot ${what === 'delete' ? 'delete' : 'change the password of'} a user who is currently logged in`,
+              )
+            : undefined;
     const bootstrap = () => world.secrets.find(p.bootSecret)?.value;
     switch (p.action) {
         case 'check': {
-            if (cluster.kmsUser && !p.adopt) return scriptOutput('KMSUSER_EXISTS', `a user named kmsuser (role 'crypto-user') already exists in ${p.clusterId} and AdoptExistingKmsUser is false`);
+            if (cluster.kmsUser && !p.adopt)
+                return scriptOutput(
+                    'KMSUSER_EXISTS',
+                    `a user named kmsuser (role 'crypto-user') already exists in ${p.clusterId} and AdoptExistingKmsUser is false`,
+                );
             return needSecrets(false) ?? scriptOutput('CHECKED');
         }
         case 'create': {
-            if (cluster.kmsUser && !p.adopt) return scriptOutput('KMSUSER_EXISTS', `a user named kmsuser (role 'crypto-user') already exists in ${p.clusterId} and AdoptExistingKmsUser is false`);
+            if (cluster.kmsUser && !p.adopt)
+                return scriptOutput(
+                    'KMSUSER_EXISTS',
+                    `a user named kmsuser (role 'crypto-user') already exists in ${p.clusterId} and AdoptExistingKmsUser is false`,
+                );
             const missing = needSecrets(true) ?? (cluster.kmsUser ? loggedIn('change-password') : undefined);
             if (missing) return missing;
             const existed = cluster.kmsUser;

@@ -28,7 +28,8 @@ export function contractProblems(r: DriveResult): string[] {
             if (e.resourceModels) problems.push(`${at}: has resourceModels`);
             if (!e.callbackContext) problems.push(`${at}: has no callbackContext`);
             const model = s.resourceModel as Record<string, unknown> | undefined;
-            if (!model || !model.CustomKeyStoreId) problems.push(`${at}: resourceModel does not carry the primary identifier CustomKeyStoreId (${JSON.stringify(model)})`);
+            if (!model || !model.CustomKeyStoreId)
+                problems.push(`${at}: resourceModel does not carry the primary identifier CustomKeyStoreId (${JSON.stringify(model)})`);
             const out: Record<string, unknown> = e.resourceModel ? { ...e.resourceModel } : {};
             for (const key of WRITE_ONLY) {
                 if (step.desired[key] !== undefined && out[key] !== step.desired[key]) {
@@ -45,7 +46,8 @@ export function contractProblems(r: DriveResult): string[] {
                 if (!e.resourceModel) problems.push(`${at}: no resourceModel`);
                 for (const key of WRITE_ONLY) if (model[key] != null) problems.push(`${at}: write-only ${key} in the SUCCESS model`);
                 for (const key of ['keyStoreName', 'cloudHsmClusterId'] as Array<keyof KeyStoreProps>) {
-                    if (r.input[key] !== undefined && model[key] !== r.input[key]) problems.push(`${at}: ${key} ${String(model[key])} differs from the input ${String(r.input[key])}`);
+                    if (r.input[key] !== undefined && model[key] !== r.input[key])
+                        problems.push(`${at}: ${key} ${String(model[key])} differs from the input ${String(r.input[key])}`);
                 }
             }
         } else if (e.status === 'FAILED') {

@@ -26,7 +26,14 @@ export function deleteOp(aws: FakeAws, desired: KeyStoreProps, opts: Extra = {})
  * in the clusters of its backup family too (restored from a backup taken since KMS last rotated the password).
  */
 export function existingStore(aws: FakeAws, p: Partial<StoreRec> = {}): StoreRec {
-    const store = aws.kms.addStore({ name: 'payments-keystore', clusterId: CLUSTER, trustAnchor: CA_PEM, password: 'rotatedByKms0001', state: 'CONNECTED', ...p });
+    const store = aws.kms.addStore({
+        name: 'payments-keystore',
+        clusterId: CLUSTER,
+        trustAnchor: CA_PEM,
+        password: 'rotatedByKms0001',
+        state: 'CONNECTED',
+        ...p,
+    });
     const family = aws.hsm.clusters.get(store.clusterId)?.family;
     for (const cluster of aws.hsm.clusters.values()) {
         if (cluster.id !== store.clusterId && cluster.family !== family) continue;
@@ -49,7 +56,11 @@ export function sideEffects(calls: CallRecord[]): string[] {
         switch (c.op) {
             case 'kms.update': {
                 const change = c.args[1] as { name?: string; clusterId?: string; password?: string };
-                const parts = [change.name !== undefined ? 'name' : '', change.clusterId !== undefined ? 'cluster' : '', change.password !== undefined ? 'password' : ''].filter(Boolean);
+                const parts = [
+                    change.name !== undefined ? 'name' : '',
+                    change.clusterId !== undefined ? 'cluster' : '',
+                    change.password !== undefined ? 'password' : '',
+                ].filter(Boolean);
                 out.push(`kms.update:${parts.join('+')}`);
                 break;
             }

@@ -56,7 +56,11 @@ export function desiredProps(extra: Partial<KeyStoreProps> = {}): KeyStoreProps 
 }
 
 export const WRITE_ONLY: ReadonlyArray<keyof KeyStoreProps> = [
-    'cloudHsmCustCaCertSecretName', 'cloudHsmAdminPasswordSecretName', 'cloudHsmAdminUsername', 'clientInstanceId',
-    'deleteKeyStoreUponStackDeletion', 'adoptExistingKmsUser',
+    'cloudHsmCustCaCertSecretName',
+    'cloudHsmAdminPasswordSecretName',
+    'cloudHsmAdminUsername',
+    'clientInstanceId',
+    'deleteKeyStoreUponStackDeletion',
+    'adoptExistingKmsUser',
 ];
 export const READ_ONLY: ReadonlyArray<keyof KeyStoreProps> = ['customKeyStoreId', 'connectionState', 'trustAnchorCertificate'];

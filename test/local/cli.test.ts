@@ -19,10 +19,15 @@ interface Run {
 
 function tsx(file: string, ...args: string[]): Promise<Run> {
     return new Promise((resolve) => {
-        execFile(TSX, ['--tsconfig', 'tsconfig.run.json', file, ...args], { cwd: ROOT, timeout: 45_000, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
-            const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-            resolve({ args: [file, ...args], code, stdout, stderr });
-        });
+        execFile(
+            TSX,
+            ['--tsconfig', 'tsconfig.run.json', file, ...args],
+            { cwd: ROOT, timeout: 45_000, env: { ...process.env, NO_COLOR: '1' } },
+            (err, stdout, stderr) => {
+                const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+                resolve({ args: [file, ...args], code, stdout, stderr });
+            },
+        );
     });
 }
 
@@ -71,7 +76,12 @@ describe('a mistake: one line saying what, then the usage on stderr, exit 2, not
     test.each([
         ['an unknown flag', 'localUnknownFlag', 'local: unknown option --bogus', 'usage: npm run local'],
         ['an unknown command', 'localUnknownCommand', 'local: unknown command "bogus"', 'usage: npm run local'],
-        ['a --mode that is not stack or custom-resource', 'localBadMode', 'local: --mode must be one of stack, custom-resource, got "bogus"', 'usage: npm run local'],
+        [
+            'a --mode that is not stack or custom-resource',
+            'localBadMode',
+            'local: --mode must be one of stack, custom-resource, got "bogus"',
+            'usage: npm run local',
+        ],
         ['--time-scale abc', 'localBadTimeScale', 'local: --time-scale must be a number >= 0, got "abc"', 'usage: npm run local'],
         ['test:contract --repeat x', 'contractBadRepeat', 'test:contract: --repeat must be a whole number >= 1, got "x"', 'usage: npm run test:contract'],
         ["bench's unknown flag", 'benchBadFlag', 'bench: unknown option --bogus', 'usage: npm run bench'],
@@ -79,16 +89,24 @@ describe('a mistake: one line saying what, then the usage on stderr, exit 2, not
     ] as const)('%s', (_name, key, first, usage) => {
         const r = runs[key];
         const lines = r.stderr.split('\n');
-        expect({ code: r.code, first: lines[0], second: lines[1]?.slice(0, usage.length) }).toEqual({ code: 2, first: expect.stringContaining(first), second: usage });
+        expect({ code: r.code, first: lines[0], second: lines[1]?.slice(0, usage.length) }).toEqual({
+            code: 2,
+            first: expect.stringContaining(first),
+            second: usage,
+        });
         expect(lines[0]).toBe(lines[0].trim());
         expect(r.stdout).toBe('');
         noStack(r);
     });
 });
 
-test("a properties file that is not there: its name and why, in one line, exit 1, before the simulator starts", () => {
+test('a properties file that is not there: its name and why, in one line, exit 1, before the simulator starts', () => {
     const r = runs.localMissingFile;
-    expect({ code: r.code, stderr: r.stderr, stdout: r.stdout }).toEqual({ code: 1, stderr: 'local: cannot read no-such-dir/props.json: no such file\n', stdout: '' });
+    expect({ code: r.code, stderr: r.stderr, stdout: r.stdout }).toEqual({
+        code: 1,
+        stderr: 'local: cannot read no-such-dir/props.json: no such file\n',
+        stdout: '',
+    });
 });
 
 test('the runs finished (a guard against an environment that cannot spawn tsx)', () => {
@@ -167,9 +185,11 @@ describe('fold and truncate', () => {
 });
 
 test("userMessage: the user's errors in a line, bugs not", () => {
-    const enoent = Object.assign(new Error('ENOENT: no such file or directory, open \'x.json\''), { code: 'ENOENT', syscall: 'open', path: 'x.json' });
+    const enoent = Object.assign(new Error("ENOENT: no such file or directory, open 'x.json'"), { code: 'ENOENT', syscall: 'open', path: 'x.json' });
     expect(userMessage(enoent)).toBe('cannot read x.json: no such file');
-    expect(userMessage(Object.assign(new Error('listen'), { code: 'EADDRINUSE', syscall: 'listen', address: '127.0.0.1', port: 3001 }))).toBe('cannot listen on 127.0.0.1:3001: address already in use');
+    expect(userMessage(Object.assign(new Error('listen'), { code: 'EADDRINUSE', syscall: 'listen', address: '127.0.0.1', port: 3001 }))).toBe(
+        'cannot listen on 127.0.0.1:3001: address already in use',
+    );
     expect(userMessage(new UserError('x.json is not JSON'))).toBe('x.json is not JSON');
     expect(userMessage(new TypeError('undefined is not a function'))).toBeUndefined();
 });

@@ -20,7 +20,11 @@ afterAll(async () => {
     await sim.stop();
 });
 
-const code = (p: Promise<unknown>) => p.then(() => 'no error', (e: { code?: string }) => e.code);
+const code = (p: Promise<unknown>) =>
+    p.then(
+        () => 'no error',
+        (e: { code?: string }) => e.code,
+    );
 
 test('CloudWatch Logs: groups, streams and events as the library uses them, with AWS error names', async () => {
     const logs = new CloudWatchLogs(options);
@@ -28,12 +32,38 @@ test('CloudWatch Logs: groups, streams and events as the library uses them, with
     expect(await code(logs.createLogGroup({ logGroupName: 'g-logs' }).promise())).toBe('ResourceAlreadyExistsException');
     expect(await code(logs.createLogStream({ logGroupName: 'nope', logStreamName: 's' }).promise())).toBe('ResourceNotFoundException');
     await logs.createLogStream({ logGroupName: 'g-logs', logStreamName: 'arn__aws__x/Logical' }).promise();
-    expect(await code(logs.putLogEvents({ logGroupName: 'g-logs', logStreamName: 'other', logEvents: [{ message: 'm', timestamp: Date.now() }] }).promise())).toBe('ResourceNotFoundException');
-    const put = await logs.putLogEvents({ logGroupName: 'g-logs', logStreamName: 'arn__aws__x/Logical', logEvents: [{ message: 'one', timestamp: Date.now() }] }).promise();
+    expect(
+        await code(logs.putLogEvents({ logGroupName: 'g-logs', logStreamName: 'other', logEvents: [{ message: 'm', timestamp: Date.now() }] }).promise()),
+    ).toBe('ResourceNotFoundException');
+    const put = await logs
+        .putLogEvents({ logGroupName: 'g-logs', logStreamName: 'arn__aws__x/Logical', logEvents: [{ message: 'one', timestamp: Date.now() }] })
+        .promise();
     expect(put.nextSequenceToken).toBeTruthy();
-    const old = await logs.putLogEvents({ logGroupName: 'g-logs', logStreamName: 'arn__aws__x/Logical', logEvents: [{ message: 'ancient', timestamp: Date.now() - 15 * 86400_000 }, { message: 'two', timestamp: Date.now() }] }).promise();
+    const old = await logs
+        .putLogEvents({
+            logGroupName: 'g-logs',
+            logStreamName: 'arn__aws__x/Logical',
+            logEvents: [
+                { message: 'ancient', timestamp: Date.now() - 15 * 86400_000 },
+                { message: 'two', timestamp: Date.now() },
+            ],
+        })
+        .promise();
     expect(old.rejectedLogEventsInfo).toEqual({ tooOldLogEventEndIndex: 1 });
-    expect(await code(logs.putLogEvents({ logGroupName: 'g-logs', logStreamName: 'arn__aws__x/Logical', logEvents: [{ message: 'b', timestamp: Date.now() }, { message: 'a', timestamp: Date.now() - 1000 }] }).promise())).toBe('InvalidParameterException');
+    expect(
+        await code(
+            logs
+                .putLogEvents({
+                    logGroupName: 'g-logs',
+                    logStreamName: 'arn__aws__x/Logical',
+                    logEvents: [
+                        { message: 'b', timestamp: Date.now() },
+                        { message: 'a', timestamp: Date.now() - 1000 },
+                    ],
+                })
+                .promise(),
+        ),
+    ).toBe('InvalidParameterException');
     const groups = await logs.describeLogGroups({ logGroupNamePrefix: 'g-' }).promise();
     expect(groups.logGroups?.map((g) => g.logGroupName)).toEqual(['g-logs']);
     const streams = await logs.describeLogStreams({ logGroupName: 'g-logs', logStreamNamePrefix: 'arn__aws__x', limit: 1 }).promise();
@@ -45,17 +75,38 @@ test('CloudWatch Logs: groups, streams and events as the library uses them, with
 test('CloudWatch PutMetricData over the query protocol keeps every datum with its dimensions', async () => {
     const cw = new CloudWatch(options);
     const at = new Date();
-    await cw.putMetricData({
-        Namespace: 'AWS/CloudFormation/Acme/KMS/CloudHsmKeyStore',
-        MetricData: [{ MetricName: 'HandlerInvocationCount', Unit: 'Count', Value: 1, Timestamp: at, Dimensions: [{ Name: 'DimensionKeyActionType', Value: 'CREATE' }, { Name: 'DimensionKeyResourceType', Value: 'Acme::KMS::CloudHsmKeyStore' }] }],
-    }).promise();
+    await cw
+        .putMetricData({
+            Namespace: 'AWS/CloudFormation/Acme/KMS/CloudHsmKeyStore',
+            MetricData: [
+                {
+                    MetricName: 'HandlerInvocationCount',
+                    Unit: 'Count',
+                    Value: 1,
+                    Timestamp: at,
+                    Dimensions: [
+                        { Name: 'DimensionKeyActionType', Value: 'CREATE' },
+                        { Name: 'DimensionKeyResourceType', Value: 'Acme::KMS::CloudHsmKeyStore' },
+                    ],
+                },
+            ],
+        })
+        .promise();
     expect(await code(cw.putMetricData({ Namespace: 'N', MetricData: [] }).promise())).toBe('MissingParameter');
     expect(await code(cw.listMetrics({}).promise())).toBe('InvalidAction');
     const m = (await sim.control.state()).metrics;
-    expect(m).toEqual([expect.objectContaining({
-        namespace: 'AWS/CloudFormation/Acme/KMS/CloudHsmKeyStore', metricName: 'HandlerInvocationCount', unit: 'Count', value: 1,
-        dimensions: [{ name: 'DimensionKeyActionType', value: 'CREATE' }, { name: 'DimensionKeyResourceType', value: 'Acme::KMS::CloudHsmKeyStore' }],
-    })]);
+    expect(m).toEqual([
+        expect.objectContaining({
+            namespace: 'AWS/CloudFormation/Acme/KMS/CloudHsmKeyStore',
+            metricName: 'HandlerInvocationCount',
+            unit: 'Count',
+            value: 1,
+            dimensions: [
+                { name: 'DimensionKeyActionType', value: 'CREATE' },
+                { name: 'DimensionKeyResourceType', value: 'Acme::KMS::CloudHsmKeyStore' },
+            ],
+        }),
+    ]);
 });
 
 test('S3 denies the library as AWS denies the managed log role, and faults apply to the new services', async () => {
@@ -66,5 +117,9 @@ test('S3 denies the library as AWS denies the managed log role, and faults apply
     expect(ops).toEqual(['ListObjectsV2 403', 'CreateBucket 403']);
     await sim.control.addFault({ service: 'logs', operation: 'PutLogEvents', error: 'ThrottlingException' });
     const logs = new CloudWatchLogs(options);
-    expect(await code(logs.putLogEvents({ logGroupName: 'g-logs', logStreamName: 'arn__aws__x/Logical', logEvents: [{ message: 'x', timestamp: Date.now() }] }).promise())).toBe('ThrottlingException');
+    expect(
+        await code(
+            logs.putLogEvents({ logGroupName: 'g-logs', logStreamName: 'arn__aws__x/Logical', logEvents: [{ message: 'x', timestamp: Date.now() }] }).promise(),
+        ),
+    ).toBe('ThrottlingException');
 });

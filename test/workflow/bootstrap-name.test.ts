@@ -3,7 +3,9 @@ import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudforma
 import { ensureBootstrapSecret } from '../../src/keystore/bootstrap';
 import { Ctx, PhaseEnv } from '../../src/keystore/types';
 
-const scheduled = Object.assign(new Error("You can't create this secret because a secret with this name is already scheduled for deletion."), { name: 'InvalidRequestException' });
+const scheduled = Object.assign(new Error("You can't create this secret because a secret with this name is already scheduled for deletion."), {
+    name: 'InvalidRequestException',
+});
 
 function env(secrets: { describe?: () => Promise<unknown>; create?: () => Promise<string> }, ctx: Ctx = {}): PhaseEnv {
     return {
@@ -33,7 +35,9 @@ test('DescribeSecret no longer finds it but CreateSecret says the name is schedu
 test('after five minutes of waiting: NotStabilized naming the secret and the remedy', async () => {
     const out = await phase(env({ create: async () => Promise.reject(scheduled) }, { waited: 300 }));
     expect(out).toMatchObject({ kind: 'fail', code: HandlerErrorCode.NotStabilized });
-    expect(out.kind === 'fail' && out.message).toMatch(/kmsuser-bootstrap\/[0-9a-f]+ of this request was still scheduled for deletion.*ForceDeleteWithoutRecovery/);
+    expect(out.kind === 'fail' && out.message).toMatch(
+        /kmsuser-bootstrap\/[0-9a-f]+ of this request was still scheduled for deletion.*ForceDeleteWithoutRecovery/,
+    );
 });
 
 test('any other CreateSecret error is not taken for the purge', async () => {

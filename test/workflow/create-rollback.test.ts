@@ -30,8 +30,16 @@ describe('create: the kmsuser script fails -> FAILED and full rollback', () => {
     const cases: Array<{ marker: keyof typeof KMSUSER_FAILURES; detail: string; code: HandlerErrorCode }> = [
         { marker: 'CLI_MISSING', detail: 'cloudhsm-cli (Client SDK 5) not found on PATH', code: HandlerErrorCode.InvalidRequest },
         { marker: 'AWS_CLI_MISSING', detail: 'aws (AWS CLI) not found on PATH', code: HandlerErrorCode.InvalidRequest },
-        { marker: 'SECRET_UNREADABLE', detail: "admin password secret 'prod/cloudhsm/admin-password' could not be read: ResourceNotFoundException", code: HandlerErrorCode.InvalidRequest },
-        { marker: 'SECRET_UNREADABLE', detail: "admin password secret could not be read: An error occurred (AccessDeniedException) when calling GetSecretValue", code: HandlerErrorCode.AccessDenied },
+        {
+            marker: 'SECRET_UNREADABLE',
+            detail: "admin password secret 'prod/cloudhsm/admin-password' could not be read: ResourceNotFoundException",
+            code: HandlerErrorCode.InvalidRequest,
+        },
+        {
+            marker: 'SECRET_UNREADABLE',
+            detail: 'admin password secret could not be read: An error occurred (AccessDeniedException) when calling GetSecretValue',
+            code: HandlerErrorCode.AccessDenied,
+        },
         { marker: 'ADMIN_LOGIN_FAILED', detail: 'cloudhsm-cli user create failed (exit 1, error_code 1): Login failed', code: HandlerErrorCode.InvalidRequest },
         { marker: 'KMSUSER_LOGGED_IN', detail: 'kmsuser is logged in', code: HandlerErrorCode.ResourceConflict },
         { marker: 'UNEXPECTED_OUTPUT', detail: 'cloudhsm-cli user list failed: connection refused', code: HandlerErrorCode.GeneralServiceException },
@@ -126,7 +134,7 @@ describe('create: the kmsuser script fails -> FAILED and full rollback', () => {
 
 describe('create: the connection fails -> FAILED NotStabilized with the remedy, after rollback', () => {
     test.each([
-        ['INVALID_CREDENTIALS', "KMS could not log in as kmsuser with the password it holds"],
+        ['INVALID_CREDENTIALS', 'KMS could not log in as kmsuser with the password it holds'],
         ['NETWORK_ERRORS', 'Network errors kept KMS from reaching the HSMs'],
         ['USER_LOGGED_IN', 'kmsuser is logged in to the cluster'],
         ['INSUFFICIENT_CLOUDHSM_HSMS', 'The cluster has no active HSM'],
@@ -142,8 +150,14 @@ describe('create: the connection fails -> FAILED NotStabilized with the remedy, 
         expect(r.final.message).toContain('kmsuser was removed from the cluster.');
         // disconnected, then deleted; the kmsuser this create made is removed by a second command
         expect(sideEffects(r.calls)).toEqual([
-            'secrets.create', 'kms.createStore', 'ssm.sendShellScript:create', 'kms.connect',
-            'kms.disconnect', 'kms.deleteStore', 'ssm.sendShellScript:delete', 'secrets.forceDelete',
+            'secrets.create',
+            'kms.createStore',
+            'ssm.sendShellScript:create',
+            'kms.connect',
+            'kms.disconnect',
+            'kms.deleteStore',
+            'ssm.sendShellScript:delete',
+            'secrets.forceDelete',
         ]);
         expect(aws.hsm.clusters.get(CLUSTER)!.kmsUser).toBe(false);
     });

@@ -198,7 +198,13 @@ describe('create: happy path', () => {
 });
 
 describe('create: validation fails before anything is made', () => {
-    type Case = { title: string; setup?: (aws: ReturnType<typeof standardWorld>) => void; props?: Parameters<typeof desiredProps>[0]; code: HandlerErrorCode; message: RegExp };
+    type Case = {
+        title: string;
+        setup?: (aws: ReturnType<typeof standardWorld>) => void;
+        props?: Parameters<typeof desiredProps>[0];
+        code: HandlerErrorCode;
+        message: RegExp;
+    };
     const cases: Case[] = [
         {
             title: 'KeyStoreName used by another store (another cluster)',
@@ -247,7 +253,8 @@ describe('create: validation fails before anything is made', () => {
         },
         {
             title: 'cluster whose second HSM is still being created',
-            setup: (aws) => aws.hsm.addCluster({ id: 'cluster-creatingcl23', hsms: [...hsmsIn(['us-east-1a']), ...hsmsIn(['us-east-1b'], 'x', 'CREATE_IN_PROGRESS')] }),
+            setup: (aws) =>
+                aws.hsm.addCluster({ id: 'cluster-creatingcl23', hsms: [...hsmsIn(['us-east-1a']), ...hsmsIn(['us-east-1b'], 'x', 'CREATE_IN_PROGRESS')] }),
             props: { cloudHsmClusterId: 'cluster-creatingcl23' },
             code: HandlerErrorCode.InvalidRequest,
             message: /1 active HSM\(s\) in 1 Availability Zone/,
@@ -279,7 +286,8 @@ describe('create: validation fails before anything is made', () => {
         },
         {
             title: 'CA secret with a PEM that does not parse',
-            setup: (aws) => aws.secrets.put('prod/cloudhsm/bad-cert', '-----BEGIN CERTIFICATE-----\nTm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----', { public: true }),
+            setup: (aws) =>
+                aws.secrets.put('prod/cloudhsm/bad-cert', '-----BEGIN CERTIFICATE-----\nTm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----', { public: true }),
             props: { cloudHsmCustCaCertSecretName: 'prod/cloudhsm/bad-cert' },
             code: HandlerErrorCode.InvalidRequest,
             message: /does not parse as an X\.509 certificate/,
@@ -321,7 +329,14 @@ describe('create: validation fails before anything is made', () => {
         const aws = standardWorld();
         aws.kms.addStore({ name: 'payments-keystore', clusterId: OTHER_CLUSTER });
         aws.hsm.addCluster({ id: 'cluster-onehsmclus23', hsms: hsmsIn(['us-east-1a']) });
-        const r = await createOp(aws, desiredProps({ cloudHsmClusterId: 'cluster-onehsmclus23', clientInstanceId: 'i-0aaaaaaaaaaaaaaaa', cloudHsmCustCaCertSecretName: 'prod/cloudhsm/no-such-ca' }));
+        const r = await createOp(
+            aws,
+            desiredProps({
+                cloudHsmClusterId: 'cluster-onehsmclus23',
+                clientInstanceId: 'i-0aaaaaaaaaaaaaaaa',
+                cloudHsmCustCaCertSecretName: 'prod/cloudhsm/no-such-ca',
+            }),
+        );
         expect(r.status).toBe('FAILED');
         expect(r.final.errorCode).toBe(HandlerErrorCode.AlreadyExists);
         const m = r.final.message;
@@ -334,7 +349,13 @@ describe('create: validation fails before anything is made', () => {
 
     test('a store with this name left DISCONNECTED on this cluster by someone else: KMS refuses; the message names it, its state, no keys and the two ways out', async () => {
         const aws = standardWorld();
-        const foreign = aws.kms.addStore({ name: 'payments-keystore', clusterId: CLUSTER, state: 'DISCONNECTED', trustAnchor: CA_PEM, password: 'someone-elses-pw' });
+        const foreign = aws.kms.addStore({
+            name: 'payments-keystore',
+            clusterId: CLUSTER,
+            state: 'DISCONNECTED',
+            trustAnchor: CA_PEM,
+            password: 'someone-elses-pw',
+        });
         const r = await createOp(aws);
         expect(r.status).toBe('FAILED');
         expect(r.final.errorCode).toBe(HandlerErrorCode.AlreadyExists);
@@ -348,7 +369,7 @@ describe('create: validation fails before anything is made', () => {
         expect(aws.ssm.actionsSent()).toEqual([]);
     });
 
-    test('a cluster KMS considers in use (related to a store\'s cluster): AlreadyExists, nothing left behind', async () => {
+    test("a cluster KMS considers in use (related to a store's cluster): AlreadyExists, nothing left behind", async () => {
         const aws = standardWorld();
         // a store on the related cluster (same backup family) that validation cannot see as "this cluster"
         existingStore(aws, { name: 'legacy', clusterId: 'cluster-kmsrelated45' });

@@ -92,7 +92,9 @@ describe('delete', () => {
         const [pending] = aws.kms.addKeys(store.id, 3);
         aws.kms.keys.find((k) => k.id === pending)!.deletionDate = new Date('2027-02-01T00:00:00Z');
         const r = await deleteOp(aws, stackModel(store));
-        expect(r.final.message).toContain('1 of them are pending deletion (the last until 2027-02-01T00:00:00.000Z); schedule the deletion of the other 2 too.');
+        expect(r.final.message).toContain(
+            '1 of them are pending deletion (the last until 2027-02-01T00:00:00.000Z); schedule the deletion of the other 2 too.',
+        );
     });
 
     test('keys over many ListKeys pages with a small budget: the scan resumes across invocations', async () => {

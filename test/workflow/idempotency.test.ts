@@ -33,7 +33,14 @@ describe('create: every invocation may run twice (a lost response)', () => {
         expect(r.invocations % 2).toBe(0);
         expect(r.steps.map((s) => s.replay)).toEqual(r.steps.map((_, i) => i % 2 === 1));
         expect(footprint(aws)).toEqual(footprint(plain));
-        expect(footprint(aws)).toEqual({ stores: [{ name: 'payments-keystore', clusterId: CLUSTER, state: 'CONNECTED' }], secretsLeft: 0, secretsMade: 1, commandsSent: 1, checksSent: 1, kmsUser: true });
+        expect(footprint(aws)).toEqual({
+            stores: [{ name: 'payments-keystore', clusterId: CLUSTER, state: 'CONNECTED' }],
+            secretsLeft: 0,
+            secretsMade: 1,
+            commandsSent: 1,
+            checksSent: 1,
+            kmsUser: true,
+        });
 
         // each replay repeated only what is safe to repeat
         for (const step of r.steps.filter((s) => s.replay)) {
@@ -175,20 +182,23 @@ describe('update and delete: replayed invocations add no side effect', () => {
 });
 
 describe('update: a crash right after a side effect, then the same inputs again', () => {
-    test.each(['kms.disconnect', 'secrets.create', 'ssm.sendShellScript', 'kms.update', 'kms.connect'])('repair of INVALID_CREDENTIALS, crash after %s', async (op) => {
-        const aws = standardWorld();
-        const store = existingStore(aws, { state: 'FAILED', connectionErrorCode: 'INVALID_CREDENTIALS' });
-        aws.hsm.clusters.get(CLUSTER)!.kmsUserPassword = 'changedByHand9';
-        aws.crashAfter(op);
-        const previous = stackModel(store);
-        const r = await updateOp(aws, previous, previous);
-        expect(r.steps.filter((s) => s.crashedAfter).map((s) => s.crashedAfter)).toEqual([op]);
-        expect(r.status).toBe('SUCCESS');
-        expect(aws.kms.store(store.id)?.state).toBe('CONNECTED');
-        expect(aws.ssm.commands).toHaveLength(1);
-        // the bootstrap secret is deleted once KMS has rotated the password, whichever invocation made it
-        expect(aws.secrets.leftover()).toEqual([]);
-    });
+    test.each(['kms.disconnect', 'secrets.create', 'ssm.sendShellScript', 'kms.update', 'kms.connect'])(
+        'repair of INVALID_CREDENTIALS, crash after %s',
+        async (op) => {
+            const aws = standardWorld();
+            const store = existingStore(aws, { state: 'FAILED', connectionErrorCode: 'INVALID_CREDENTIALS' });
+            aws.hsm.clusters.get(CLUSTER)!.kmsUserPassword = 'changedByHand9';
+            aws.crashAfter(op);
+            const previous = stackModel(store);
+            const r = await updateOp(aws, previous, previous);
+            expect(r.steps.filter((s) => s.crashedAfter).map((s) => s.crashedAfter)).toEqual([op]);
+            expect(r.status).toBe('SUCCESS');
+            expect(aws.kms.store(store.id)?.state).toBe('CONNECTED');
+            expect(aws.ssm.commands).toHaveLength(1);
+            // the bootstrap secret is deleted once KMS has rotated the password, whichever invocation made it
+            expect(aws.secrets.leftover()).toEqual([]);
+        },
+    );
 
     test.each(['kms.disconnect', 'kms.update', 'kms.connect'])('cluster move, crash after %s', async (op) => {
         const aws = standardWorld();

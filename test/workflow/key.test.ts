@@ -27,7 +27,13 @@ async function drive(aws: FakeAws, wf: KeyWorkflow, desired: KeyProps, previous:
     let ctx: KeyCtx = {};
     let model = desired;
     for (let i = 0; i < 20; i++) {
-        const env = { aws: aws.adapters(), request: DEFAULT_REQUEST, desired: deepFreeze({ ...model }), previous: deepFreeze({ ...previous }), log: () => undefined };
+        const env = {
+            aws: aws.adapters(),
+            request: DEFAULT_REQUEST,
+            desired: deepFreeze({ ...model }),
+            previous: deepFreeze({ ...previous }),
+            log: () => undefined,
+        };
         const event = await runWorkflow(wf, env, deepFreeze({ ...ctx }), { clock: aws.clock });
         // a replay: CloudFormation calls again with the same request (the answer was lost)
         if (replay) await runWorkflow(wf, env, deepFreeze({ ...ctx }), { clock: aws.clock });
@@ -100,13 +106,24 @@ test('create into a DISCONNECTED store: ResourceConflict, nothing made', async (
 
 test('update changes only what differs; a second identical update changes nothing', async () => {
     const { aws, store } = world();
-    const created = last(await drive(aws, createKeyWorkflow, { customKeyStoreId: store.id, tags: [{ key: 'a', value: '1' }, { key: 'b', value: '2' }] }));
+    const created = last(
+        await drive(aws, createKeyWorkflow, {
+            customKeyStoreId: store.id,
+            tags: [
+                { key: 'a', value: '1' },
+                { key: 'b', value: '2' },
+            ],
+        }),
+    );
     const keyId = created.resourceModel?.keyId as string;
     const before = aws.log.length;
     const desired: KeyProps = { keyId, customKeyStoreId: store.id, description: 'new', enabled: false, tags: [{ key: 'a', value: '9' }], keyPolicy: POLICY };
     const end = last(await drive(aws, updateKeyWorkflow, desired, { keyId }));
     expect(end.status).toBe(OperationStatus.Success);
-    const ops = aws.log.calls.slice(before).filter((c) => c.op !== 'kms.describeKey' && c.op !== 'kms.getKeyPolicy' && c.op !== 'kms.listResourceTags').map((c) => [c.op, c.args[1]]);
+    const ops = aws.log.calls
+        .slice(before)
+        .filter((c) => c.op !== 'kms.describeKey' && c.op !== 'kms.getKeyPolicy' && c.op !== 'kms.listResourceTags')
+        .map((c) => [c.op, c.args[1]]);
     expect(ops).toEqual([
         ['kms.updateKeyDescription', 'new'],
         ['kms.putKeyPolicy', JSON.stringify(POLICY)],

@@ -99,7 +99,16 @@ describe('create again after a lost first response', () => {
         expect(m).toContain(`aws kms delete-custom-key-store --custom-key-store-id ${store.id} --region us-east-1`);
         expect(m).toContain(`import it into the stack as this resource by its CustomKeyStoreId ${store.id}`);
         expect(m).toContain(`stack ${STACK} made it for its resource PaymentsKeyStore`);
-        expect(aws.log.calls.slice(before).filter((c) => c.op !== 'ssm.sendShellScript' && ['kms.', 'secrets.create', 'ssm.put', 'ssm.delete'].some((p) => c.op.startsWith(p)) && !/describe|list|keyStoreOf/i.test(c.op))).toEqual([]);
+        expect(
+            aws.log.calls
+                .slice(before)
+                .filter(
+                    (c) =>
+                        c.op !== 'ssm.sendShellScript' &&
+                        ['kms.', 'secrets.create', 'ssm.put', 'ssm.delete'].some((p) => c.op.startsWith(p)) &&
+                        !/describe|list|keyStoreOf/i.test(c.op),
+                ),
+        ).toEqual([]);
         expect(aws.kms.all()).toEqual([store]);
         expect(aws.hsm.clusters.get(CLUSTER)!.kmsUser).toBe(true);
     });

@@ -17,7 +17,8 @@ checkEveryDrive();
 
 /** Words a sentence may start with in lower case: names of things. */
 const NAMES = /^(kmsuser|cloudhsm-cli|aws |undo\d|cks-|i-|cluster-|arn:)/;
-const REMEDY = /\b(retry|check|set|delete|use|add|install|grant|wait|remove|update|import|fix|restore|choose|free|log|disconnect|schedule|report|configure|allow|name|store|reset|request|test|omit|leave)\b/i;
+const REMEDY =
+    /\b(retry|check|set|delete|use|add|install|grant|wait|remove|update|import|fix|restore|choose|free|log|disconnect|schedule|report|configure|allow|name|store|reset|request|test|omit|leave)\b/i;
 
 /** What is wrong with a message, as a list of problems (empty: it reads well). */
 export function messageProblems(m: string, ids: string[], opts: { remedy?: boolean } = {}): string[] {
@@ -32,11 +33,18 @@ export function messageProblems(m: string, ids: string[], opts: { remedy?: boole
     if (/[a-z0-9)] (Rolled back|The rollback|Detail:|Remove it by hand|AWS said)/.test(m)) out.push('two texts run together');
     const seen = new Set<string>();
     for (const s of sentencesOf(m)) {
-        const k = s.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+        const k = s
+            .toLowerCase()
+            .replace(/[^a-z0-9]+/g, ' ')
+            .trim();
         if (seen.has(k)) out.push(`said twice: "${s.slice(0, 60)}"`);
         seen.add(k);
     }
-    const words = m.toLowerCase().replace(/[^a-z0-9 ]+/g, ' ').split(/\s+/).filter(Boolean);
+    const words = m
+        .toLowerCase()
+        .replace(/[^a-z0-9 ]+/g, ' ')
+        .split(/\s+/)
+        .filter(Boolean);
     const grams = new Set<string>();
     for (let i = 0; i + 8 <= words.length; i++) {
         const g = words.slice(i, i + 8).join(' ');
@@ -66,7 +74,12 @@ const C = HandlerErrorCode;
 const FAILURES = Object.keys(KMSUSER_FAILURES) as KmsUserFailure[];
 
 const cases: Case[] = [
-    { name: 'create: no such cluster', code: C.InvalidRequest, ids: ['cluster-nosuchclust2'], run: (aws) => createOp(aws, desiredProps({ cloudHsmClusterId: 'cluster-nosuchclust2' })) },
+    {
+        name: 'create: no such cluster',
+        code: C.InvalidRequest,
+        ids: ['cluster-nosuchclust2'],
+        run: (aws) => createOp(aws, desiredProps({ cloudHsmClusterId: 'cluster-nosuchclust2' })),
+    },
     {
         name: 'create: a cluster with one HSM',
         code: C.InvalidRequest,
@@ -85,8 +98,18 @@ const cases: Case[] = [
             return createOp(aws, desiredProps({ cloudHsmClusterId: 'cluster-uninitclus23' }));
         },
     },
-    { name: 'create: admin secret missing', code: C.InvalidRequest, ids: ['prod/nope'], run: (aws) => createOp(aws, desiredProps({ cloudHsmAdminPasswordSecretName: 'prod/nope' })) },
-    { name: 'create: CA secret missing', code: C.InvalidRequest, ids: ['prod/no-ca'], run: (aws) => createOp(aws, desiredProps({ cloudHsmCustCaCertSecretName: 'prod/no-ca' })) },
+    {
+        name: 'create: admin secret missing',
+        code: C.InvalidRequest,
+        ids: ['prod/nope'],
+        run: (aws) => createOp(aws, desiredProps({ cloudHsmAdminPasswordSecretName: 'prod/nope' })),
+    },
+    {
+        name: 'create: CA secret missing',
+        code: C.InvalidRequest,
+        ids: ['prod/no-ca'],
+        run: (aws) => createOp(aws, desiredProps({ cloudHsmCustCaCertSecretName: 'prod/no-ca' })),
+    },
     {
         name: 'create: CA secret not a PEM',
         code: C.InvalidRequest,
@@ -96,7 +119,12 @@ const cases: Case[] = [
             return createOp(aws);
         },
     },
-    { name: 'create: unknown instance', code: C.InvalidRequest, ids: ['i-0aaaaaaaaaaaaaaaa'], run: (aws) => createOp(aws, desiredProps({ clientInstanceId: 'i-0aaaaaaaaaaaaaaaa' })) },
+    {
+        name: 'create: unknown instance',
+        code: C.InvalidRequest,
+        ids: ['i-0aaaaaaaaaaaaaaaa'],
+        run: (aws) => createOp(aws, desiredProps({ clientInstanceId: 'i-0aaaaaaaaaaaaaaaa' })),
+    },
     {
         name: 'create: offline instance',
         code: C.InvalidRequest,
@@ -133,26 +161,22 @@ const cases: Case[] = [
             return createOp(aws);
         },
     },
-    ...FAILURES.map(
-        (f): Case => ({
-            name: `create: the preflight check fails ${f}`,
-            ids: [INSTANCE],
-            run: (aws) => {
-                aws.ssm.checkResponder = respondWith(f, `cloudhsm-cli said something about ${f.toLowerCase()} without a full stop`);
-                return createOp(aws);
-            },
-        }),
-    ),
-    ...FAILURES.map(
-        (f): Case => ({
-            name: `create: the kmsuser step fails ${f} after the store was made (rolled back)`,
-            ids: [INSTANCE, STORE],
-            run: (aws) => {
-                aws.ssm.responder = respondWith(f, `a user named kmsuser (role 'crypto-user') already exists in ${CLUSTER} and AdoptExistingKmsUser is false`);
-                return createOp(aws);
-            },
-        }),
-    ),
+    ...FAILURES.map((f): Case => ({
+        name: `create: the preflight check fails ${f}`,
+        ids: [INSTANCE],
+        run: (aws) => {
+            aws.ssm.checkResponder = respondWith(f, `cloudhsm-cli said something about ${f.toLowerCase()} without a full stop`);
+            return createOp(aws);
+        },
+    })),
+    ...FAILURES.map((f): Case => ({
+        name: `create: the kmsuser step fails ${f} after the store was made (rolled back)`,
+        ids: [INSTANCE, STORE],
+        run: (aws) => {
+            aws.ssm.responder = respondWith(f, `a user named kmsuser (role 'crypto-user') already exists in ${CLUSTER} and AdoptExistingKmsUser is false`);
+            return createOp(aws);
+        },
+    })),
     {
         name: 'create: the kmsuser command ends Failed with no output at all (the quoted run-together example)',
         code: C.GeneralServiceException,
@@ -172,17 +196,27 @@ const cases: Case[] = [
             return createOp(aws);
         },
     },
-    ...['INVALID_CREDENTIALS', 'USER_LOCKED_OUT', 'USER_NOT_FOUND', 'USER_LOGGED_IN', 'CLUSTER_NOT_FOUND', 'INSUFFICIENT_CLOUDHSM_HSMS', 'NETWORK_ERRORS', 'INTERNAL_ERROR', 'SUBNET_NOT_FOUND', 'INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET', 'XKS_PROXY_TIMED_OUT'].map(
-        (code): Case => ({
-            name: `create: the connect ends FAILED ${code} (rolled back)`,
-            code: C.NotStabilized,
-            ids: [STORE, code],
-            run: (aws) => {
-                aws.kms.connectOutcomes = [code];
-                return createOp(aws);
-            },
-        }),
-    ),
+    ...[
+        'INVALID_CREDENTIALS',
+        'USER_LOCKED_OUT',
+        'USER_NOT_FOUND',
+        'USER_LOGGED_IN',
+        'CLUSTER_NOT_FOUND',
+        'INSUFFICIENT_CLOUDHSM_HSMS',
+        'NETWORK_ERRORS',
+        'INTERNAL_ERROR',
+        'SUBNET_NOT_FOUND',
+        'INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET',
+        'XKS_PROXY_TIMED_OUT',
+    ].map((code): Case => ({
+        name: `create: the connect ends FAILED ${code} (rolled back)`,
+        code: C.NotStabilized,
+        ids: [STORE, code],
+        run: (aws) => {
+            aws.kms.connectOutcomes = [code];
+            return createOp(aws);
+        },
+    })),
     ...[
         ['kms.createStore', 'LimitExceededException', C.ServiceLimitExceeded],
         ['kms.createStore', 'CloudHsmClusterInUseException', C.AlreadyExists],
@@ -192,17 +226,15 @@ const cases: Case[] = [
         ['kms.connect', 'CustomKeyStoreInvalidStateException', C.ResourceConflict],
         ['secrets.create', 'DecryptionFailure', C.AccessDenied],
         ['ssm.putParameter', 'ParameterLimitExceeded', C.ServiceLimitExceeded],
-    ].map(
-        ([op, error, code]): Case => ({
-            name: `create: AWS refuses ${op} with ${error}`,
-            code: code as HandlerErrorCode,
-            ids: [error as string],
-            run: (aws) => {
-                aws.inject(op as string, awsError(error as string, `the detail AWS gave about ${error}`));
-                return createOp(aws);
-            },
-        }),
-    ),
+    ].map(([op, error, code]): Case => ({
+        name: `create: AWS refuses ${op} with ${error}`,
+        code: code as HandlerErrorCode,
+        ids: [error as string],
+        run: (aws) => {
+            aws.inject(op as string, awsError(error as string, `the detail AWS gave about ${error}`));
+            return createOp(aws);
+        },
+    })),
     {
         name: 'create: throttled on every try after the store exists',
         code: C.Throttling,
@@ -266,7 +298,12 @@ const cases: Case[] = [
             return updateOp(aws, model, model);
         },
     },
-    { name: 'delete: no such store', code: C.NotFound, ids: ['cks-1234567890abcdef0'], run: (aws) => deleteOp(aws, desiredProps({ customKeyStoreId: 'cks-1234567890abcdef0' })) },
+    {
+        name: 'delete: no such store',
+        code: C.NotFound,
+        ids: ['cks-1234567890abcdef0'],
+        run: (aws) => deleteOp(aws, desiredProps({ customKeyStoreId: 'cks-1234567890abcdef0' })),
+    },
     {
         name: 'delete succeeds but kmsuser stays (instance offline): the SUCCESS message',
         success: true,
@@ -314,9 +351,17 @@ describe('every failure path: the message reads as sentences, says it once, and 
     });
 
     test('the quoted examples from the issue are fixed', () => {
-        const m = compose('Check the instance\'s SSM agent and its output.', 'the kmsuser script printed no KMSUSER_RESULT line; no output at all', 'Rolled back: key store cks-1 was deleted.');
-        expect(m).toBe('Check the instance\'s SSM agent and its output. The kmsuser script printed no KMSUSER_RESULT line; no output at all. Rolled back: key store cks-1 was deleted.');
-        expect(compose('Detail: a user named kmsuser already exists and AdoptExistingKmsUser is false', 'Rolled back: x.')).toBe('Detail: a user named kmsuser already exists and AdoptExistingKmsUser is false. Rolled back: x.');
+        const m = compose(
+            "Check the instance's SSM agent and its output.",
+            'the kmsuser script printed no KMSUSER_RESULT line; no output at all',
+            'Rolled back: key store cks-1 was deleted.',
+        );
+        expect(m).toBe(
+            "Check the instance's SSM agent and its output. The kmsuser script printed no KMSUSER_RESULT line; no output at all. Rolled back: key store cks-1 was deleted.",
+        );
+        expect(compose('Detail: a user named kmsuser already exists and AdoptExistingKmsUser is false', 'Rolled back: x.')).toBe(
+            'Detail: a user named kmsuser already exists and AdoptExistingKmsUser is false. Rolled back: x.',
+        );
         expect(compose('Same sentence.', 'same sentence', 'Other.')).toBe('Same sentence. Other.');
         const exists = KMSUSER_FAILURES.KMSUSER_EXISTS.remedy;
         expect(exists).not.toMatch(/already exists/);
@@ -324,7 +369,9 @@ describe('every failure path: the message reads as sentences, says it once, and 
 
     test('the checker itself finds run-together texts, repeats, missing ids and over-long messages', () => {
         expect(messageProblems('no output at all Rolled back: key store cks-1 was deleted.', [])).toEqual(expect.arrayContaining(['two texts run together']));
-        expect(messageProblems('A crypto user named kmsuser already exists in the cluster. A crypto user named kmsuser already exists in the cluster.', [])).not.toEqual([]);
+        expect(
+            messageProblems('A crypto user named kmsuser already exists in the cluster. A crypto user named kmsuser already exists in the cluster.', []),
+        ).not.toEqual([]);
         expect(messageProblems('Retry.', ['cks-123'])).toEqual(['does not name cks-123']);
         expect(compose('x'.repeat(3000)).length).toBeLessThanOrEqual(MESSAGE_LIMIT);
         expect(messageProblems(`Retry. ${'y'.repeat(1100)}`, [])).toEqual(expect.arrayContaining([expect.stringMatching(/over 1024/)]));

@@ -58,7 +58,13 @@ describe('listStores', () => {
         ]);
         expect(aws.log.of('kms.listStores').map((x) => x.args[0] ?? null)).toEqual([null, 'stores:2', 'stores:4']);
         const all = await listStores(kms, 'stores:4');
-        expect(all.models[1]).toEqual({ customKeyStoreId: c.id, keyStoreName: 'c', cloudHsmClusterId: 'cluster-elsewhere2345', connectionState: 'FAILED', trustAnchorCertificate: 'pem' });
+        expect(all.models[1]).toEqual({
+            customKeyStoreId: c.id,
+            keyStoreName: 'c',
+            cloudHsmClusterId: 'cluster-elsewhere2345',
+            connectionState: 'FAILED',
+            trustAnchorCertificate: 'pem',
+        });
     });
 
     test('no stores: one empty page', async () => {
@@ -77,9 +83,20 @@ describe('the events Read and List answer with (src/handlers.ts builds them with
             status: 'SUCCESS',
             message: '',
             callbackDelaySeconds: 0,
-            resourceModel: { CustomKeyStoreId: store.id, KeyStoreName: 'payments-keystore', CloudHsmClusterId: CLUSTER, ConnectionState: 'CONNECTED', TrustAnchorCertificate: CA_PEM },
+            resourceModel: {
+                CustomKeyStoreId: store.id,
+                KeyStoreName: 'payments-keystore',
+                CloudHsmClusterId: CLUSTER,
+                ConnectionState: 'CONNECTED',
+                TrustAnchorCertificate: CA_PEM,
+            },
         });
-        expect(failed(HandlerErrorCode.NotFound, 'gone').serialize()).toEqual({ status: 'FAILED', errorCode: 'NotFound', message: 'Gone.', callbackDelaySeconds: 0 });
+        expect(failed(HandlerErrorCode.NotFound, 'gone').serialize()).toEqual({
+            status: 'FAILED',
+            errorCode: 'NotFound',
+            message: 'Gone.',
+            callbackDelaySeconds: 0,
+        });
     });
 
     test('LIST: resourceModels and nextToken', async () => {
@@ -90,7 +107,9 @@ describe('the events Read and List answer with (src/handlers.ts builds them with
         const page = await listStores(aws.adapters().kms);
         const e = listed(page.models, page.nextToken).serialize();
         expect(e).toMatchObject({ status: 'SUCCESS', nextToken: 'stores:1' });
-        expect(e.resourceModels).toEqual([{ CustomKeyStoreId: a.id, KeyStoreName: 'a', CloudHsmClusterId: CLUSTER, ConnectionState: 'CONNECTED', TrustAnchorCertificate: 'pem' }]);
+        expect(e.resourceModels).toEqual([
+            { CustomKeyStoreId: a.id, KeyStoreName: 'a', CloudHsmClusterId: CLUSTER, ConnectionState: 'CONNECTED', TrustAnchorCertificate: 'pem' },
+        ]);
     });
 
     test('a throttled LIST is FAILED Throttling, never IN_PROGRESS', async () => {

@@ -78,8 +78,12 @@ describe('the key store record', () => {
         const r = await deleteOp(aws, { customKeyStoreId: store.id });
         expect(r.status).toBe('SUCCESS');
         expect(sideEffects(r.calls)).toEqual(['kms.disconnect', 'kms.deleteStore']);
-        expect(r.final.message).toContain(`kmsuser was not removed from ${CLUSTER}. The request carried no ClientInstanceId and CloudHsmAdminPasswordSecretName and the key store has no record in Parameter Store.`);
-        expect(r.final.message).toContain("CLOUDHSM_ROLE=admin CLOUDHSM_PIN='admin:<admin password>' cloudhsm-cli user delete --username kmsuser --role crypto-user");
+        expect(r.final.message).toContain(
+            `kmsuser was not removed from ${CLUSTER}. The request carried no ClientInstanceId and CloudHsmAdminPasswordSecretName and the key store has no record in Parameter Store.`,
+        );
+        expect(r.final.message).toContain(
+            "CLOUDHSM_ROLE=admin CLOUDHSM_PIN='admin:<admin password>' cloudhsm-cli user delete --username kmsuser --role crypto-user",
+        );
     });
 
     test('delete while the instance is offline: the store goes; kmsuser is reported left with the reason', async () => {
@@ -89,7 +93,9 @@ describe('the key store record', () => {
         const r = await deleteOp(aws, { customKeyStoreId: id });
         expect(r.status).toBe('SUCCESS');
         expect(aws.ssm.actionsSent()).toEqual(['create']);
-        expect(r.final.message).toContain(`kmsuser was not removed from ${CLUSTER}. ClientInstanceId ${INSTANCE} cannot run the removal script: its SSM ping status is ConnectionLost.`);
+        expect(r.final.message).toContain(
+            `kmsuser was not removed from ${CLUSTER}. ClientInstanceId ${INSTANCE} cannot run the removal script: its SSM ping status is ConnectionLost.`,
+        );
         expect(aws.ssm.parameters.size).toBe(0);
     });
 
@@ -170,7 +176,12 @@ describe('the key store record', () => {
     });
 
     test('a tampered record: values that fail the schema patterns are ignored, never put in a script', () => {
-        const tampered = JSON.stringify({ ClientInstanceId: "i-0123456789abcdef0'; rm -rf /; '", CloudHsmAdminPasswordSecretName: ADMIN_SECRET, DeleteKeyStoreUponStackDeletion: 'yes', KmsUser: 'ROOT' });
+        const tampered = JSON.stringify({
+            ClientInstanceId: "i-0123456789abcdef0'; rm -rf /; '",
+            CloudHsmAdminPasswordSecretName: ADMIN_SECRET,
+            DeleteKeyStoreUponStackDeletion: 'yes',
+            KmsUser: 'ROOT',
+        });
         expect(decodeRecord(tampered)).toEqual({ props: { cloudHsmAdminPasswordSecretName: ADMIN_SECRET } });
         expect(decodeRecord('not json')).toBeUndefined();
         const round = decodeRecord(encodeRecord({ props: { clientInstanceId: INSTANCE, adoptExistingKmsUser: true }, kmsUser: 'ADOPTED' }));

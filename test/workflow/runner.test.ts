@@ -64,7 +64,13 @@ describe('waits', () => {
         expect(e.status).toBe('IN_PROGRESS');
         expect(e.callbackContext).toMatchObject({ phase: 'long', attempt: 1, waited: 60 });
         expect(r.aws.clock.now() - Date.UTC(2026, 10, 28, 12, 0, 0)).toBe(8_000);
-        expect(r.logs).toEqual(['toy/poll: wait', 'toy/poll: wait', 'toy/poll: next', 'toy/long: wait', 'toy: IN_PROGRESS after 8000 ms of handler time in this invocation']);
+        expect(r.logs).toEqual([
+            'toy/poll: wait',
+            'toy/poll: wait',
+            'toy/poll: next',
+            'toy/long: wait',
+            'toy: IN_PROGRESS after 8000 ms of handler time in this invocation',
+        ]);
     });
 
     test('before the id exists, a long wait is taken inline', async () => {
@@ -109,7 +115,14 @@ describe('failures and rollback', () => {
     test('a rollback phase that fails: the original failure, and that the rollback did not finish', async () => {
         const wf = toy(
             [['boom', async (env) => fail(env.ctx, HandlerErrorCode.AlreadyExists, 'taken.')]],
-            [['undo', async () => { throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' }); }]],
+            [
+                [
+                    'undo',
+                    async () => {
+                        throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
+                    },
+                ],
+            ],
         );
         const e = await run(wf).event;
         expect(e.errorCode).toBe(HandlerErrorCode.AlreadyExists);
@@ -123,7 +136,16 @@ describe('failures and rollback', () => {
     });
 
     test('an unknown error from a phase: InternalFailure naming it', async () => {
-        const e = await run(toy([['a', async () => { throw Object.assign(new Error('weird'), { name: 'SomethingNewException' }); }]])).event;
+        const e = await run(
+            toy([
+                [
+                    'a',
+                    async () => {
+                        throw Object.assign(new Error('weird'), { name: 'SomethingNewException' });
+                    },
+                ],
+            ]),
+        ).event;
         expect(e.errorCode).toBe(HandlerErrorCode.InternalFailure);
         expect(e.message).toContain('SomethingNewException');
     });

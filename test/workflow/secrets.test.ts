@@ -30,7 +30,9 @@ function expectNoSecretAnywhere(aws: FakeAws): void {
     const bootstrap = aws.log.of('secrets.create').map((c) => (c.args[0] as { value: string }).value);
     for (const value of bootstrap) expect(text.includes(value)).toBe(false);
     // the admin secret: existence checked (DescribeSecret), value never read
-    expect(aws.log.of('secrets.getString').filter((c) => c.args[0] === ADMIN_SECRET || String(c.args[0]).includes(':secret:prod/cloudhsm/admin-password'))).toEqual([]);
+    expect(
+        aws.log.of('secrets.getString').filter((c) => c.args[0] === ADMIN_SECRET || String(c.args[0]).includes(':secret:prod/cloudhsm/admin-password')),
+    ).toEqual([]);
 }
 
 describe('no secret value leaves the handler; the admin password is never read', () => {
@@ -118,11 +120,13 @@ describe('the leak checker itself', () => {
         await aws.ssm.sendShellScript({ instanceId: 'i-0123456789abcdef0', commands: [`echo ${bootstrap}`], comment: 'x', timeoutSeconds: 60 });
         await aws.secrets.getString(ADMIN_SECRET);
         const problems = leakProblems(aws, [r]);
-        expect(problems).toEqual(expect.arrayContaining([
-            "a secret's password appears in log line " + r.logs.length,
-            'a secret value appears in create invocation 1 message',
-            `a secret value appears in SendCommand #${aws.log.of('ssm.sendShellScript')[2].seq} commands`,
-            `GetSecretValue of ${ADMIN_SECRET}, which the handler must never read`,
-        ]));
+        expect(problems).toEqual(
+            expect.arrayContaining([
+                "a secret's password appears in log line " + r.logs.length,
+                'a secret value appears in create invocation 1 message',
+                `a secret value appears in SendCommand #${aws.log.of('ssm.sendShellScript')[2].seq} commands`,
+                `GetSecretValue of ${ADMIN_SECRET}, which the handler must never read`,
+            ]),
+        );
     });
 });

@@ -64,7 +64,10 @@ describe('throttling before the store exists: retried inside the invocation (nev
         expect(first.event?.resourceModel?.customKeyStoreId).toBeTruthy();
         // page 1, page 2 (throttled), then the whole validation again: page 1, page 2
         expect(first.calls.filter((c) => c.op === 'kms.listStores').map((c) => [c.args[0] ?? null, c.threw ?? null])).toEqual([
-            [null, null], ['stores:2', 'ThrottlingException'], [null, null], ['stores:2', null],
+            [null, null],
+            ['stores:2', 'ThrottlingException'],
+            [null, null],
+            ['stores:2', null],
         ]);
         expect(first.logs).toContain('create/validate: wait');
         expect(first.startedAt - started).toBe(0);

@@ -15,7 +15,13 @@ describe('update', () => {
         expect(r.status).toBe('SUCCESS');
         expect(sideEffects(r.calls)).toEqual(['kms.update:name']);
         expect(aws.log.of('kms.update')[0].args).toEqual([store.id, { name: 'payments-keystore-v2' }]);
-        expect(r.model).toEqual({ customKeyStoreId: store.id, keyStoreName: 'payments-keystore-v2', cloudHsmClusterId: CLUSTER, connectionState: 'CONNECTED', trustAnchorCertificate: CA_PEM });
+        expect(r.model).toEqual({
+            customKeyStoreId: store.id,
+            keyStoreName: 'payments-keystore-v2',
+            cloudHsmClusterId: CLUSTER,
+            connectionState: 'CONNECTED',
+            trustAnchorCertificate: CA_PEM,
+        });
         expect(r.invocations).toBe(1);
     });
 
@@ -108,7 +114,13 @@ describe('update', () => {
             DeleteKeyStoreUponStackDeletion: false,
             AdoptExistingKmsUser: true,
         });
-        expect(r.model).toEqual({ customKeyStoreId: store.id, keyStoreName: store.name, cloudHsmClusterId: CLUSTER, connectionState: 'CONNECTED', trustAnchorCertificate: CA_PEM });
+        expect(r.model).toEqual({
+            customKeyStoreId: store.id,
+            keyStoreName: store.name,
+            cloudHsmClusterId: CLUSTER,
+            connectionState: 'CONNECTED',
+            trustAnchorCertificate: CA_PEM,
+        });
         for (const key of WRITE_ONLY) expect(r.model).not.toHaveProperty(key);
     });
 
@@ -125,7 +137,14 @@ describe('update', () => {
         const previous = stackModel(store);
         const r = await updateOp(aws, previous, previous);
         expect(r.status).toBe('SUCCESS');
-        expect(sideEffects(r.calls)).toEqual(['kms.disconnect', 'secrets.create', 'ssm.sendShellScript:reset', 'kms.update:password', 'kms.connect', 'secrets.forceDelete']);
+        expect(sideEffects(r.calls)).toEqual([
+            'kms.disconnect',
+            'secrets.create',
+            'ssm.sendShellScript:reset',
+            'kms.update:password',
+            'kms.connect',
+            'secrets.forceDelete',
+        ]);
         expect(aws.ssm.commands[0].result?.stdout).toContain(`KMSUSER_RESULT=${outcome}`);
         expect(aws.hsm.clusters.get(CLUSTER)!.kmsUser).toBe(true);
         // KMS was given the bootstrap password the script set (and has rotated it since)
@@ -188,8 +207,15 @@ describe('update', () => {
         const r = await updateOp(aws, { ...previous, cloudHsmClusterId: RELATED_CLUSTER }, previous);
         expect(r.status).toBe('SUCCESS');
         expect(sideEffects(r.calls)).toEqual([
-            'kms.disconnect', 'kms.update:cluster', 'kms.connect',
-            'kms.disconnect', 'secrets.create', 'ssm.sendShellScript:reset', 'kms.update:password', 'kms.connect', 'secrets.forceDelete',
+            'kms.disconnect',
+            'kms.update:cluster',
+            'kms.connect',
+            'kms.disconnect',
+            'secrets.create',
+            'ssm.sendShellScript:reset',
+            'kms.update:password',
+            'kms.connect',
+            'secrets.forceDelete',
         ]);
         const script = (aws.log.of('ssm.sendShellScript')[0].args[0] as { commands: string[] }).commands;
         expect(script).toContain(`K_CLUSTER='${RELATED_CLUSTER}'`);
@@ -212,7 +238,7 @@ describe('update', () => {
         expect(aws.secrets.leftover()).toEqual([]);
     });
 
-    test('the repair command fails: FAILED with the script\'s reason, bootstrap secret removed', async () => {
+    test("the repair command fails: FAILED with the script's reason, bootstrap secret removed", async () => {
         const aws = standardWorld();
         const store = existingStore(aws, { state: 'FAILED', connectionErrorCode: 'USER_LOCKED_OUT' });
         aws.ssm.responder = () => ({ status: 'Failed', stdout: 'KMSUSER_DETAIL=Login failed for admin\nKMSUSER_RESULT=ADMIN_LOGIN_FAILED\n', stderr: '' });

@@ -7,17 +7,17 @@
 
 /** The S3 operation of a path-style request, for the request log. */
 export function s3Operation(method: string, pathname: string, query: URLSearchParams): string {
-  const [bucket, ...key] = pathname.replace(/^\/+/, '').split('/');
-  if (!bucket) return method === 'GET' ? 'ListBuckets' : `${method}Service`;
-  if (key.length === 0 || key.join('/') === '') {
-    if (method === 'GET') return query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
-    if (method === 'PUT') return 'CreateBucket';
-    if (method === 'HEAD') return 'HeadBucket';
-    if (method === 'DELETE') return 'DeleteBucket';
-  }
-  return { GET: 'GetObject', PUT: 'PutObject', HEAD: 'HeadObject', DELETE: 'DeleteObject', POST: 'PostObject' }[method] ?? method;
+    const [bucket, ...key] = pathname.replace(/^\/+/, '').split('/');
+    if (!bucket) return method === 'GET' ? 'ListBuckets' : `${method}Service`;
+    if (key.length === 0 || key.join('/') === '') {
+        if (method === 'GET') return query.get('list-type') === '2' ? 'ListObjectsV2' : 'ListObjects';
+        if (method === 'PUT') return 'CreateBucket';
+        if (method === 'HEAD') return 'HeadBucket';
+        if (method === 'DELETE') return 'DeleteBucket';
+    }
+    return { GET: 'GetObject', PUT: 'PutObject', HEAD: 'HeadObject', DELETE: 'DeleteObject', POST: 'PostObject' }[method] ?? method;
 }
 
 export function s3ErrorXml(code: string, message: string, requestId: string): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${requestId}</RequestId><HostId>${requestId}</HostId></Error>`;
+    return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${requestId}</RequestId><HostId>${requestId}</HostId></Error>`;
 }
