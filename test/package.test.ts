@@ -4,7 +4,7 @@
  */
 import { CreateCustomKeyStoreCommand, KMSClient } from '@aws-sdk/client-kms';
 import { execFileSync } from 'child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { unzipSync } from 'fflate';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
@@ -14,6 +14,8 @@ import { ROOT, TSX } from './support/artifact';
 jest.setTimeout(180_000);
 
 const out = mkdtempSync(join(tmpdir(), 'keystore-package-'));
+const temporary = [out];
+afterAll(() => temporary.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 let stdout: string;
 const unzipped: Record<string, Record<string, Uint8Array>> = {};
 let handler: Record<string, Uint8Array>;
@@ -84,6 +86,7 @@ test("the handler package is the bundle alone, at most 2 MB zipped, with both ty
 
 test("the handler inside the key's submission answers Reads of both types against the simulator", async () => {
     const unpacked = mkdtempSync(join(tmpdir(), 'keystore-unpacked-'));
+    temporary.push(unpacked);
     for (const [name, data] of Object.entries(unzipSync(unzipped['key/custom-kms-cloudhsmkey.zip']['ResourceProvider.zip']))) {
         mkdirSync(dirname(join(unpacked, name)), { recursive: true });
         writeFileSync(join(unpacked, name), data);

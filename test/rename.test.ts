@@ -5,7 +5,7 @@
  */
 import { execFileSync, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'fs';
 import { unzipSync } from 'fflate';
 import { tmpdir } from 'os';
 import { dirname, join } from 'path';
@@ -29,8 +29,12 @@ function tree(dir: string, base = dir): Record<string, string> {
     return out;
 }
 
+const copies: string[] = [];
+afterAll(() => copies.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
 function copyProject(): string {
     const dir = mkdtempSync(join(tmpdir(), 'keystore-rename-'));
+    copies.push(dir);
     const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT })
         .toString()
         .split('\0')
