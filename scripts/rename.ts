@@ -27,7 +27,10 @@ import { parseCli } from '../local/cli-args';
 
 const ROOT = path.resolve(__dirname, '..');
 const TYPE_NAME = /^[a-zA-Z0-9]{2,64}::[a-zA-Z0-9]{2,64}::[a-zA-Z0-9]{2,64}$/;
-/** RegisterType's reserved organisation namespaces (AWS-API-FACTS 10.D.1). */
+/**
+ * RegisterType's reserved organisation namespaces (CloudFormation API reference, RegisterType TypeName: Alexa,
+ * AMZN, Amazon, AWS, Custom, Dev; the CloudFormation CLI's schema documentation adds ASK).
+ */
 const RESERVED = ['aws', 'amazon', 'amzn', 'alexa', 'dev', 'ask', 'custom'];
 const CANONICAL = 'Custom::KMS::CloudHsmKeyStore';
 

@@ -27,8 +27,7 @@ const ROOT = join(__dirname, '..');
 const INSTALL_HINT = [
     'cfn (the CloudFormation CLI) is not on PATH. Install it with',
     '    pip install cloudformation-cli cloudformation-cli-typescript-plugin',
-    'or, in the team workspace, put the offline copy on PATH:',
-    '    PATH="$PWD/../shared/cfn-cli:$PATH" npm run test:contract',
+    'or put a copy you already have on PATH:  PATH="/path/to/cfn-cli:$PATH" npm run test:contract',
 ].join('\n');
 
 const USAGE = `usage: npm run test:contract -- [--type store|key] [--artifact DIR] [--repeat N]

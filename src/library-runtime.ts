@@ -16,7 +16,8 @@ const LIBRARY_SERVICES: Record<string, string> = {
 };
 
 /**
- * SDK v2 has no AWS_ENDPOINT_URL support (AWS-API-FACTS section 7), so the library's clients would always
+ * SDK v2 has no AWS_ENDPOINT_URL support (the service-specific endpoint variables are an SDK v3 and CLI v2
+ * feature: AWS SDKs and Tools reference guide, "Service-specific endpoints"), so the library's clients would always
  * go to AWS. Mirror SDK v3's rule (service variable, then AWS_ENDPOINT_URL) through v2's per-service
  * global config, which every client the library makes picks up. Lambda sets none of these variables,
  * so in AWS this changes nothing.

@@ -42,7 +42,10 @@ const C = HandlerErrorCode;
 const md = { $metadata: { httpStatusCode: 400 } };
 const AWS_SAID = 'the detail AWS gave';
 
-/** CloudHSM 3.332 often throws the base class with only a name (AWS-API-FACTS 0.4), so build them that way. */
+/**
+ * @aws-sdk/client-cloudhsm-v2 3.332 often throws the base class with only a name (its DescribeClusters error switch
+ * lacks CloudHsmResourceNotFoundException), so build them that way.
+ */
 const hsmErr = (name: string, fault: 'client' | 'server' = 'client') => new CloudHSMV2ServiceException({ name, $fault: fault, message: AWS_SAID, ...md });
 const kmsBase = (name: string, httpStatusCode = 400) =>
     new KMSServiceException({ name, $fault: httpStatusCode >= 500 ? 'server' : 'client', message: AWS_SAID, $metadata: { httpStatusCode } });
@@ -268,7 +271,7 @@ describe('mapAwsError: HandlerFailure', () => {
 
 describe('describeConnectionError', () => {
     const STORE = 'cks-1234567890abcdef0';
-    // Every CloudHSM ConnectionErrorCode of AWS-API-FACTS 2.4, with a fragment of the remedy.
+    // Every CloudHSM ConnectionErrorCode of the KMS API reference (CustomKeyStoresListEntry), with a fragment of the remedy.
     const CASES: Array<[string, RegExp]> = [
         ['INVALID_CREDENTIALS', /resets kmsuser's password.*UpdateCustomKeyStore with KeyStorePassword/],
         ['CLUSTER_NOT_FOUND', /CloudHsmClusterId/],

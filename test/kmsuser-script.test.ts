@@ -547,7 +547,7 @@ describe('stand-ins', () => {
     });
 });
 
-describe('real client instances (AWS-API-FACTS 6.1)', () => {
+describe('real client instances (one cluster configured, or several)', () => {
     const DASH = ['/bin/dash'];
     const both = [['single'], ['multi']] as const;
 

@@ -1,4 +1,5 @@
 import type { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
@@ -12,6 +13,7 @@ export interface AwsClients {
     hsm: CloudHSMV2Client;
     ssm: SSMClient;
     secrets: SecretsManagerClient;
+    ec2: EC2Client;
 }
 
 interface SessionConfiguration {
@@ -46,6 +48,8 @@ export function buildClients(session: SessionLike | null | undefined, fallbackRe
             }),
         ssm: () => new (require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm')).SSMClient(base),
         secrets: () => new (require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager')).SecretsManagerClient(base),
+        // the largest SDK package: only the cluster network checks load it (src/cluster/network.ts)
+        ec2: () => new (require('@aws-sdk/client-ec2') as typeof import('@aws-sdk/client-ec2')).EC2Client(base),
     });
     /* eslint-enable @typescript-eslint/no-require-imports */
 }

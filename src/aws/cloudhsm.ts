@@ -11,6 +11,13 @@ export interface Cluster {
     id: string;
     state: string;
     hsms: ClusterHsm[];
+    /** The cluster's security group, cloudhsm-cluster-<id>-sg (absent before the cluster has one). */
+    securityGroup?: string;
+    /** Availability Zone -> the cluster's subnet there, as chosen when the cluster was created. */
+    subnetMapping?: Record<string, string>;
+    vpcId?: string;
+    /** The cluster certificate (PEM), signed by the customer CA when the cluster was initialized. */
+    clusterCertificate?: string;
 }
 
 export class CloudHsmAdapter {
@@ -26,6 +33,10 @@ export class CloudHsmAdapter {
                 id,
                 state: c.State ?? 'UNKNOWN',
                 hsms: (c.Hsms ?? []).map((h) => ({ id: h.HsmId ?? '', availabilityZone: h.AvailabilityZone ?? '', state: h.State ?? '' })),
+                ...(c.SecurityGroup ? { securityGroup: c.SecurityGroup } : {}),
+                ...(c.SubnetMapping ? { subnetMapping: { ...c.SubnetMapping } } : {}),
+                ...(c.VpcId ? { vpcId: c.VpcId } : {}),
+                ...(c.Certificates?.ClusterCertificate ? { clusterCertificate: c.Certificates.ClusterCertificate } : {}),
             };
         } catch (err) {
             if (errorName(err) === 'CloudHsmResourceNotFoundException') return undefined;

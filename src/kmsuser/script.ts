@@ -27,7 +27,8 @@
  * ADMIN_LOGIN_FAILED (13) KMSUSER_EXISTS (14) KMSUSER_OWNS_KEYS (15) KMSUSER_LOGGED_IN (16)
  * UNEXPECTED_OUTPUT (17).
  *
- * cloudhsm-cli failure output is undocumented (AWS-API-FACTS.md section 6). Assumptions:
+ * cloudhsm-cli failure output is undocumented (the AWS CloudHSM user guide's cloudhsm_cli-user-* pages show only
+ * success output, `{"error_code":0,"data":...}`). Assumptions:
  * - Success is exit status 0 AND a JSON object on stdout whose `error_code` is 0. Anything else is a
  *   failure. Whether kmsuser exists is decided from `user list` JSON (`data.users[].username`, lower case),
  *   never from message text.
@@ -38,7 +39,8 @@
  *   quorum/approval or password-length wording -> UNEXPECTED_OUTPUT; /login|log in|authenticat|credential|
  *   pin|password|locked/ -> ADMIN_LOGIN_FAILED; anything else -> UNEXPECTED_OUTPUT with the output as detail.
  * - `--cluster-id` is passed only when `user list` fails without it and works with it (a multi-cluster
- *   configuration; AWS-API-FACTS section 6.1); stdin is /dev/null so a prompt cannot hang;
+ *   configuration: the option is "Required: If multiple clusters have been configured", AWS CloudHSM user guide,
+ *   cloudhsm_cli-user-create and cloudhsm_cli-configs-multi-cluster); stdin is /dev/null so a prompt cannot hang;
  *   each call is wrapped in `timeout 120` when `timeout` exists (exit 124 -> UNEXPECTED_OUTPUT).
  *
  * The text never contains `{{` (SSM would try to resolve it as a parameter reference).

@@ -1,6 +1,6 @@
 /**
  * In-memory fakes of the four adapters the workflows use (src/aws/adapters.ts `Adapters`), with the
- * real service rules that matter to the handler (AWS-API-FACTS.md sections 2-5):
+ * real service rules that matter to the handler (kept equal to the simulator's by test/agreement):
  * - KMS custom key stores: unique names, one store per cluster family, identical-retry of a DISCONNECTED
  *   store returns its id, the ConnectionState machine (connect / disconnect settle after a configurable
  *   number of describes or seconds of fake time), update and delete state rules, paging; Connect refuses

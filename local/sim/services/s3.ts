@@ -1,7 +1,8 @@
 /**
  * S3 as the CloudFormation library meets it in AWS. With providerCredentials the library first tries S3 log
  * delivery (ListObjectsV2, then CreateBucket and PutObject in bucket `<providerLogGroupName>-<account>`), but
- * the managed log-and-metrics role that `cfn submit` registers has no S3 permission (AWS-API-FACTS 10.D.3),
+ * the managed LogAndMetricsDeliveryRole that `cfn submit` registers (stack CloudFormationManagedUploadInfrastructure)
+ * allows CloudWatch Logs and metrics only, no S3,
  * so every such call is denied: that is what this models. The library then logs only to CloudWatch Logs.
  */
 
