@@ -89,14 +89,37 @@ export function pointHandlerAt(endpoint: string): void {
 /** Runs fn with console output captured into `sink` (the library logs every invocation to the console). */
 export function capturingConsole(sink: string[], fn: Entrypoint): Entrypoint {
     return async (event, context) => {
-        const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
-        const saved = methods.map((m) => console[m]);
-        for (const m of methods) console[m] = (...args: unknown[]) => void sink.push(format(...args));
+        const restore = captureConsole(sink);
         try {
             return await fn(event, context);
         } finally {
-            methods.forEach((m, i) => (console[m] = saved[i]));
+            restore();
         }
+    };
+}
+
+const METHODS = ['log', 'info', 'warn', 'error', 'debug'] as const;
+let capture: { depth: number; saved: Array<(...a: unknown[]) => void> } | undefined;
+
+/**
+ * Sends console output to `sink` until the returned function is called. Invocations overlap (two stacks racing,
+ * a replay beside the original), so the console is taken by the first capture and given back by the last one:
+ * saving and restoring per call would let an early finisher put back a console another call still captures.
+ */
+function captureConsole(sink: string[]): () => void {
+    if (!capture) {
+        capture = { depth: 0, saved: METHODS.map((m) => console[m]) };
+        for (const m of METHODS) console[m] = (...args: unknown[]) => void sink.push(format(...args));
+    }
+    capture.depth++;
+    let done = false;
+    return () => {
+        if (done || !capture) return;
+        done = true;
+        if (--capture.depth > 0) return;
+        const { saved } = capture;
+        METHODS.forEach((m, i) => (console[m] = saved[i]));
+        capture = undefined;
     };
 }
 
