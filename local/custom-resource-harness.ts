@@ -6,10 +6,12 @@ import { capturingConsoleShared, CustomResourceDriver } from './custom-resource-
 import { installHandlerClock, SimClock } from './clock';
 import { pointHandlerAt } from './harness';
 import { RunningSimulator, startSimulator } from './sim';
-import type { LambdaInvocation } from './sim/lambda';
+import type { LambdaInvocation, RecursiveLoop } from './sim/lambda';
 
 /** The provider's Lambda timeout, as examples/custom-resource-provider.yaml sets it (seconds). */
-export const PROVIDER_TIMEOUT_SECONDS = 300;
+export const PROVIDER_TIMEOUT_SECONDS = 900;
+/** The provider's recursive loop setting in examples/custom-resource-provider.yaml (`RecursiveLoop`). */
+export const PROVIDER_RECURSIVE_LOOP: RecursiveLoop = 'Allow';
 export const PROVIDER_FUNCTION_NAME = 'custom-kms-cloudhsmkeystore-provider';
 
 export interface CrHarness {
@@ -27,6 +29,11 @@ export interface CrHarnessOptions {
     timeScale?: number;
     /** The function's timeout in simulated seconds (default PROVIDER_TIMEOUT_SECONDS). */
     lambdaTimeoutSeconds?: number;
+    /**
+     * The function's recursive loop setting. Default Terminate, Lambda's own default: the provider must stay under
+     * the limit even where its function was deployed without the template's Allow.
+     */
+    recursiveLoop?: RecursiveLoop;
     serviceTimeout?: number;
     onInvocation?: (i: LambdaInvocation) => void;
 }
@@ -38,11 +45,17 @@ export async function startCustomResourceHarness(opts: CrHarnessOptions = {}): P
     // Lambda hands the function its role's credentials in the environment; the simulator accepts any.
     process.env.AWS_ACCESS_KEY_ID ??= 'AKIDLOCALPROVIDER';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local-provider-role-key';
+    // Lambda sets the function's name in its environment; with it the SDK forwards each invocation's trace header
+    // (and so its Lineage) on the calls the function makes, which is how Lambda follows a chain of invocations.
+    process.env.AWS_LAMBDA_FUNCTION_NAME ??= PROVIDER_FUNCTION_NAME;
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only after the handler's endpoints and clock are set
     const { handler } = require('../src/custom-resource') as { handler: (event: unknown, context: unknown) => Promise<void> };
     const logs: string[] = [];
     const capture = capturingConsoleShared(logs);
-    sim.sim.lambda.register(PROVIDER_FUNCTION_NAME, capture(handler), { timeoutSeconds: opts.lambdaTimeoutSeconds ?? PROVIDER_TIMEOUT_SECONDS });
+    sim.sim.lambda.register(PROVIDER_FUNCTION_NAME, capture(handler), {
+        timeoutSeconds: opts.lambdaTimeoutSeconds ?? PROVIDER_TIMEOUT_SECONDS,
+        recursiveLoop: opts.recursiveLoop ?? 'Terminate',
+    });
     const unsubscribe = opts.onInvocation ? sim.sim.lambda.onInvocation(opts.onInvocation) : () => undefined;
     const driver = new CustomResourceDriver({
         sim: sim.sim,

@@ -39,7 +39,39 @@ export interface DriverEvent {
     response: ProgressEventJson;
     elapsedRealMs: number;
     elapsedSimSeconds: number;
+    /** Simulated seconds the handler itself took in this invocation. */
+    handlerSimSeconds: number;
+    /** Why CloudFormation stopped waiting for this invocation (its time limit), if it did. */
+    overLimit?: string;
 }
+
+/**
+ * CloudFormation's time for one handler invocation: create, update and delete "MUST always return a ProgressEvent
+ * object within 60 seconds", read and list "within 30 seconds" (CloudFormation CLI user guide, contract tests), and
+ * a create whose first invocation has not returned the primary identifier within 60 s fails with "Resource timed
+ * out waiting for creation of physical resource" (AWS knowledge center, cloudformation-physical-resource-error).
+ */
+export const INVOCATION_LIMIT_SECONDS: Record<CfnAction, number> = { CREATE: 60, UPDATE: 60, DELETE: 60, READ: 30, LIST: 30 };
+
+/**
+ * What CloudFormation's count of an invocation holds beyond the handler's own work, which is all the simulated
+ * clock sees of it.
+ */
+export interface InvocationOverhead {
+    /**
+     * Added to the first invocation of each operation: a cold start, whose Init phase Lambda allows up to 10 s
+     * (Lambda developer guide, "Understanding the Lambda execution environment lifecycle"). That the first
+     * invocation of an operation is cold is assumed (the worst case).
+     */
+    coldStartSeconds: number;
+    /**
+     * Added to every invocation: the library delivering the invocation's log lines (one PutLogEvents call per line,
+     * one at a time, waited for before the invocation returns) and metrics. No figure is documented; assumed.
+     */
+    deliverySeconds: number;
+}
+
+export const DEFAULT_INVOCATION_OVERHEAD: InvocationOverhead = { coldStartSeconds: 10, deliverySeconds: 10 };
 
 /**
  * Who is calling, which decides what a request carries (DESIGN section 9):
@@ -56,6 +88,18 @@ export interface DriverEvent {
  */
 export type RequestPath = 'stack' | 'cloudcontrol' | 'cfntest';
 export const REQUEST_PATHS: readonly RequestPath[] = ['stack', 'cloudcontrol', 'cfntest'];
+
+/**
+ * A stack's tags, shared by the drivers of the stack's resources. CloudFormation passes them to every handler
+ * invocation of a stack operation (HandlerRequest requestData.stackTags) and, on an update, the tags the stack had
+ * before it (previousStackTags); a stack update that changes only the stack's tags updates every taggable resource
+ * of the stack. That READ and DELETE carry them too is assumed (the library reads them for every action).
+ */
+export interface StackTags {
+    current: Record<string, string>;
+    /** The tags before the last change (`setStackTags`), sent as previousStackTags. */
+    previous?: Record<string, string>;
+}
 
 export interface DriverOptions {
     entrypoint: Entrypoint;
@@ -82,6 +126,20 @@ export interface DriverOptions {
     logicalResourceId?: string;
     /** guard against IN_PROGRESS loops that never advance simulated time (default 10000) */
     maxInvocations?: number;
+    /**
+     * What an invocation costs beyond the handler's work, checked with the handler's own time against
+     * INVOCATION_LIMIT_SECONDS; `false`: no per-invocation limit. Default: DEFAULT_INVOCATION_OVERHEAD on a virtual
+     * clock, none on a scaled one (there the handler's real run time, scaled up, would count as its work).
+     */
+    invocationOverhead?: InvocationOverhead | false;
+    /** The stack's tags, on the `stack` path (default: none); share one object between the drivers of one stack. */
+    stackTags?: StackTags;
+    /**
+     * Simulated seconds CloudFormation adds to each IN_PROGRESS event's callbackDelaySeconds before it calls back:
+     * "A callback will be scheduled with an initial delay of no less than the number of seconds specified"
+     * (CloudFormation CLI user guide, ProgressEvent); how much later is not documented. Default 0.
+     */
+    callbackLatencySeconds?: number;
     /** where timeouts are reported (default: stderr) */
     log?: (line: string) => void;
 }
@@ -144,6 +202,7 @@ export class Driver {
     private readonly entrypoint: Entrypoint;
     private readonly onEvent?: (e: DriverEvent) => void;
     private readonly maxInvocations: number;
+    private readonly overhead: InvocationOverhead | false;
     private readonly log: (line: string) => void;
     /** per primary identifier: the last template properties and the last model, as CloudFormation keeps them */
     private readonly known = new Map<string, { template: Props; model: Props }>();
@@ -165,12 +224,25 @@ export class Driver {
         this.stackId = o.stackId ?? defaultStackId(this.region, this.accountId);
         this.logicalResourceId = o.logicalResourceId ?? 'MyResource';
         this.maxInvocations = o.maxInvocations ?? 10000;
+        this.overhead = o.invocationOverhead ?? (this.clock.virtual ? DEFAULT_INVOCATION_OVERHEAD : false);
         this.log = o.log ?? ((line) => process.stderr.write(`${line}\n`));
     }
 
     /** The same CloudFormation, calling through another request path (the stack this driver remembers is not shared). */
     withPath(path: RequestPath): Driver {
         return new Driver({ ...this.options, path, stackId: this.stackId });
+    }
+
+    /** A change of the stack's tags (an update of the stack's tags alone, or with the template): later requests carry them. */
+    setStackTags(tags: Record<string, string>): void {
+        if (!this.options.stackTags) throw new Error('This driver has no stack tags to change: give it a StackTags object (DriverOptions.stackTags).');
+        this.options.stackTags.previous = this.options.stackTags.current;
+        this.options.stackTags.current = { ...tags };
+    }
+
+    /** The same CloudFormation, calling back `seconds` later than each IN_PROGRESS event asks (same stack, what it remembers not shared). */
+    withCallbackLatency(seconds: number): Driver {
+        return new Driver({ ...this.options, callbackLatencySeconds: seconds, stackId: this.stackId });
     }
 
     /** What READ and DELETE carry on this driver's path. */
@@ -212,6 +284,7 @@ export class Driver {
         const request = this.request('READ', bearerToken, props);
         const response = await this.invoke('READ', request, 1, undefined, { expectedIdentifier: id }, started, 0, events);
         const sim = events[0].elapsedSimSeconds;
+        if (events[0].overLimit) return this.invocationTimedOut('READ', bearerToken, started, sim, events);
         return this.finish('READ', response, bearerToken, started, sim, events);
     }
 
@@ -295,6 +368,7 @@ export class Driver {
                 return [];
             });
             sim = events[events.length - 1].elapsedSimSeconds;
+            if (events[events.length - 1].overLimit) return this.invocationTimedOut('LIST', bearerToken, started, sim, events);
             if (response.status !== 'SUCCESS') return this.finish('LIST', response, bearerToken, started, sim, events);
             models.push(...(response.resourceModels ?? []));
             if (response.nextToken == null || response.nextToken === '') break;
@@ -439,6 +513,9 @@ export class Driver {
             stackId: this.stackId,
             logicalResourceId: this.logicalResourceId,
             providerLogging: this.providerLogging,
+            ...(this.path === 'stack' && this.options.stackTags
+                ? { stackTags: this.options.stackTags.current, previousStackTags: this.options.stackTags.previous }
+                : {}),
         });
     }
 
@@ -483,7 +560,10 @@ export class Driver {
             response: response as ProgressEventJson,
             elapsedRealMs: nowMs() - started,
             elapsedSimSeconds: simBefore + handlerSimSeconds,
+            handlerSimSeconds,
         };
+        const overLimit = this.overLimit(action, attempt, handlerSimSeconds);
+        if (overLimit) ev.overLimit = overLimit;
         events.push(ev);
         this.onEvent?.(ev);
         if (violations.length) throw new ContractViolation(action, violations, request, response, attempt);
@@ -518,8 +598,9 @@ export class Driver {
             const request = this.request(action, bearerToken, props, previousResourceProperties, callbackContext);
             const response = await this.invoke(action, request, attempt, previous, ctx, started, sim, events);
             sim = events[events.length - 1].elapsedSimSeconds;
+            if (events[events.length - 1].overLimit) return this.invocationTimedOut(action, bearerToken, started, sim, events);
             if (response.status !== 'IN_PROGRESS') return this.finish(action, response, bearerToken, started, sim, events);
-            const delay = response.callbackDelaySeconds ?? 0;
+            const delay = (response.callbackDelaySeconds ?? 0) + (this.options.callbackLatencySeconds ?? 0);
             if (sim + delay > limitSeconds) return this.timedOut(action, limitSeconds, bearerToken, started, sim + delay, events);
             if (attempt >= this.maxInvocations) {
                 throw new ContractViolation(
@@ -572,6 +653,36 @@ export class Driver {
             elapsedSimSeconds: sim,
             events,
             model: events.length ? events[events.length - 1].response.resourceModel : undefined,
+        };
+    }
+
+    /** Why CloudFormation would not have waited for this invocation's answer, if it would not have. */
+    private overLimit(action: CfnAction, attempt: number, handlerSeconds: number): string | undefined {
+        if (!this.overhead) return undefined;
+        const cold = attempt === 1 ? this.overhead.coldStartSeconds : 0;
+        const total = handlerSeconds + cold + this.overhead.deliverySeconds;
+        const limit = INVOCATION_LIMIT_SECONDS[action];
+        if (total <= limit) return undefined;
+        const parts = `${handlerSeconds.toFixed(1)} s of handler work${cold ? ` + ${cold} s cold start` : ''} + ${this.overhead.deliverySeconds} s log delivery`;
+        const first = action === 'CREATE' && attempt === 1 ? ' Resource timed out waiting for creation of physical resource.' : '';
+        return `${action} invocation ${attempt} took ${total.toFixed(1)} s (${parts}); CloudFormation allows ${limit} s per invocation.${first}`;
+    }
+
+    /** An invocation past CloudFormation's limit: the operation fails, whatever the handler answered later. */
+    private invocationTimedOut(action: CfnAction, bearerToken: string, started: number, sim: number, events: DriverEvent[]): OperationResult {
+        const message = `Timeout: ${events[events.length - 1].overLimit}`;
+        this.log(`[driver] ${this.schema.typeName} ${message}`);
+        return {
+            action,
+            status: 'FAILED',
+            errorCode: TIMEOUT_ERROR_CODE,
+            timedOut: true,
+            message,
+            invokedHandler: true,
+            bearerToken,
+            elapsedRealMs: nowMs() - started,
+            elapsedSimSeconds: sim,
+            events,
         };
     }
 

@@ -6,7 +6,7 @@ import { existsSync } from 'fs';
 import * as path from 'path';
 import { format } from 'util';
 import { clockFor, installHandlerClock, SimClock } from './clock';
-import { Driver, DriverEvent, Entrypoint, libraryDelayOn, RequestPath } from './driver';
+import { Driver, DriverEvent, Entrypoint, libraryDelayOn, RequestPath, StackTags } from './driver';
 import type { ProviderLogging } from './handler-request';
 import { loadSchema, LoadedSchema, schemaPathIn } from './schema';
 import { controlClient, DEFAULT_SCENARIO, SimControl, startSimulator } from './sim';
@@ -54,6 +54,8 @@ export interface HarnessOptions {
     providerLogging?: ProviderLogging;
     /** Run this built artifact (an ARTIFACTS_DIR holding dist/handlers.js) instead of src/; default $KEYSTORE_ARTIFACT. */
     artifact?: string;
+    /** The stack's tags, which both drivers send on the `stack` path (default none); `driver.setStackTags` changes them. */
+    stackTags?: Record<string, string>;
 }
 
 export interface Handlers {
@@ -139,8 +141,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     const entrypoint = capturingConsole(logs, handlers.entrypoint);
     const keyEntrypoint = capturingConsole(logs, keyHandlers.entrypoint);
     const schema = loadSchema();
+    const stackTags: StackTags = { current: { ...(opts.stackTags ?? {}) } };
     const common = {
         clock,
+        stackTags,
         region: DEFAULT_SCENARIO.region,
         accountId: DEFAULT_SCENARIO.accountId,
         onEvent: opts.onEvent,

@@ -18,6 +18,7 @@ import { join, resolve } from 'path';
 import { parseCli } from '../local/cli-args';
 import { Driver } from '../local/driver';
 import { defaultProperties } from '../local/harness';
+import { DEFAULT_SCENARIO } from '../local/sim';
 import { lambdaInvoker } from '../local/lambda-endpoint';
 import { loadSchema } from '../local/schema';
 
@@ -136,13 +137,18 @@ function storeDriver(lambda: string): Driver {
     });
 }
 
-/** A copy of key/ whose inputs name the given key store. */
+/** The account key/inputs' key policies name: a placeholder, as a user would put their own account there. */
+const INPUTS_ACCOUNT = '123456789012';
+
+/** A copy of key/ whose inputs name the given key store, and whose key policies delegate to the simulated account. */
 function keyProject(storeId: string): string {
     const dir = mkdtempSync(join(tmpdir(), 'cfn-test-key-'));
     cpSync(join(ROOT, 'key'), dir, { recursive: true });
     for (const f of readdirSync(join(dir, 'inputs'))) {
         const path = join(dir, 'inputs', f);
-        writeFileSync(path, readFileSync(path, 'utf8').split(INPUTS_STORE_ID).join(storeId));
+        const text = readFileSync(path, 'utf8').split(INPUTS_STORE_ID).join(storeId);
+        // KMS authorizes DescribeKey by the key policy, so a policy of another account would lock the caller out.
+        writeFileSync(path, text.split(`arn:aws:iam::${INPUTS_ACCOUNT}:root`).join(`arn:aws:iam::${DEFAULT_SCENARIO.accountId}:root`));
     }
     return dir;
 }

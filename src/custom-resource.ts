@@ -36,25 +36,35 @@ export async function handler(event: unknown, context: LambdaContextLike): Promi
     }
     const log = logger(request);
     const aws = adapters(requestInfo(request).region);
-    let answered = false;
+    const hop = continuation?.hop ?? 0;
+    // Once this invocation has answered, or handed the operation on to the next one, it must not answer again.
+    let done = false;
     const clock = handlerClock();
+    const release = () =>
+        releaseClaim(aws.secrets, request, hop).catch((err: unknown) =>
+            log(`The claim of invocation ${hop + 1} was not released (${err instanceof Error ? err.name : String(err)}); it is harmless.`),
+        );
     const respond = async (outcome: Outcome) => {
         await sendResponse(request, outcome, { log, sleep: (ms) => clock.sleep(ms) });
-        answered = true;
-        await releaseClaim(aws.secrets, request).catch((err: unknown) =>
-            log(`The request's claim was not released (${err instanceof Error ? err.name : String(err)}); it is harmless.`),
-        );
+        done = true;
+        await release();
     };
     try {
         let next: Continuation | undefined = continuation;
-        if (!next) {
+        if (!next)
             log(
                 `${request.RequestType} ${request.LogicalResourceId} (${request.ResourceType ?? 'Custom::KMS::CloudHsmKeyStore'}), request ${request.RequestId}, physical id ${request.PhysicalResourceId ?? '-'}.`,
             );
-            if ((await claimRequest(aws.secrets, request, context.awsRequestId)) === 'replay') {
-                log(`Request ${request.RequestId} was delivered again; it is already being handled (or was answered), so this delivery does nothing.`);
-                return;
-            }
+        // Every invocation claims itself: Lambda may deliver CloudFormation's event, and each continuation, twice.
+        if ((await claimRequest(aws.secrets, request, context.awsRequestId, hop)) === 'replay') {
+            log(
+                hop === 0
+                    ? `Request ${request.RequestId} was delivered again; it is already being handled (or was answered), so this delivery does nothing.`
+                    : `Invocation ${hop + 1} of request ${request.RequestId} was delivered again; it is already being handled (or has handed on), so this delivery does nothing.`,
+            );
+            return;
+        }
+        if (!next) {
             const plan = planOf(request);
             if (plan.kind === 'respond') return await respond(plan.outcome);
             if (plan.note) log(plan.note);
@@ -66,10 +76,15 @@ export async function handler(event: unknown, context: LambdaContextLike): Promi
             log,
             remainingMs: () => context.getRemainingTimeInMillis(),
             respond,
-            handOff: (c) => invokeSelf(context.functionName, c, requestInfo(request).region),
+            handOff: async (c) => {
+                await invokeSelf(context.functionName, c, requestInfo(request).region);
+                done = true;
+                // A retry of this invocation after this point would fork the operation: the released claim stops it.
+                await release();
+            },
         });
     } catch (err) {
-        if (answered) return;
+        if (done) return;
         const detail = redact(err instanceof Error ? `${err.name}: ${err.message}` : String(err), request.ResponseURL);
         log(`Unexpected error: ${detail}`);
         if (/Could not deliver the/.test(detail)) throw new Error(detail); // Lambda retries the invocation; the phases are safe to repeat

@@ -95,6 +95,12 @@ const TABLE: Record<string, Entry> = {
     },
     CloudHsmTagException: { code: C.InvalidRequest, advice: "CloudHSM rejected the request's tags." },
     CloudHsmServiceException: { code: C.GeneralServiceException, advice: 'CloudHSM reported an error; retry the operation.' },
+    // EC2 (the cluster network checks): EC2 names a denied call UnauthorizedOperation (EC2 API reference, "Error codes")
+    UnauthorizedOperation: {
+        code: C.AccessDenied,
+        advice: "The caller may not read the cluster's network; allow ec2:DescribeSecurityGroups and ec2:DescribeSubnets (the schema's create and update permissions).",
+    },
+    InvalidParameterValue: { code: C.InvalidRequest, advice: 'AWS rejected a parameter value.' },
     // SSM
     InvalidInstanceId: {
         code: C.InvalidRequest,

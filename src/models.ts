@@ -90,6 +90,15 @@ export class ResourceModel extends BaseModel {
         }
     )
     adoptExistingKmsUser?: Optional<boolean>;
+    @Expose({ name: 'DesiredConnectionState' })
+    @Transform(
+        ({value, obj}) =>
+            transformValue(String, 'desiredConnectionState', value, obj, []),
+        {
+            toClassOnly: true,
+        }
+    )
+    desiredConnectionState?: Optional<string>;
     @Expose({ name: 'ConnectionState' })
     @Transform(
         ({value, obj}) =>

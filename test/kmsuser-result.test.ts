@@ -123,8 +123,11 @@ describe('KMSUSER_FAILURES and describeKmsUserFailure', () => {
                 'CLI_MISSING',
                 'KMSUSER_EXISTS',
                 'KMSUSER_LOGGED_IN',
+                'KMSUSER_MFA',
                 'KMSUSER_OWNS_KEYS',
+                'KMSUSER_PARTIAL',
                 'SECRET_UNREADABLE',
+                'TIMED_OUT',
                 'UNEXPECTED_OUTPUT',
             ].sort(),
         );

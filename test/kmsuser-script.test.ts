@@ -7,7 +7,14 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { buildKmsUserCommands, CLI_FALLBACK, KmsUserScriptParams } from '../src/kmsuser/script';
+import {
+    buildKmsUserCommands,
+    CLI_FALLBACK,
+    KMSUSER_AWS_TIMEOUT_SECONDS,
+    KMSUSER_CLI_TIMEOUT_SECONDS,
+    KMSUSER_SCRIPT_MAX_SECONDS,
+    KmsUserScriptParams,
+} from '../src/kmsuser/script';
 import { parseKmsUserResult } from '../src/kmsuser/result';
 import type { HsmUser } from '../local/sim/state';
 
@@ -125,10 +132,20 @@ function exec(file: string, args: string[], env: NodeJS.ProcessEnv, cwd: string)
     });
 }
 
-async function runScript(f: Fixture, p: KmsUserScriptParams, opts: { shell?: string[]; extraSecrets?: string[]; cliFallback?: string } = {}): Promise<Run> {
+async function runScript(
+    f: Fixture,
+    p: KmsUserScriptParams,
+    opts: { shell?: string[]; extraSecrets?: string[]; cliFallback?: string; limits?: { cli: number; aws: number } } = {},
+): Promise<Run> {
     let script = buildKmsUserCommands(p).join('\n');
     // The fallback location (/opt/cloudhsm/bin) is a parameter of the script: a test points it at a temp dir.
     if (opts.cliFallback) script = script.replace(`K_CLI_FALLBACK='${CLI_FALLBACK}'`, `K_CLI_FALLBACK='${opts.cliFallback}'`);
+    // So are the limits on each call (KMSUSER_CLI_TIMEOUT_SECONDS, KMSUSER_AWS_TIMEOUT_SECONDS): a test makes them short.
+    if (opts.limits) {
+        script = script
+            .replace(`K_CLI_SECONDS=${KMSUSER_CLI_TIMEOUT_SECONDS}`, `K_CLI_SECONDS=${opts.limits.cli}`)
+            .replace(`K_AWS_SECONDS=${KMSUSER_AWS_TIMEOUT_SECONDS}`, `K_AWS_SECONDS=${opts.limits.aws}`);
+    }
     const file = path.join(f.dir, `script-${++caseNo}.sh`);
     fs.writeFileSync(file, script);
     const [shell, ...shellArgs] = opts.shell ?? ['/bin/sh'];
@@ -249,6 +266,81 @@ describe('reset', () => {
         const f = fixture({ users: [ADMIN(), user('kmsuser', 'admin', 'OldKmsPassw0rd')] });
         expectFailure(await runScript(f, params({ action: 'reset' })), 'UNEXPECTED_OUTPUT', /role 'admin', not crypto-user/);
         expect(kms(f.state())?.password).toBe('OldKmsPassw0rd');
+    });
+});
+
+describe('a kmsuser KMS cannot use is left untouched: MFA, or not on every HSM', () => {
+    const cases: Array<[string, Partial<SimUser>, string, RegExp]> = [
+        ['with MFA', { mfa: [{ strategy: 'token-sign', status: 'enabled' }] }, 'KMSUSER_MFA', /multi-factor authentication registered \(1 entry/],
+        ['on some HSMs only', { clusterCoverage: 'inconsistent' }, 'KMSUSER_PARTIAL', /cluster-coverage 'inconsistent', not 'full'/],
+    ];
+    test.each(cases)('%s: the check (adopt), the adoption and a reset refuse it, under dash', async (_name, extra, failure, detail) => {
+        for (const p of [params({ action: 'check', adopt: true }), params({ adopt: true }), params({ action: 'reset' })]) {
+            const f = fixture({ users: [ADMIN(), KMSUSER(extra)] });
+            const d = expectFailure(await runScript(f, p, { shell: ['/bin/sh'] }), failure, detail);
+            expect(d).toContain(CLUSTER);
+            expect(d).toContain('left untouched');
+            expect(kms(f.state())).toEqual(KMSUSER(extra));
+            expect(admin(f.state()).failedLogins).toBe(0);
+        }
+    });
+
+    test('without AdoptExistingKmsUser it is still KMSUSER_EXISTS; cluster-coverage full and an empty mfa list are fine', async () => {
+        const f = fixture({ users: [ADMIN(), KMSUSER({ mfa: [{ strategy: 'token-sign', status: 'enabled' }] })] });
+        expectFailure(await runScript(f, params()), 'KMSUSER_EXISTS', /AdoptExistingKmsUser is false/);
+        const g = fixture({ users: [ADMIN(), KMSUSER({ mfa: [], clusterCoverage: 'full' })] });
+        expectOk(await runScript(g, params({ adopt: true })), 'ADOPTED');
+    });
+});
+
+describe('time limits', () => {
+    /** A test-only cloudhsm-cli (or aws) that answers `user list` through the stand-in and hangs on anything else, or on everything. */
+    function hangingTool(f: Fixture, tool: 'cloudhsm-cli' | 'aws', hangOnList: boolean): void {
+        const file = path.join(f.bin, tool);
+        fs.rmSync(file, { force: true });
+        const passList = tool === 'cloudhsm-cli' && !hangOnList;
+        fs.writeFileSync(
+            file,
+            [
+                '#!/usr/bin/env node',
+                passList
+                    ? `if (process.argv[3] === 'list') { require('child_process').execFileSync(${JSON.stringify(path.join(STANDINS, tool))}, process.argv.slice(2), { stdio: 'inherit' }); process.exit(0); }`
+                    : '',
+                'setTimeout(() => process.exit(0), 30000);',
+            ].join('\n'),
+            { mode: 0o755 },
+        );
+    }
+
+    test('the script ends within its own limits, below the SSM executionTimeout the handler sends', () => {
+        // list, list, admin secret, bootstrap secret, user create: the most calls any action makes
+        expect(KMSUSER_SCRIPT_MAX_SECONDS).toBeGreaterThanOrEqual(3 * KMSUSER_CLI_TIMEOUT_SECONDS + 2 * KMSUSER_AWS_TIMEOUT_SECONDS);
+        const script = buildKmsUserCommands(params()).join('\n');
+        expect(script).toContain(`K_CLI_SECONDS=${KMSUSER_CLI_TIMEOUT_SECONDS}`);
+        expect(script).toContain(`K_AWS_SECONDS=${KMSUSER_AWS_TIMEOUT_SECONDS}`);
+    });
+
+    test('a cloudhsm-cli user create that does not answer is stopped -> TIMED_OUT naming the call, under dash', async () => {
+        const f = fixture();
+        hangingTool(f, 'cloudhsm-cli', false);
+        const r = await runScript(f, params(), { shell: ['/bin/sh'], limits: { cli: 1, aws: 5 } });
+        expectFailure(r, 'TIMED_OUT', /cloudhsm-cli user create did not answer within 1 s, so the script stopped it/);
+    });
+
+    test('a cloudhsm-cli that does not even list users: TIMED_OUT at once, no second probe', async () => {
+        const f = fixture();
+        hangingTool(f, 'cloudhsm-cli', true);
+        const started = Date.now();
+        const r = await runScript(f, params({ action: 'check' }), { limits: { cli: 1, aws: 5 } });
+        expectFailure(r, 'TIMED_OUT', /cloudhsm-cli user list did not answer within 1 s/);
+        expect(Date.now() - started).toBeLessThan(10_000);
+    });
+
+    test('an aws CLI that does not answer -> TIMED_OUT naming the secret', async () => {
+        const f = fixture();
+        hangingTool(f, 'aws', true);
+        const r = await runScript(f, params({ action: 'check' }), { limits: { cli: 5, aws: 1 } });
+        expectFailure(r, 'TIMED_OUT', new RegExp(`get-secret-value of the admin password secret '${ADMIN_SECRET}' did not answer within 1 s`));
     });
 });
 

@@ -2,8 +2,8 @@
 import type { FaultRecord, FaultSpec } from './faults';
 import type { ScenarioName } from './scenario';
 import type { ClusterSpec, UserSpec } from './services/cloudhsm';
-import type { HsmUser, SimConfig } from './state';
-import type { ClusterView, KeyView, RequestView, SimStateView } from './views';
+import type { HsmUser, SecurityGroupRule, SimConfig } from './state';
+import type { ClusterView, KeyView, RequestView, SecurityGroupView, SimStateView, SubnetView } from './views';
 
 export interface InstanceSpec {
     id: string;
@@ -24,6 +24,19 @@ export interface KeySpec {
     customKeyStoreId?: string;
     description?: string;
     pendingDeletion?: boolean;
+    /** The key policy (JSON text); default: KMS's default key policy, which lets the account's IAM principals in. */
+    policy?: string;
+}
+/** A security group's rule lists to replace (a cluster's group: GET /_sim/state -> clusters[].securityGroup). */
+export interface SecurityGroupSpec {
+    id: string;
+    inbound?: SecurityGroupRule[];
+    outbound?: SecurityGroupRule[];
+}
+/** A subnet's free addresses to set (0 fills it). */
+export interface SubnetSpec {
+    id: string;
+    availableIpAddressCount?: number;
 }
 export interface RequestFilter {
     service?: string;
@@ -55,6 +68,10 @@ export interface SimControl {
     putInstance(spec: InstanceSpec): Promise<Required<Omit<InstanceSpec, 'clusterId'>> & { clusterId?: string }>;
     putSecret(spec: SecretSpec): Promise<{ name: string; arn: string; versionId: string }>;
     putKey(spec?: KeySpec): Promise<KeyView>;
+    putSecurityGroup(spec: SecurityGroupSpec): Promise<SecurityGroupView>;
+    deleteSecurityGroup(id: string): Promise<void>;
+    putSubnet(spec: SubnetSpec): Promise<SubnetView>;
+    deleteSubnet(id: string): Promise<void>;
     /** Adds `count` keys alike in one call (an account with thousands of keys). */
     putKeys(count: number, spec?: KeySpec): Promise<{ count: number; keyIds: string[] }>;
     addFault(spec: FaultSpec): Promise<FaultRecord>;
@@ -103,6 +120,10 @@ export function controlClient(endpoint: string): SimControl {
         putInstance: (spec) => call('POST', '/_sim/instances', spec),
         putSecret: (spec) => call('POST', '/_sim/secrets', spec),
         putKey: (spec = {}) => call('POST', '/_sim/keys', spec),
+        putSecurityGroup: (spec) => call('POST', '/_sim/security-groups', spec),
+        deleteSecurityGroup: async (id) => void (await call('DELETE', `/_sim/security-groups/${enc(id)}`)),
+        putSubnet: (spec) => call('POST', '/_sim/subnets', spec),
+        deleteSubnet: async (id) => void (await call('DELETE', `/_sim/subnets/${enc(id)}`)),
         putKeys: (count, spec = {}) => call('POST', '/_sim/keys', { ...spec, count }),
         addFault: async (spec) => (await call<FaultRecord[]>('POST', '/_sim/faults', spec))[0]!,
         addFaults: (specs) => call('POST', '/_sim/faults', specs),

@@ -10,8 +10,9 @@ import { createSecret } from './services/secrets';
 import { INSTANCE_ID_RE } from './services/ssm';
 import { SCENARIOS, ScenarioName } from './scenario';
 import type { Sim } from './sim';
-import type { SimConfig } from './state';
-import { keyView, requestViews, stateView } from './views';
+import type { SecurityGroupRule, SimConfig } from './state';
+import { keyView, requestViews, securityGroupView, stateView, subnetView } from './views';
+import { setAvailableIps } from './services/ec2';
 
 export interface ControlAnswer {
     status: number;
@@ -42,6 +43,12 @@ function checkUser(u: unknown, what: string, partial = false): UserSpec {
     optType(o, 'ownsKeys', 'boolean', what);
     if (o.failedLogins !== undefined && !(Number.isInteger(o.failedLogins) && (o.failedLogins as number) >= 0))
         throw new BadInput(`${what}.failedLogins must be a non-negative integer`);
+    optType(o, 'clusterCoverage', 'string', what);
+    if (
+        o.mfa !== undefined &&
+        !(Array.isArray(o.mfa) && o.mfa.every((m) => m && typeof m === 'object' && typeof m.strategy === 'string' && typeof m.status === 'string'))
+    )
+        throw new BadInput(`${what}.mfa must be a list of {strategy, status}, e.g. [{"strategy":"token-sign","status":"enabled"}]`);
     return o as UserSpec;
 }
 
@@ -80,7 +87,10 @@ const CONFIG_NUMBERS: (keyof SimConfig)[] = [
     'secretPurgeSeconds',
     'maxKeyStores',
     'describeStoresPageSize',
+    'kmsStaleSeconds',
 ];
+
+const CONFIG_BOOLEANS: (keyof SimConfig)[] = ['renameConnectedStore'];
 
 function checkQuotas(v: unknown): void {
     if (typeof v === 'boolean') return;
@@ -99,8 +109,14 @@ function checkConfig(body: unknown): Partial<SimConfig> {
             checkQuotas(v);
             continue;
         }
+        if (CONFIG_BOOLEANS.includes(k as keyof SimConfig)) {
+            if (typeof v !== 'boolean') throw new BadInput(`config.${k} must be true or false`);
+            continue;
+        }
         if (!CONFIG_NUMBERS.includes(k as keyof SimConfig))
-            throw new BadInput(`config.${k} is not a setting that can be changed; settings: ${[...CONFIG_NUMBERS, 'kmsRequestQuotas'].join(', ')}`);
+            throw new BadInput(
+                `config.${k} is not a setting that can be changed; settings: ${[...CONFIG_NUMBERS, ...CONFIG_BOOLEANS, 'kmsRequestQuotas'].join(', ')}`,
+            );
         if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new BadInput(`config.${k} must be a non-negative number`);
     }
     return o as Partial<SimConfig>;
@@ -178,9 +194,21 @@ function putOneKey(sim: Sim, o: Obj) {
     optType(o, 'customKeyStoreId', 'string', 'key');
     optType(o, 'description', 'string', 'key');
     optType(o, 'pendingDeletion', 'boolean', 'key');
+    optType(o, 'policy', 'string', 'key');
     const storeId = o.customKeyStoreId as string | undefined;
     if (storeId !== undefined && !sim.world.stores.has(storeId)) throw new BadInput(`key.customKeyStoreId: no key store ${storeId}`);
+    if (o.policy !== undefined) {
+        let doc: unknown;
+        try {
+            doc = JSON.parse(o.policy as string);
+        } catch {
+            throw new BadInput('key.policy must be a JSON key policy document');
+        }
+        if (!doc || typeof doc !== 'object' || !('Statement' in doc)) throw new BadInput('key.policy must be a key policy document with a Statement');
+    }
     const k = addKey(sim, { customKeyStoreId: storeId, description: o.description as string | undefined });
+    // Someone else's key with its own policy (e.g. one that does not let this account's IAM principals describe it).
+    if (o.policy !== undefined) k.policy = o.policy as string;
     if (o.pendingDeletion) {
         k.deletionDate = sim.now() + 30 * 86_400_000;
         k.pendingWindowInDays = 30;
@@ -197,6 +225,49 @@ function putUser(sim: Sim, clusterId: string, body: unknown) {
     if (i < 0) c.users.push(toUser(checkUser(body, 'user')));
     else c.users[i] = { ...c.users[i]!, ...spec };
     return { status: 200, body: c.users.find((u) => u.username.toLowerCase() === spec.username.toLowerCase()) };
+}
+
+/** EC2 knobs: a security group's rules (to remove or restore one), a subnet's free addresses (to fill it). */
+function checkRules(v: unknown, what: string): SecurityGroupRule[] {
+    if (!Array.isArray(v)) throw new BadInput(`${what} must be a list of rules {protocol, fromPort?, toPort?, groupIds?, cidrs?}`);
+    return v.map((r, n) => {
+        const o = obj(r, `${what}[${n}]`);
+        if (typeof o.protocol !== 'string' || !o.protocol) throw new BadInput(`${what}[${n}].protocol must be tcp, udp, icmp or -1`);
+        for (const k of ['fromPort', 'toPort'])
+            if (o[k] !== undefined && !(Number.isInteger(o[k]) && (o[k] as number) >= -1 && (o[k] as number) <= 65535))
+                throw new BadInput(`${what}[${n}].${k} must be a port number`);
+        for (const k of ['groupIds', 'cidrs'])
+            if (o[k] !== undefined && !(Array.isArray(o[k]) && (o[k] as unknown[]).every((x) => typeof x === 'string')))
+                throw new BadInput(`${what}[${n}].${k} must be a list of strings`);
+        return {
+            protocol: o.protocol,
+            ...(o.fromPort !== undefined ? { fromPort: o.fromPort as number } : {}),
+            ...(o.toPort !== undefined ? { toPort: o.toPort as number } : {}),
+            groupIds: (o.groupIds as string[] | undefined) ?? [],
+            cidrs: (o.cidrs as string[] | undefined) ?? [],
+        };
+    });
+}
+
+function putSecurityGroup(sim: Sim, body: unknown) {
+    const o = obj(body, 'securityGroup');
+    const g = typeof o.id === 'string' ? sim.world.securityGroups.get(o.id) : undefined;
+    if (!g) throw new BadInput(`securityGroup.id must name an existing security group (a cluster's: GET /_sim/state shows them); got ${JSON.stringify(o.id)}`);
+    if (o.inbound !== undefined) g.inbound = checkRules(o.inbound, 'securityGroup.inbound');
+    if (o.outbound !== undefined) g.outbound = checkRules(o.outbound, 'securityGroup.outbound');
+    return securityGroupView(g);
+}
+
+function putSubnet(sim: Sim, body: unknown) {
+    const o = obj(body, 'subnet');
+    const s = typeof o.id === 'string' ? sim.world.subnets.get(o.id) : undefined;
+    if (!s) throw new BadInput(`subnet.id must name an existing subnet (a cluster's: GET /_sim/state shows them); got ${JSON.stringify(o.id)}`);
+    if (o.availableIpAddressCount !== undefined) {
+        if (!(Number.isInteger(o.availableIpAddressCount) && (o.availableIpAddressCount as number) >= 0))
+            throw new BadInput('subnet.availableIpAddressCount must be a non-negative integer');
+        setAvailableIps(sim, s, o.availableIpAddressCount as number);
+    }
+    return subnetView(sim, s);
 }
 
 /** Answer one control request. `path` is the URL path (no query), `query` its parameters. */
@@ -236,6 +307,10 @@ export function handleControl(sim: Sim, method: string, path: string, query: URL
                 return ok(putSecret(sim, body));
             case 'POST /_sim/keys':
                 return ok(putKey(sim, body));
+            case 'POST /_sim/security-groups':
+                return ok(putSecurityGroup(sim, body));
+            case 'POST /_sim/subnets':
+                return ok(putSubnet(sim, body));
             case 'GET /_sim/faults':
                 return ok(sim.faults.list());
             case 'POST /_sim/faults': {
@@ -263,6 +338,12 @@ export function handleControl(sim: Sim, method: string, path: string, query: URL
         if ((m = route.match(/^DELETE \/_sim\/clusters\/([^/]+)$/))) {
             const id = decodeURIComponent(m[1]!);
             if (!sim.world.clusters.delete(id)) return { status: 404, body: { error: `no cluster ${id}` } };
+            return ok({ deleted: id });
+        }
+        if ((m = route.match(/^DELETE \/_sim\/(security-groups|subnets)\/([^/]+)$/))) {
+            const id = decodeURIComponent(m[2]!);
+            const map = m[1] === 'subnets' ? sim.world.subnets : sim.world.securityGroups;
+            if (!map.delete(id)) return { status: 404, body: { error: `no ${m[1] === 'subnets' ? 'subnet' : 'security group'} ${id}` } };
             return ok({ deleted: id });
         }
         if ((m = route.match(/^POST \/_sim\/clusters\/([^/]+)\/users$/))) return putUser(sim, decodeURIComponent(m[1]!), body);

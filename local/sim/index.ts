@@ -49,7 +49,7 @@ export async function startSimulator(opts: StartOptions = {}): Promise<RunningSi
 }
 
 export { controlClient } from './client';
-export type { SimControl, InstanceSpec, SecretSpec, KeySpec, RequestFilter } from './client';
+export type { SimControl, InstanceSpec, SecretSpec, KeySpec, RequestFilter, SecurityGroupSpec, SubnetSpec } from './client';
 export { ControlError } from './client';
 export { DEFAULT_SCENARIO } from './scenario';
 export type { ScenarioName } from './scenario';
@@ -69,5 +69,7 @@ export type {
     LogGroupView,
     LogStreamView,
     MetricView,
+    SecurityGroupView,
+    SubnetView,
 } from './views';
 export { Sim } from './sim';

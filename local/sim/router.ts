@@ -1,10 +1,11 @@
 /**
  * Routes an AWS call to a service operation, with faults and the request log. awsJson1_1 calls are routed on
- * X-Amz-Target; CloudWatch's query-protocol PutMetricData and S3's REST calls (the library's, SDK v2) on
- * their own shapes. Encoding the answer is left to each protocol's caller.
+ * X-Amz-Target; CloudWatch's query-protocol PutMetricData, EC2's query calls and S3's REST calls (the library's,
+ * SDK v2) on their own shapes. Encoding the answer is left to each protocol's caller.
  */
 import { quotaTable, throttled } from './quotas';
 import { cloudhsmOperations } from './services/cloudhsm';
+import { ec2Operations } from './services/ec2';
 import { kmsOperations } from './services/kms';
 import { kmsKeyOperations } from './services/kms-keys';
 import { logsOperations } from './services/logs';
@@ -32,6 +33,7 @@ const OPERATIONS: Record<ServiceName, Record<string, Handler>> = {
     logs: logsOperations,
     monitoring: monitoringOperations,
     s3: {},
+    ec2: ec2Operations,
 };
 
 export interface ApiAnswer {

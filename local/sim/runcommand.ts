@@ -6,6 +6,10 @@
  *  - SIM_HSM_STATE   {"clusterId","users":[{username,role,password,locked,failedLogins,loggedIn,ownsKeys}],"quorum"}
  *                    written before the script, read back into the cluster's user table after it.
  *  - SIM_SECRETS_FILE {"secrets":[{name,arn,secretString,deleted}]} (AWSCURRENT values), read-only.
+ *  - SIM_CALLS_FILE   one line "<tool> <simulated seconds charged>" per stand-in call (the modelled duration).
+ * The stand-ins also get the modelled costs (SIM_BASE_SECONDS, SIM_COST_CLI_SECONDS, SIM_COST_AWS_SECONDS), the
+ * executionTimeout (SIM_EXECUTION_TIMEOUT_SECONDS) and the script's process group (SIM_SCRIPT_PGID): the call that
+ * would run past the executionTimeout kills the script there, as the SSM agent does (local/standins/bin).
  * Scripts on one cluster run one at a time (the cluster lock, shared with KMS connect/disconnect).
  */
 import { ChildProcess, spawn } from 'node:child_process';
@@ -148,8 +152,9 @@ export class CommandRunner {
         }
         if (!this.live(cmd) || TERMINAL.includes(inv.status)) return;
         if (cancelled) this.finish(inv, 'Cancelled', 'Cancelled', -1, r.stdout, r.stderr);
-        // Assumed, not documented: a script over its executionTimeout is reported as if killed at that moment, with
-        // the output it had; the simulator ran it to its end, so its effects on the cluster stay.
+        // Over its executionTimeout: the stand-in call that would have run past it killed the script (local/standins/bin),
+        // so the output stops there and that call had no effect; reported TimedOut at the moment the timeout ran out.
+        // (Assumed: a call SSM kills midway leaves nothing behind; on an HSM it may have been applied on some HSMs only.)
         else if (killed) this.finish(inv, 'TimedOut', 'ExecutionTimedOut', -1, r.stdout, r.stderr);
         else if (r.reason === 'timeout') this.finish(inv, 'TimedOut', 'ExecutionTimedOut', -1, r.stdout, r.stderr);
         else if (r.reason === 'cancel') this.finish(inv, 'Cancelled', 'Cancelled', -1, r.stdout, r.stderr);
@@ -200,11 +205,20 @@ export class CommandRunner {
                 SIM_CLUSTER_ID: inst.clusterId ?? '',
                 SIM_CLI_CONFIG: inst.cliConfig ?? 'single',
             };
-            const execSeconds = Number(cmd.parameters.executionTimeout?.[0]) || cmd.timeoutSeconds;
+            // AWS-RunShellScript's executionTimeout parameter: "The time in seconds for a command to complete before it is
+            // considered to have failed. Default is 3600" (the document's parameter description).
+            const execSeconds = Number(cmd.parameters.executionTimeout?.[0]) || 3600;
             // Real time only guards against a stuck script; under a scaled clock the scaled timeout counts too.
             const limitMs = Math.max(execSeconds * 1000 * sim.clock.timeScale, sim.config.commandTimeoutFloorMs);
             const callsFile = join(simDir, 'calls.log');
-            Object.assign(env, { SIM_CALLS_FILE: callsFile });
+            const c = sim.config;
+            Object.assign(env, {
+                SIM_CALLS_FILE: callsFile,
+                SIM_EXECUTION_TIMEOUT_SECONDS: String(execSeconds),
+                SIM_BASE_SECONDS: String(c.commandBaseSeconds),
+                SIM_COST_CLI_SECONDS: String(c.commandSecondsPerCliCall),
+                SIM_COST_AWS_SECONDS: String(c.commandSecondsPerAwsCall),
+            });
 
             inv.status = 'InProgress';
             inv.statusDetails = 'InProgress';
@@ -222,10 +236,15 @@ export class CommandRunner {
                     stderr += `[simulator] could not read back SIM_HSM_STATE: ${String(e)}\n`;
                 }
             }
-            const calls = (await readFile(callsFile, 'utf8').catch(() => '')).split('\n');
-            const count = (name: string) => calls.filter((c) => c === name).length;
-            const c = sim.config;
-            const modelledMs = 1000 * (c.commandBaseSeconds + c.commandSecondsPerCliCall * count('cloudhsm-cli') + c.commandSecondsPerAwsCall * count('aws'));
+            // Each call as the stand-in charged it ("<tool> <seconds>"; a call a `timeout` stopped is charged its limit).
+            const calls = (await readFile(callsFile, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+            const costOf = (line: string) => {
+                const [tool, seconds] = line.split(' ');
+                const charged = Number(seconds);
+                if (seconds !== undefined && Number.isFinite(charged)) return charged;
+                return tool === 'cloudhsm-cli' ? c.commandSecondsPerCliCall : tool === 'aws' ? c.commandSecondsPerAwsCall : 0;
+            };
+            const modelledMs = 1000 * calls.reduce((sum, line) => sum + costOf(line), c.commandBaseSeconds);
             return { ...result, stderr, modelledMs, executionTimeoutSeconds: execSeconds };
         } finally {
             await rm(dir, { recursive: true, force: true });
@@ -254,7 +273,14 @@ export class CommandRunner {
         inv: Invocation,
     ): Promise<{ code: number; stdout: string; stderr: string; reason?: 'timeout' | 'cancel' }> {
         return new Promise((done) => {
-            const child = spawn('/bin/bash', [scriptFile], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+            // bash in a process group of its own (as the agent starts it: Setpgid, agent/executers), which the stand-ins
+            // learn as SIM_SCRIPT_PGID to kill it at the executionTimeout; `exec` keeps the pid, so it is the group's id.
+            const child = spawn('/bin/bash', ['-c', 'SIM_SCRIPT_PGID=$$; export SIM_SCRIPT_PGID; exec /bin/bash "$0"', scriptFile], {
+                cwd,
+                env,
+                detached: true,
+                stdio: ['ignore', 'pipe', 'pipe'],
+            });
             this.children.add(child);
             let stdout = '';
             let stderr = '';

@@ -14,7 +14,11 @@ export const SCENARIOS: ScenarioName[] = ['default', 'empty'];
 export const DEFAULT_SCENARIO = {
     region: 'us-east-1',
     accountId: '111122223333',
-    /** ACTIVE, HSMs in us-east-1a and us-east-1b, lineage L1, user `admin`. */
+    /**
+     * ACTIVE, HSMs in us-east-1a and us-east-1b, lineage L1, user `admin`. Like every cluster, its security group
+     * (CloudHSM's default rules) and a subnet per zone are in EC2 (services/ec2.ts), and its cluster certificate is
+     * signed by its lineage's customer CA.
+     */
     clusterId: 'cluster-234567abcdefg',
     /** ACTIVE, 2 HSMs, same lineage (L1) and customer CA as clusterId: a valid target of a cluster move. */
     relatedClusterId: 'cluster-765432gfedcba',
@@ -32,7 +36,7 @@ export const DEFAULT_SCENARIO = {
     adminSecretName: 'cloudhsm/admin-password',
     /** Secret with the customer CA PEM of the L1 clusters (the trust anchor). */
     caSecretName: 'cloudhsm/customer-ca',
-    /** Secret with the customer CA PEM of the unrelated (L2) cluster. */
+    /** Secret with the customer CA PEM of the unrelated (L2) cluster: a CA that did not sign clusterId's certificate. */
     unrelatedCaSecretName: 'cloudhsm/unrelated-customer-ca',
     adminUsername: 'admin',
     /** Password of `admin` in all three clusters. */

@@ -11,6 +11,7 @@ import { handleControl } from './control';
 import { INVOKE_PATH } from './lambda';
 import { dispatch, handleApiCall } from './router';
 import { parseQuery, queryErrorXml, queryResultXml } from './services/monitoring';
+import { ec2ErrorXml, ec2ResultXml, parseEc2Query } from './services/ec2';
 import { s3ErrorXml, s3Operation } from './services/s3';
 import { AwsError } from './wire';
 import type { Sim } from './sim';
@@ -56,7 +57,8 @@ async function handle(sim: Sim, req: IncomingMessage, res: ServerResponse): Prom
     const invoke = req.method === 'POST' ? INVOKE_PATH.exec(url.pathname) : null;
     if (invoke) {
         const type = req.headers['x-amz-invocation-type'];
-        const a = await sim.lambda.handle(invoke[1], Array.isArray(type) ? type[0] : type, raw);
+        const trace = req.headers['x-amzn-trace-id'];
+        const a = await sim.lambda.handle(invoke[1], Array.isArray(type) ? type[0] : type, raw, Array.isArray(trace) ? trace[0] : trace);
         res.writeHead(a.status, {
             'Content-Type': 'application/json',
             'Content-Length': Buffer.byteLength(a.body),
@@ -70,6 +72,7 @@ async function handle(sim: Sim, req: IncomingMessage, res: ServerResponse): Prom
     const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(String(req.headers.authorization ?? ''))?.[1];
     if (!target && scope === 'monitoring') return answerQuery(sim, raw, res);
     if (!target && scope === 's3') return answerS3(sim, req.method ?? 'GET', url, res);
+    if (!target && scope === 'ec2') return answerEc2(sim, raw, res);
     const a = await handleApiCall(sim, Array.isArray(target) ? target[0] : target, raw);
     const headers: Record<string, string> = { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': randomUUID() };
     if (a.errorType) headers['x-amzn-ErrorType'] = a.errorType;
@@ -90,6 +93,17 @@ async function answerQuery(sim: Sim, raw: string, res: ServerResponse): Promise<
     const requestId = randomUUID();
     if (o.error) sendXml(res, o.status, queryErrorXml(o.error, requestId), requestId);
     else sendXml(res, 200, queryResultXml(operation, requestId), requestId);
+}
+
+/** EC2, its own query protocol (form-encoded Action=...&Version=2016-11-15, flattened lists), XML answers. */
+async function answerEc2(sim: Sim, raw: string, res: ServerResponse): Promise<void> {
+    const body = parseEc2Query(raw);
+    const operation = typeof body.Action === 'string' ? body.Action : '';
+    const unknown = new AwsError('InvalidAction', `The action ${operation || '(no Action)'} is not valid for this web service.`);
+    const o = await dispatch(sim, 'ec2', operation, body, { unknown });
+    const requestId = randomUUID();
+    if (o.error) sendXml(res, o.status, ec2ErrorXml(o.error, requestId), requestId);
+    else sendXml(res, 200, ec2ResultXml(operation, requestId, String(o.out?.xml ?? '')), requestId);
 }
 
 /** S3 (path style): every call is denied, as for the managed log role (services/s3.ts). */

@@ -44,6 +44,21 @@ export interface SimConfig {
     /** Page size of DescribeCustomKeyStores without Limit (AWS does not document its own). */
     describeStoresPageSize: number;
     /**
+     * KMS's eventual consistency: for this many simulated seconds after a ConnectCustomKeyStore,
+     * DisconnectCustomKeyStore or UpdateCustomKeyStore changed a key store, DescribeCustomKeyStores still shows it as it
+     * was before, and a ConnectCustomKeyStore still uses the password it had before an update. "The AWS KMS API follows
+     * an eventual consistency model ... typically less than a few seconds ... in some cases it can take several
+     * minutes" (KMS developer guide, eventual consistency); how long, and that Connect sees the old password, are
+     * assumed. 0 = no lag.
+     */
+    kmsStaleSeconds: number;
+    /**
+     * UpdateCustomKeyStore may rename a CONNECTED AWS CloudHSM key store: true as the current KMS API reference (and
+     * botocore's model) says, "can be connected or disconnected"; false as older SDK documentation (.NET, CLI v1) says,
+     * the store must be DISCONNECTED, else CustomKeyStoreInvalidStateException.
+     */
+    renameConnectedStore: boolean;
+    /**
      * KMS request quotas, requests per simulated second per operation (a token bucket each, holding one second's
      * worth): `true` = the KMS developer guide's defaults (KMS_REQUEST_QUOTAS), an object = those with these
      * operations' rates replaced (0 = unlimited), `false` = no quotas. A call over its quota answers ThrottlingException.
@@ -66,6 +81,8 @@ export const DEFAULT_CONFIG: SimConfig = {
     secretPurgeSeconds: 5,
     maxKeyStores: 10,
     describeStoresPageSize: 100,
+    kmsStaleSeconds: 5,
+    renameConnectedStore: true,
     kmsRequestQuotas: false,
     region: 'us-east-1',
     accountId: '111122223333',
@@ -79,6 +96,16 @@ export interface HsmUser {
     failedLogins: number;
     loggedIn: boolean;
     ownsKeys: boolean;
+    /**
+     * `user list`'s "mfa": the user's multi-factor registrations, e.g. [{"strategy":"token-sign","status":"enabled"}]
+     * (CloudHSM user guide, cloudhsm_cli-user-list); absent: none. KMS cannot log in as a kmsuser that has one.
+     */
+    mfa?: Array<{ strategy: string; status: string }>;
+    /**
+     * `user list`'s "cluster-coverage": "full" when the user is on every HSM of the cluster (absent: full), "inconsistent"
+     * when it is on a subset only (CloudHSM user guide, "Client SDK 5 user contains inconsistent values").
+     */
+    clusterCoverage?: string;
     /** Anything else the cloudhsm-cli stand-in keeps on a user is carried through unchanged. */
     [extra: string]: unknown;
 }
@@ -107,8 +134,38 @@ export interface Cluster {
     quorum: number;
     vpcId: string;
     securityGroup: string;
+    /** Availability Zone -> subnet, chosen when the cluster was made; an HSM goes in one of these zones (CreateHsm). */
+    subnetMapping: Record<string, string>;
     hsmType: string;
     createdAt: number;
+}
+
+/** One rule of a security group (EC2 IpPermission): a protocol (-1 = all), a port range, its groups and CIDRs. */
+export interface SecurityGroupRule {
+    protocol: string;
+    fromPort?: number;
+    toPort?: number;
+    /** Source (inbound) or destination (outbound) security groups. */
+    groupIds: string[];
+    cidrs: string[];
+}
+
+export interface SecurityGroup {
+    id: string;
+    name: string;
+    description: string;
+    vpcId: string;
+    inbound: SecurityGroupRule[];
+    outbound: SecurityGroupRule[];
+}
+
+export interface Subnet {
+    id: string;
+    vpcId: string;
+    az: string;
+    cidr: string;
+    /** Addresses taken by something other than the cluster's HSMs and KMS's connections (set to fill a subnet). */
+    usedByOthers: number;
 }
 
 export type ConnectionState = 'CONNECTED' | 'CONNECTING' | 'FAILED' | 'DISCONNECTED' | 'DISCONNECTING';
@@ -128,6 +185,13 @@ export interface KeyStore {
     opGen: number;
     /** Cluster in which KMS is logged in as kmsuser while connected. */
     loggedInCluster?: string;
+    /**
+     * The store as it was before its last change by Connect, Disconnect or UpdateCustomKeyStore, which
+     * DescribeCustomKeyStores shows (and Connect uses the password of) until `until`, simulated ms (kmsStaleSeconds).
+     */
+    stale?: { name: string; clusterId: string; state: ConnectionState; errorCode?: string; password: string; until: number };
+    /** The password the connect in progress logs in with (the stale one when it was asked for inside the window). */
+    connectPassword?: string;
 }
 
 export interface KmsKey {
@@ -280,6 +344,9 @@ export interface World {
     seq: number;
     logGroups: Map<string, LogGroup>;
     metrics: MetricDatum[];
+    /** EC2: the clusters' security groups and subnets (services/ec2.ts). */
+    securityGroups: Map<string, SecurityGroup>;
+    subnets: Map<string, Subnet>;
 }
 
 export const newWorld = (): World => ({
@@ -294,6 +361,8 @@ export const newWorld = (): World => ({
     seq: 0,
     logGroups: new Map(),
     metrics: [],
+    securityGroups: new Map(),
+    subnets: new Map(),
 });
 
 export const randomHex = (n: number): string =>

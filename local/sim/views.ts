@@ -3,7 +3,8 @@ import type { FaultRecord } from './faults';
 import { keyState } from './services/kms';
 import { commandStatus } from './services/ssm';
 import type { Sim } from './sim';
-import type { HsmUser, KmsKey, SimConfig } from './state';
+import type { HsmUser, KmsKey, SecurityGroup, SecurityGroupRule, SimConfig, Subnet } from './state';
+import { availableIps } from './services/ec2';
 
 export interface StoreView {
     id: string;
@@ -25,6 +26,23 @@ export interface ClusterView {
     users: HsmUser[];
     quorum: number;
     vpcId: string;
+    securityGroup: string;
+    /** Availability Zone -> subnet id. */
+    subnetMapping: Record<string, string>;
+}
+export interface SecurityGroupView {
+    id: string;
+    name: string;
+    vpcId: string;
+    inbound: SecurityGroupRule[];
+    outbound: SecurityGroupRule[];
+}
+export interface SubnetView {
+    id: string;
+    vpcId: string;
+    az: string;
+    cidr: string;
+    availableIpAddressCount: number;
 }
 export interface InstanceView {
     id: string;
@@ -120,6 +138,9 @@ export interface SimStateView {
     logGroups: LogGroupView[];
     /** CloudWatch PutMetricData data points (the library's invocation, duration and exception metrics). */
     metrics: MetricView[];
+    /** EC2: the clusters' security groups and subnets. */
+    securityGroups: SecurityGroupView[];
+    subnets: SubnetView[];
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -135,6 +156,10 @@ export function keyView(sim: Sim, k: KmsKey): KeyView {
         deletionDate: iso(k.deletionDate),
     };
 }
+
+export const securityGroupView = (g: SecurityGroup): SecurityGroupView => ({ id: g.id, name: g.name, vpcId: g.vpcId, inbound: clone(g.inbound), outbound: clone(g.outbound) });
+
+export const subnetView = (sim: Sim, s: Subnet): SubnetView => ({ id: s.id, vpcId: s.vpcId, az: s.az, cidr: s.cidr, availableIpAddressCount: availableIps(sim, s) });
 
 export function requestViews(sim: Sim): RequestView[] {
     return sim.world.requests.map((r) => ({ ...r, time: iso(r.time)!, body: clone(r.body) }));
@@ -164,6 +189,8 @@ export function stateView(sim: Sim): SimStateView {
             users: clone(c.users),
             quorum: c.quorum,
             vpcId: c.vpcId,
+            securityGroup: c.securityGroup,
+            subnetMapping: { ...c.subnetMapping },
         })),
         instances: [...w.instances.values()].map((i) => ({ id: i.id, pingStatus: i.pingStatus, clusterId: i.clusterId, hasCloudHsmCli: i.hasCloudHsmCli })),
         secrets: w.secrets.map((s) => ({
@@ -210,5 +237,7 @@ export function stateView(sim: Sim): SimStateView {
             })),
         })),
         metrics: w.metrics.map((m) => ({ ...m, dimensions: m.dimensions.map((d) => ({ ...d })), receivedAt: iso(m.receivedAt)! })),
+        securityGroups: [...w.securityGroups.values()].map(securityGroupView),
+        subnets: [...w.subnets.values()].map((s) => subnetView(sim, s)),
     };
 }

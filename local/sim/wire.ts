@@ -4,8 +4,11 @@
  * error(s) detected: Value 'x' at 'member' failed to satisfy constraint: ...").
  */
 
-/** `logs`, `monitoring` and `s3` are what the CloudFormation library (SDK v2) calls with providerCredentials. */
-export type ServiceName = 'kms' | 'cloudhsm' | 'ssm' | 'secretsmanager' | 'logs' | 'monitoring' | 's3';
+/**
+ * `logs`, `monitoring` and `s3` are what the CloudFormation library (SDK v2) calls with providerCredentials; `ec2`
+ * is the handler's cluster network checks (EC2 query protocol, services/ec2.ts).
+ */
+export type ServiceName = 'kms' | 'cloudhsm' | 'ssm' | 'secretsmanager' | 'logs' | 'monitoring' | 's3' | 'ec2';
 
 export const TARGET_PREFIX: Record<string, ServiceName> = {
     TrentService: 'kms',
@@ -24,6 +27,7 @@ export const INTERNAL_ERROR: Record<ServiceName, string> = {
     logs: 'ServiceUnavailableException',
     monitoring: 'InternalServiceError',
     s3: 'InternalError',
+    ec2: 'InternalError',
 };
 
 /** An AWS error answer. `message` undefined means the body carries no message (e.g. SSM InvocationDoesNotExist). */

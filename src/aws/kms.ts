@@ -73,6 +73,19 @@ export interface KeyMembership {
     deletionDate?: Date;
 }
 
+/**
+ * A key DescribeKey refused (AccessDeniedException): DescribeKey is authorized by each key's own key policy ("Required
+ * permissions: kms:DescribeKey (key policy)", KMS API reference), and a policy that does not let the account's IAM
+ * principals in keeps the key's metadata from the caller, while ListKeys (IAM alone) still lists it. Its key store is
+ * unknown: it may be any.
+ */
+export interface HiddenKey {
+    hidden: true;
+    keyId: string;
+}
+
+export const isHiddenKey = (k: KeyMembership | HiddenKey | undefined): k is HiddenKey => !!k && 'hidden' in k;
+
 function toKey(m: KeyMetadata | undefined): KmsKey {
     if (!m?.KeyId) throw new Error('KMS returned no KeyMetadata.KeyId');
     return {
@@ -176,9 +189,18 @@ export class KmsAdapter {
         };
     }
 
-    /** The custom key store a key lives in, and its DeletionDate when pending deletion; undefined for keys outside any custom key store or gone meanwhile. */
-    async keyStoreOfKey(keyId: string): Promise<KeyMembership | undefined> {
-        const key = await this.describeKey(keyId);
+    /**
+     * The custom key store a key lives in, and its DeletionDate when pending deletion; undefined for keys outside any
+     * custom key store or gone meanwhile; a HiddenKey when the key's policy does not let the caller describe it.
+     */
+    async keyStoreOfKey(keyId: string): Promise<KeyMembership | HiddenKey | undefined> {
+        let key: KmsKey | undefined;
+        try {
+            key = await this.describeKey(keyId);
+        } catch (err) {
+            if (errorName(err) === 'AccessDeniedException') return { hidden: true, keyId };
+            throw err;
+        }
         if (!key?.storeId) return undefined;
         return key.deletionDate ? { storeId: key.storeId, deletionDate: key.deletionDate } : { storeId: key.storeId };
     }

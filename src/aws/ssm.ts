@@ -14,7 +14,10 @@ export type InvocationState = 'pending' | 'success' | 'failed';
 
 export interface Invocation {
     state: InvocationState;
+    /** StatusDetails (free text, e.g. ExecutionTimedOut), else Status. */
     status: string;
+    /** Status (CommandInvocationStatus: Success, Failed, TimedOut, Cancelled, ...), when known. */
+    statusCode?: string;
     stdout: string;
     stderr: string;
 }
@@ -35,12 +38,17 @@ export class SsmAdapter {
         }
     }
 
-    async sendShellScript(p: { instanceId: string; commands: string[]; comment: string; timeoutSeconds: number }): Promise<string> {
+    /**
+     * AWS-RunShellScript. `timeoutSeconds` is SendCommand's TimeoutSeconds, the delivery timeout ("If this time is
+     * reached and the command hasn't already started running, it won't run"); `executionTimeoutSeconds` the document's
+     * executionTimeout, after which the agent stops the script (default: the delivery timeout).
+     */
+    async sendShellScript(p: { instanceId: string; commands: string[]; comment: string; timeoutSeconds: number; executionTimeoutSeconds?: number }): Promise<string> {
         const out = await this.client.send(
             new SendCommandCommand({
                 DocumentName: 'AWS-RunShellScript',
                 InstanceIds: [p.instanceId],
-                Parameters: { commands: p.commands, executionTimeout: [String(p.timeoutSeconds)] },
+                Parameters: { commands: p.commands, executionTimeout: [String(p.executionTimeoutSeconds ?? p.timeoutSeconds)] },
                 TimeoutSeconds: p.timeoutSeconds,
                 Comment: p.comment,
             }),
@@ -70,6 +78,7 @@ export class SsmAdapter {
             return {
                 state: PENDING.has(status) ? 'pending' : status === 'Success' ? 'success' : 'failed',
                 status: out.StatusDetails ?? status,
+                statusCode: status,
                 stdout: out.StandardOutputContent ?? '',
                 stderr: out.StandardErrorContent ?? '',
             };

@@ -11,6 +11,16 @@ import { AnyProviderType, providerTypeOf } from './types';
 
 /** Kept free at the end of each invocation for the response PUT (with its retries) or the hand-off. */
 export const RESERVE_MS = 20_000;
+/**
+ * Lambda's recursive loop detection stops the next invocation of a function invoked more than 16 times in one
+ * chain of requests (Lambda developer guide, invocation-recursion), and an asynchronous event it stops is
+ * dropped: the operation would never answer. The provider template allows recursive loops (RecursiveLoop:
+ * Allow), and an operation still uses at most this many invocations, well under the limit, so it answers
+ * however the function was deployed. With the template's 900 s timeout a one-hour operation needs five.
+ */
+export const MAX_INVOCATIONS = 12;
+/** A create that has not finished by this invocation starts its rollback, which the last ones are kept for. */
+export const ROLLBACK_FROM_INVOCATION = MAX_INVOCATIONS - 2;
 
 export interface Deps {
     aws: Adapters;
@@ -94,6 +104,10 @@ export async function drive(c: Continuation, deps: Deps): Promise<void> {
     const info = requestInfo(r);
     let ctx: RunnerCtx<unknown> = { ...c.callbackContext };
     let resourceId = c.resourceId;
+    const invocation = c.hop + 1;
+    /** This invocation's length: the function's timeout, for the message when the chain runs out. */
+    const timeoutSeconds = Math.round(deps.remainingMs() / 1000);
+    const tooLong = `The ${r.RequestType} needed more than ${MAX_INVOCATIONS} invocations of the provider function (each at most ${timeoutSeconds} s, its timeout); Lambda stops longer chains of invocations as recursive loops. Set the function's Timeout to 900 seconds (examples/custom-resource-provider.yaml), then retry.`;
     if (c.notBefore > deps.clock.now()) await deps.clock.sleep(c.notBefore - deps.clock.now());
 
     for (;;) {
@@ -109,6 +123,10 @@ export async function drive(c: Continuation, deps: Deps): Promise<void> {
         if (now >= deadlines.rollback && wf.rollback && !ctx.failure) {
             deps.log(`${r.LogicalResourceId}: the service timeout is near; undoing what this ${c.workflow} made.`);
             ctx = abandon(wf, ctx, HandlerErrorCode.NotStabilized, `The ${r.RequestType} could not finish within the custom resource's service timeout.`);
+        }
+        if (invocation >= ROLLBACK_FROM_INVOCATION && wf.rollback && !ctx.failure) {
+            deps.log(`${r.LogicalResourceId}: invocation ${invocation} of at most ${MAX_INVOCATIONS}; undoing what this ${c.workflow} made.`);
+            ctx = abandon(wf, ctx, HandlerErrorCode.NotStabilized, tooLong);
         }
         // the runner polls inside its budget, so the budget ends where the rollback must begin
         const until = wf.rollback && !ctx.failure ? deadlines.rollback : deadlines.answer;
@@ -130,6 +148,14 @@ export async function drive(c: Continuation, deps: Deps): Promise<void> {
 
     async function handOff(notBefore: number): Promise<void> {
         const next: Continuation = { ...c, callbackContext: ctx, resourceId, notBefore, hop: c.hop + 1 };
+        if (next.hop + 1 > MAX_INVOCATIONS) {
+            // One answer now rather than a continuation Lambda may drop, which would leave CloudFormation waiting.
+            return finish({
+                status: OperationStatus.Failed,
+                errorCode: ctx.failure?.code ?? HandlerErrorCode.NotStabilized,
+                message: ctx.failure ? `${ctx.failure.message} The rollback did not finish within ${MAX_INVOCATIONS} invocations.` : tooLong,
+            } as ProgressEvent<BaseModel>);
+        }
         try {
             await deps.handOff(next);
             deps.log(`${r.LogicalResourceId}: handed on to invocation ${next.hop + 1}.`);

@@ -9,6 +9,8 @@ export interface RequestLike {
     region?: string;
     awsAccountId: string;
     systemTags?: Record<string, string>;
+    /** The stack's tags (the library's name for requestData.stackTags). */
+    desiredResourceTags?: Record<string, string>;
     stackId?: string;
 }
 
@@ -29,6 +31,7 @@ export function envOf<P>(
             stackId: request.systemTags?.['aws:cloudformation:stack-id'] ?? request.stackId,
             region: request.region ?? (session?.configuration as { region?: string } | undefined)?.region ?? '',
             awsAccountId: request.awsAccountId,
+            ...(request.desiredResourceTags && Object.keys(request.desiredResourceTags).length ? { stackTags: { ...request.desiredResourceTags } } : {}),
         },
         ...props,
         log: (message) => logger?.log(message),

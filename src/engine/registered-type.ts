@@ -19,7 +19,7 @@ import type { Adapters } from '../aws/adapters';
 import { entrypointOf, keepNextToken } from '../library-runtime';
 import { envOf } from './env';
 import { Env, eventsOf, failed, runOnce, runWorkflow } from './runner';
-import { ResourceKind, RunnerCtx, Workflow } from './types';
+import { RequestInfo, ResourceKind, RunnerCtx, Workflow } from './types';
 
 /** What a generated model class offers (src/models.ts, in the shape `cfn generate` writes). */
 export type ModelClass<M extends BaseModel> = (new (...args: never[]) => M) & { readonly TYPE_NAME: string };
@@ -36,7 +36,8 @@ export interface TypeDefinition<P, C extends RunnerCtx<P>, M extends BaseModel> 
     read: {
         /** How the action is named in error messages ("read key"). */
         action: string;
-        run(aws: Adapters, props: P): Promise<P | undefined>;
+        /** `request`: the request's facts (a taggable type reads the stack's tags from it). */
+        run(aws: Adapters, props: P, request: RequestInfo): Promise<P | undefined>;
         /** The NotFound message for these props. */
         notFound(props: P): string;
     };
@@ -92,7 +93,7 @@ export function registeredType<P, C extends RunnerCtx<P>, M extends BaseModel>(d
         public async read(session: Optional<SessionProxy>, request: Request): Promise<Event> {
             const e = env(session, request, undefined);
             return runOnce(def.read.action, async () => {
-                const props = await def.read.run(e.aws, e.desired);
+                const props = await def.read.run(e.aws, e.desired, e.request);
                 return props ? events.succeeded(props) : failed<M>(HandlerErrorCode.NotFound, def.read.notFound(e.desired));
             });
         }

@@ -18,13 +18,18 @@ const THROTTLE_WAITS = [5, 10, 20, 40, 60, 60];
  * stays under 30 s costs no duration charge (registry handler pricing bills seconds beyond 30).
  */
 const DEFAULT_BUDGET_MS = 25_000;
-/** Before the identifier exists: 25 s more, so an invocation still answers within CloudFormation's 60 s. */
-const UNIDENTIFIED_EXTRA_MS = 25_000;
+/**
+ * Before the identifier exists no IN_PROGRESS can be returned, so those first steps get 15 s more: 40 s of the
+ * handler's own work. CloudFormation's 60 s for the invocation (and for the first create invocation to return the
+ * primary identifier) also hold what is not the handler's: a cold start (Lambda's Init phase, up to 10 s) and the
+ * library's delivery of the invocation's log lines and metrics after the handler returns.
+ */
+const UNIDENTIFIED_EXTRA_MS = 15_000;
 /** The callbackContext phase of a workflow whose phases are done but whose final read was throttled. */
 const FINISH = '#finish';
 const SAFETY_MS = 2_000;
 
-export type Env<P> = Omit<PhaseEnv<P, unknown>, 'ctx' | 'timeLeftMs'>;
+export type Env<P> = Omit<PhaseEnv<P, unknown>, 'ctx' | 'timeLeftMs' | 'now'>;
 
 /** The SUCCESS events of one resource type: with a model, or LIST's models and next token. */
 export function eventsOf<P, M extends BaseModel>(kind: ResourceKind<P, M>) {
@@ -85,10 +90,15 @@ function entering<C extends RunnerCtx<unknown>>(ctx: C, phase: string | undefine
 
 /** What the operation did or undid, as notes the phases left, for the final message. */
 const notesOf = (ctx: RunnerCtx<unknown>): string[] => ctx.notes ?? [];
-function leftOf<P, C extends RunnerCtx<P>, M extends BaseModel>(wf: Workflow<P, C, M>, env: Env<P>, ctx: C, timeLeftMs: () => number): string | undefined {
-    return wf.leftAfterRollback?.({ ...env, desired: desiredOf(env, ctx), ctx, timeLeftMs }, ctx);
+function leftOf<P, C extends RunnerCtx<P>, M extends BaseModel>(wf: Workflow<P, C, M>, env: Env<P>, ctx: C, timeLeftMs: () => number, now: () => number): string | undefined {
+    return wf.leftAfterRollback?.({ ...env, desired: desiredOf(env, ctx), ctx, timeLeftMs, now }, ctx);
 }
 const unfinished = (why: string) => `The rollback did not finish: ${why.trim().replace(/^[A-Z]/, (c) => c.toLowerCase())}`;
+
+/** When the operation must stop waiting (wf.deadlineMinutes after its first invocation), if the workflow has a deadline. */
+function deadlineOf<P, C extends RunnerCtx<P>, M extends BaseModel>(wf: Workflow<P, C, M>, ctx: C): number | undefined {
+    return wf.deadlineMinutes !== undefined && ctx.startedAt !== undefined ? ctx.startedAt + wf.deadlineMinutes * 60_000 : undefined;
+}
 
 /**
  * The only place that turns phases into ProgressEvents: runs phases while they say "next", sleeps short
@@ -124,9 +134,11 @@ async function runPhases<P, C extends RunnerCtx<P>, M extends BaseModel>(
     // (Only with the default budget: a caller that sets one, like the custom resource, knows its own limits.)
     const extraMs = budget === undefined ? UNIDENTIFIED_EXTRA_MS : 0;
     const timeLeftMs = () => budgetMs + (identified ? 0 : extraMs) - (clock.now() - started);
+    const now = () => clock.now();
     let ctx: C = { ...incoming };
     if (!ctx.phase) ctx = entering(ctx, wf.phases[0][0]);
-    if (ctx.phase === FINISH) return finish(wf, env, ctx, timeLeftMs);
+    if (wf.deadlineMinutes !== undefined && ctx.startedAt === undefined) ctx = { ...ctx, startedAt: clock.now() };
+    if (ctx.phase === FINISH) return finish(wf, env, ctx, timeLeftMs, now);
 
     for (;;) {
         const list = phaseList(wf, ctx);
@@ -134,7 +146,7 @@ async function runPhases<P, C extends RunnerCtx<P>, M extends BaseModel>(
         if (index < 0) return failed<M>(HandlerErrorCode.InternalFailure, `${wf.name}: unknown phase ${String(ctx.phase)} in callbackContext`);
         const [name, phase] = list[index];
         identified = identified || Boolean(wf.kind.identifier(wf.progressModel(desiredOf(env, ctx), ctx)));
-        const phaseEnv: PhaseEnv<P, C> = { ...env, desired: desiredOf(env, ctx), ctx, timeLeftMs };
+        const phaseEnv: PhaseEnv<P, C> = { ...env, desired: desiredOf(env, ctx), ctx, timeLeftMs, now };
         let outcome: Outcome<C>;
         try {
             outcome = await phase(phaseEnv);
@@ -154,9 +166,22 @@ async function runPhases<P, C extends RunnerCtx<P>, M extends BaseModel>(
                 const target = outcome.to ?? list[index + 1]?.[0];
                 ctx = entering(ctx, target);
                 if (target !== undefined) continue;
-                return finish(wf, env, ctx, timeLeftMs);
+                return finish(wf, env, ctx, timeLeftMs, now);
             }
             case 'wait': {
+                // A wait past the operation's own deadline ends it here, saying what it waited for, rather than
+                // leave CloudFormation's timeoutInMinutes to end it without a word.
+                const deadline = deadlineOf(wf, ctx);
+                if (deadline !== undefined && !ctx.failure && clock.now() + outcome.seconds * 1000 > deadline) {
+                    const minutes = Math.round((clock.now() - (ctx.startedAt ?? started)) / 60_000);
+                    const message = compose(
+                        `The ${wf.name} stopped after ${minutes} minute${minutes === 1 ? '' : 's'}, the most this handler gives one ${wf.name} (so that it answers before CloudFormation's own timeout).`,
+                        `When it stopped: ${outcome.message}`,
+                    );
+                    if (!wf.rollback) return failed(HandlerErrorCode.NotStabilized, message, ...notesOf(ctx));
+                    ctx = entering({ ...ctx, failure: { code: HandlerErrorCode.NotStabilized, message } }, wf.rollback[0][0]);
+                    continue;
+                }
                 // Every IN_PROGRESS must carry the primary identifier: before the store exists, waits stay inline.
                 const model = wf.progressModel(desiredOf(env, ctx), ctx);
                 const id = wf.kind.identifier(model);
@@ -168,17 +193,17 @@ async function runPhases<P, C extends RunnerCtx<P>, M extends BaseModel>(
                 if (id) return inProgress(wf.kind, model, ctx, outcome.seconds, outcome.message);
                 // No id to carry and no time left: a failure like any other, so the rollback undoes what was made.
                 const message = compose(outcome.message, 'The handler gave up: no time was left in this invocation.');
-                if (ctx.failure) return failed(ctx.failure.code, ctx.failure.message, unfinished(message), ...notesOf(ctx), leftOf(wf, env, ctx, timeLeftMs));
+                if (ctx.failure) return failed(ctx.failure.code, ctx.failure.message, unfinished(message), ...notesOf(ctx), leftOf(wf, env, ctx, timeLeftMs, now));
                 if (!wf.rollback) return failed(HandlerErrorCode.NotStabilized, message);
                 ctx = entering({ ...ctx, failure: { code: HandlerErrorCode.NotStabilized, message } }, wf.rollback[0][0]);
                 continue;
             }
             case 'done':
                 if (ctx.failure) return failed(ctx.failure.code, ctx.failure.message, ...notesOf(ctx));
-                return finish(wf, env, ctx, timeLeftMs, outcome.message);
+                return finish(wf, env, ctx, timeLeftMs, now, outcome.message);
             case 'fail':
                 if (ctx.failure) {
-                    return failed(ctx.failure.code, ctx.failure.message, unfinished(outcome.message), ...notesOf(ctx), leftOf(wf, env, ctx, timeLeftMs));
+                    return failed(ctx.failure.code, ctx.failure.message, unfinished(outcome.message), ...notesOf(ctx), leftOf(wf, env, ctx, timeLeftMs, now));
                 }
                 if (!wf.rollback) return failed(outcome.code, outcome.message);
                 ctx = entering({ ...ctx, failure: { code: outcome.code, message: outcome.message } }, wf.rollback[0][0]);
@@ -192,11 +217,12 @@ async function finish<P, C extends RunnerCtx<P>, M extends BaseModel>(
     env: Env<P>,
     ctx: C,
     timeLeftMs: () => number,
+    now: () => number,
     message?: string,
 ): Promise<ProgressEvent<M>> {
     if (ctx.failure) return failed<M>(ctx.failure.code, ctx.failure.message, ...notesOf(ctx));
     try {
-        const model = await wf.finish({ ...env, desired: desiredOf(env, ctx), ctx, timeLeftMs }, ctx);
+        const model = await wf.finish({ ...env, desired: desiredOf(env, ctx), ctx, timeLeftMs, now }, ctx);
         return eventsOf(wf.kind).succeeded(model, ...(message ? [message] : notesOf(ctx)));
     } catch (err) {
         const m = mapAwsError(err, `${wf.name} (finish)`);

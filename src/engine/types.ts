@@ -16,6 +16,8 @@ export interface RunnerCtx<P = unknown> {
     /** Write-only values recalled from a record (names and ids only); the request's own values win over them. */
     recalled?: Partial<P>;
     notes?: string[];
+    /** When the operation's first invocation began (epoch ms), kept for a workflow with a deadline. */
+    startedAt?: number;
 }
 
 export interface RequestInfo {
@@ -25,6 +27,12 @@ export interface RequestInfo {
     stackId?: string;
     region: string;
     awsAccountId: string;
+    /**
+     * The stack's tags: CloudFormation passes them to the handlers of every resource in a stack (HandlerRequest
+     * requestData.stackTags, the library's desiredResourceTags), for a taggable type to apply along with the
+     * resource's own. Absent outside a stack (Cloud Control, `cfn test`, a custom resource).
+     */
+    stackTags?: Record<string, string>;
 }
 
 export interface PhaseEnv<P, C> {
@@ -36,6 +44,8 @@ export interface PhaseEnv<P, C> {
     log(message: string): void;
     /** Milliseconds this invocation may still spend before it must hand back to CloudFormation. */
     timeLeftMs(): number;
+    /** Epoch milliseconds on the runner's clock (the time a phase writes into the callbackContext). */
+    now(): number;
 }
 
 export type Outcome<C> =
@@ -58,6 +68,13 @@ export interface Workflow<P, C, M extends BaseModel> {
     name: string;
     kind: ResourceKind<P, M>;
     phases: ReadonlyArray<readonly [string, Phase<P, C>]>;
+    /**
+     * The most minutes one operation may take, from its first invocation: a wait that would end past it ends the
+     * operation instead (through the rollback), with the handler's own message. Set it below the handler's
+     * timeoutInMinutes in the schema, with a margin for the last invocation and the rollback, so that it always
+     * fires before CloudFormation's timeout, which ends the operation with no word of what it was waiting for.
+     */
+    deadlineMinutes?: number;
     /** Run after a failure once something was made, to undo it; the operation then reports the original failure. */
     rollback?: ReadonlyArray<readonly [string, Phase<P, C>]>;
     /** What may be left when the rollback itself did not finish, with how to remove it by hand. */

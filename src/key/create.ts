@@ -5,6 +5,7 @@ import { awaitStore, checkInput } from './checks';
 import { defaultKeyPolicy, policyText } from './policy';
 import { keyKind } from './props';
 import { readKey } from './read';
+import { modelTags, wantedTags } from './tags';
 import { KeyEnv, KeyPhase, KeyWorkflow } from './types';
 
 /** KMS is eventually consistent: AWS::KMS::Key waits 15 s after CreateKey before it reads the key back. */
@@ -32,7 +33,7 @@ const createKey: KeyPhase = async (env) => {
         description: d.description,
         policy: desiredPolicy(env),
         bypassPolicyLockoutSafetyCheck: d.bypassPolicyLockoutSafetyCheck,
-        tags: d.tags,
+        tags: wantedTags(d.tags, env.request),
     });
     return wait({ ...env.ctx, keyId: key.id }, PROPAGATION_SECONDS, `Created KMS key ${key.id} in key store ${key.storeId}; waiting for KMS to propagate it.`);
 };
@@ -72,7 +73,7 @@ export const createKeyWorkflow: KeyWorkflow = {
     async finish(env, ctx) {
         const model = await readKey(env.aws.kms, ctx.keyId);
         if (!model) throw new HandlerFailure(HandlerErrorCode.NotFound, `KMS key ${ctx.keyId} disappeared before the create finished.`);
-        return model;
+        return { ...model, tags: modelTags(model.tags ?? [], env.desired.tags, env.request) };
     },
     progressModel: (desired, ctx) => ({ ...desired, keyId: ctx.keyId ?? desired.keyId }),
 };

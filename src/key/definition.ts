@@ -5,6 +5,7 @@ import { deleteKeyWorkflow } from './delete';
 import { ResourceModel, TypeConfigurationModel } from './models';
 import { keyKind, keyPropsOf } from './props';
 import { listKeys, readKey } from './read';
+import { modelTags } from './tags';
 import { KeyCtx, KeyProps } from './types';
 import { updateKeyWorkflow } from './update';
 
@@ -17,7 +18,10 @@ export const keyDefinition: TypeDefinition<KeyProps, KeyCtx, ResourceModel> = {
     workflows: { create: createKeyWorkflow, update: updateKeyWorkflow, delete: deleteKeyWorkflow },
     read: {
         action: 'read key',
-        run: (aws, props) => readKey(aws.kms, props.keyId),
+        run: async (aws, props, request) => {
+            const model = await readKey(aws.kms, props.keyId);
+            return model && { ...model, tags: modelTags(model.tags ?? [], props.tags, request) };
+        },
         notFound: (props) => `KMS key ${props.keyId ?? '(no KeyId)'} was not found in an AWS CloudHSM key store, or is pending deletion.`,
     },
     list: { action: 'list keys', run: (aws, nextToken) => listKeys(aws.kms, nextToken) },

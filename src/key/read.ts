@@ -1,4 +1,5 @@
 import { KeyTag, KmsAdapter, KmsKey } from '../aws/kms';
+import { errorName } from '../aws/error-name';
 import { mapLimit } from '../engine/concurrency';
 import { policyValue } from './policy';
 import { KeyProps } from './types';
@@ -53,9 +54,22 @@ export interface KeyListPage {
     nextToken?: string;
 }
 
-/** One ListKeys page (nextToken is its Marker), keys of AWS CloudHSM key stores only. */
+/**
+ * A key's DescribeKey, or undefined when KMS refuses it (AccessDeniedException): DescribeKey is authorized by each
+ * key's own key policy (KMS API reference, DescribeKey), so a listed key may be one this handler cannot see.
+ */
+async function describeIfAllowed(kms: KmsAdapter, keyId: string): Promise<KmsKey | undefined> {
+    try {
+        return await kms.describeKey(keyId);
+    } catch (err) {
+        if (errorName(err) === 'AccessDeniedException') return undefined;
+        throw err;
+    }
+}
+
+/** One ListKeys page (nextToken is its Marker), keys of AWS CloudHSM key stores only; keys the handler may not describe are skipped. */
 export async function listKeys(kms: KmsAdapter, nextToken?: string): Promise<KeyListPage> {
     const page = await kms.listKeys(nextToken, LIST_PAGE_SIZE);
-    const keys = await mapLimit(page.keyIds, LIST_CONCURRENCY, (id) => kms.describeKey(id));
+    const keys = await mapLimit(page.keyIds, LIST_CONCURRENCY, (id) => describeIfAllowed(kms, id));
     return { models: keys.filter(isManagedKey).map(toKeyProps), nextToken: page.next };
 }

@@ -6,6 +6,7 @@ import { desiredPolicy } from './create';
 import { samePolicy } from './policy';
 import { keyKind } from './props';
 import { allTags, isManagedKey, readKey } from './read';
+import { modelTags, wantedTags } from './tags';
 import { KeyEnv, KeyPhase, KeyWorkflow } from './types';
 
 /** The key a request names: the model's KeyId, else the previous model's (Cloud Control and cfn test send it). */
@@ -64,9 +65,10 @@ const enabled: KeyPhase = async (env) => {
     return next(env.ctx);
 };
 
+/** The key's tags become the template's and the stack's (a stack tag added, changed or removed with a stack update included). */
 const tags: KeyPhase = async (env) => {
     const id = keyIdOf(env);
-    const want = env.desired.tags ?? [];
+    const want = wantedTags(env.desired.tags, env.request);
     const have = await allTags(env.aws.kms, id);
     const gone = have.filter((t) => !want.some((w) => w.key === t.key)).map((t) => t.key);
     const changed = want.filter((w) => !have.some((t) => t.key === w.key && t.value === w.value));
@@ -88,7 +90,7 @@ export const updateKeyWorkflow: KeyWorkflow = {
     async finish(env, ctx) {
         const model = await readKey(env.aws.kms, ctx.keyId);
         if (!model) throw new HandlerFailure(HandlerErrorCode.NotFound, `KMS key ${ctx.keyId} disappeared during the update.`);
-        return model;
+        return { ...model, tags: modelTags(model.tags ?? [], env.desired.tags, env.request) };
     },
     progressModel: (desired, ctx) => ({ ...desired, keyId: ctx.keyId ?? desired.keyId }),
 };

@@ -6,11 +6,13 @@ import { awaitKmsUserCommand, kmsUserLeftBehind, sendKmsUserCommand } from './km
 import { fail, next, wait, withNote } from '../engine/outcomes';
 import { readStore } from './read';
 import { createDigest, forgetRecord, saveRecord, writeRecord } from './record-phases';
-import { awaitConnected, awaitDisconnected, connectStore, disconnectStore } from './store-phases';
+import { awaitConnected, awaitDisconnected, calledKms, connectStore, disconnectStore } from './store-phases';
 import { skipUnless } from '../engine/outcomes';
 import { keyStoreKind } from './kind';
 import { Phase, PhaseEnv, Workflow } from './types';
-import { checkCluster, checkInstanceOnline, checkSecretExists, checkShapes, Problem, readTrustAnchor, summarize } from './validate';
+import { checkInstanceOnline, checkSecretExists, checkShapes, Problem, readTrustAnchor, summarize } from './validate';
+import { preflightCluster } from '../cluster/network';
+import { desiredStateOf } from './record';
 import { errorName } from '../aws/error-name';
 import { KeyStore } from '../aws/kms';
 import { Leftover, leftoverProblem, ownLeftover, recordOf, withKeyCounts } from './leftover';
@@ -61,11 +63,18 @@ const validate: Phase = async (env) => {
     const leftovers = await withKeyCounts(env, candidates);
     const own = ownLeftover(env, leftovers);
     if (!own) problems.push(...leftovers.map((l) => leftoverProblem(env, l)));
-    problems.push(...(await checkCluster(env.aws, clusterId)));
-    problems.push(...(await checkSecretExists(env.aws, 'CloudHsmAdminPasswordSecretName', d.cloudHsmAdminPasswordSecretName)));
     const caMissing = await checkSecretExists(env.aws, 'CloudHsmCustCaCertSecretName', d.cloudHsmCustCaCertSecretName);
+    const anchor = caMissing.length ? undefined : await readTrustAnchor(env.aws, d.cloudHsmCustCaCertSecretName ?? '');
+    // the cluster and its network, all of it, in seconds: nothing is made for a cluster KMS cannot connect to
+    problems.push(
+        ...(await preflightCluster(env.aws, clusterId, {
+            trustAnchor: anchor?.pem,
+            trustAnchorSource: `the CA in CloudHsmCustCaCertSecretName ${d.cloudHsmCustCaCertSecretName}`,
+        })),
+    );
+    problems.push(...(await checkSecretExists(env.aws, 'CloudHsmAdminPasswordSecretName', d.cloudHsmAdminPasswordSecretName)));
     problems.push(...caMissing);
-    if (!caMissing.length) problems.push(...(await readTrustAnchor(env.aws, d.cloudHsmCustCaCertSecretName ?? '')).problems);
+    if (anchor) problems.push(...anchor.problems);
     problems.push(...(await checkInstanceOnline(env.aws, d.clientInstanceId)));
     const problem = summarize(problems);
     if (problem) return fail(env.ctx, problem.code, problem.message);
@@ -126,7 +135,7 @@ const deleteStaleSecret: Phase = async (env) => {
 /** A resumed store holds the password of the attempt that made it: KMS is told this attempt's (it is DISCONNECTED). */
 const resumePassword: Phase = async (env) => {
     await env.aws.kms.update(env.ctx.storeId ?? '', { password: await readBootstrapPassword(env) });
-    return next(env.ctx);
+    return next(calledKms(env, 'update'));
 };
 
 const deleteCreatedStore: Phase = async (env) => {
@@ -136,6 +145,21 @@ const deleteCreatedStore: Phase = async (env) => {
     if (store) await env.aws.kms.deleteStore(id);
     return next(withNote(env.ctx, `Rolled back: key store ${id} was deleted.`));
 };
+
+/** DesiredConnectionState CONNECTED (the default): the create connects the store. */
+const wantsConnected = (_: unknown, env: PhaseEnv) => desiredStateOf(env.desired.desiredConnectionState) === 'CONNECTED';
+
+/**
+ * DesiredConnectionState DISCONNECTED: the store is made, kmsuser with it, and left DISCONNECTED, as KMS leaves a new
+ * store; KMS holds kmsuser's password, so a later update to CONNECTED connects it.
+ */
+const leftDisconnected: Phase = async (env) =>
+    next(
+        withNote(
+            env.ctx,
+            `Key store ${env.ctx.storeId} was created and left DISCONNECTED, as DesiredConnectionState asks; set DesiredConnectionState to CONNECTED to connect it.`,
+        ),
+    );
 
 /** In a create, only createStore sets the id: an id in the context is a store this create made. */
 const madeStore = (ctx: { storeId?: string }) => Boolean(ctx.storeId);
@@ -155,8 +179,9 @@ export const createWorkflow: Workflow = {
         ['sendKmsUser', sendKmsUserCommand('create')],
         ['awaitKmsUser', awaitKmsUserCommand({ fatal: true })],
         ['recordKmsUser', writeRecord],
-        ['connect', connectStore],
-        ['awaitConnected', awaitConnected()],
+        ['connect', skipUnless(wantsConnected, connectStore)],
+        ['awaitConnected', skipUnless(wantsConnected, awaitConnected())],
+        ['leftDisconnected', skipUnless((_, env) => !wantsConnected(_, env), leftDisconnected)],
         ['deleteBootstrapSecret', deleteBootstrapSecret],
         ['deleteStaleSecret', deleteStaleSecret],
     ],
@@ -180,7 +205,7 @@ export const createWorkflow: Workflow = {
         return parts.join(' ') || undefined;
     },
     async finish(env, ctx) {
-        const model = await readStore(env.aws.kms, ctx.storeId);
+        const model = await readStore(env.aws.kms, ctx.storeId, env.desired.desiredConnectionState);
         if (!model) throw new HandlerFailure(HandlerErrorCode.NotFound, `Key store ${ctx.storeId} disappeared before the create finished.`);
         return model;
     },

@@ -5,7 +5,7 @@ import { createWorkflow } from './create';
 import { deleteWorkflow } from './delete';
 import { keyStoreKind } from './kind';
 import { propsOf } from './props';
-import { listStores, readStore } from './read';
+import { listStores, readModel } from './read';
 import { Ctx, KeyStoreProps } from './types';
 import { updateWorkflow } from './update';
 
@@ -18,8 +18,8 @@ export const keyStoreDefinition: TypeDefinition<KeyStoreProps, Ctx, ResourceMode
     workflows: { create: createWorkflow, update: updateWorkflow, delete: deleteWorkflow },
     read: {
         action: 'read',
-        run: (aws, props) => readStore(aws.kms, props.customKeyStoreId),
+        run: (aws, props) => readModel(aws, props.customKeyStoreId),
         notFound: (props) => `Key store ${props.customKeyStoreId ?? '(no CustomKeyStoreId)'} was not found.`,
     },
-    list: { action: 'list', run: (aws, nextToken) => listStores(aws.kms, nextToken) },
+    list: { action: 'list', run: (aws, nextToken) => listStores(aws, nextToken) },
 };

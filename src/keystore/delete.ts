@@ -1,6 +1,7 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { errorName } from '../aws/error-name';
 import { mapLimit } from '../engine/concurrency';
+import { isHiddenKey, KeyMembership } from '../aws/kms';
 import { awaitKmsUserCommand, removeKmsUser } from './kmsuser-phases';
 import { deleteRecordedBootstrapSecret, forgetRecord, recall } from './record-phases';
 import { done, fail, next, wait, withNote } from '../engine/outcomes';
@@ -40,21 +41,59 @@ const scanKeys: Phase = async (env) => {
             return wait({ ...env.ctx, keyScan: scan }, 1, `Checking whether key store ${id} holds KMS keys (${scan.checked} keys looked at).`);
         }
         const page = await env.aws.kms.listKeys(scan.marker, LIST_PAGE_SIZE);
-        const keys = (await mapLimit(page.keyIds, DESCRIBE_CONCURRENCY, (keyId) => env.aws.kms.keyStoreOfKey(keyId))).filter((k) => k?.storeId === id);
-        const deletions = keys.flatMap((k) => (k?.deletionDate ? [k.deletionDate.getTime()] : []));
+        const members = await mapLimit(page.keyIds, DESCRIBE_CONCURRENCY, (keyId) => env.aws.kms.keyStoreOfKey(keyId));
+        const hidden = members.filter(isHiddenKey).map((k) => k.keyId);
+        const keys = members.filter((k): k is KeyMembership => !!k && !isHiddenKey(k) && k.storeId === id);
+        const deletions = keys.flatMap((k) => (k.deletionDate ? [k.deletionDate.getTime()] : []));
         const latestDeletion = deletions.length ? Math.max(scan.latestDeletion ?? 0, ...deletions) : scan.latestDeletion;
         scan = {
             checked: scan.checked + page.keyIds.length,
             found: scan.found + keys.length,
             pending: (scan.pending ?? 0) + deletions.length,
             latestDeletion,
+            hidden: (scan.hidden ?? 0) + hidden.length,
+            hiddenIds: [...(scan.hiddenIds ?? []), ...hidden].slice(0, HIDDEN_IDS_NAMED),
             marker: page.next,
             done: !page.next,
         };
     }
     const ctx = { ...env.ctx, keyScan: scan };
-    return scan.found > 0 ? done(ctx, keptMessage(id, scan)) : next(ctx);
+    // A key the handler cannot describe may be in this store: the store is kept, connected, as one with keys is.
+    if (scan.found > 0) return done(ctx, [keptMessage(id, scan), hiddenNote(scan)].filter(Boolean).join(' '));
+    return scan.hidden ? done(ctx, hiddenMessage(id, scan)) : next(ctx);
 };
+
+/** At most this many ids of keys DescribeKey refused are kept in the callbackContext and named in the message. */
+const HIDDEN_IDS_NAMED = 5;
+
+type HiddenScan = { hidden?: number; hiddenIds?: string[] };
+
+function hiddenKeys(scan: HiddenScan): string {
+    const ids = scan.hiddenIds ?? [];
+    const more = (scan.hidden ?? 0) - ids.length;
+    return `${ids.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
+/** Which keys could not be checked and why (DescribeKey is authorized by each key's own policy), and the remedy. */
+function hiddenWhy(scan: HiddenScan, so = 'any of them may be in it'): string {
+    return (
+        `KMS refused DescribeKey (AccessDeniedException) for ${scan.hidden} KMS key(s) in this account (${hiddenKeys(scan)}), so ${so}. ` +
+        "DescribeKey is authorized by each key's own key policy: add kms:DescribeKey for this handler's execution role to those policies, " +
+        'or check the keys with aws kms describe-key --key-id <key-id> as a principal their policies allow.'
+    );
+}
+
+function hiddenMessage(id: string, scan: HiddenScan): string {
+    return (
+        `Key store ${id} was left as it is, connected, and removed from the stack only: ${hiddenWhy(scan)} ` +
+        `If none shows CustomKeyStoreId ${id}, delete the key store: aws kms disconnect-custom-key-store --custom-key-store-id ${id}, then, once it is DISCONNECTED, ` +
+        `aws kms delete-custom-key-store --custom-key-store-id ${id}.`
+    );
+}
+
+function hiddenNote(scan: HiddenScan): string {
+    return scan.hidden ? `Also, ${hiddenWhy(scan, 'it may hold more')}` : '';
+}
 
 /** KMS counts keys pending deletion until their waiting period ends, so they keep the store as any key does. */
 function keptMessage(id: string, scan: { found: number; pending?: number; latestDeletion?: number }): string {

@@ -1,15 +1,24 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
 import { HandlerFailure } from '../errors';
-import { buildKmsUserCommands, KmsUserAction } from '../kmsuser/script';
+import { buildKmsUserCommands, KmsUserAction, KMSUSER_SCRIPT_MAX_SECONDS } from '../kmsuser/script';
 import { describeKmsUserFailure, KmsUserResult, parseKmsUserResult } from '../kmsuser/result';
 import { requestDigest } from '../engine/hash';
 import { compose } from '../engine/message';
 import { fail, next, wait, withNote } from '../engine/outcomes';
+import type { Invocation } from '../aws/ssm';
 import { Ctx, KmsUserPurpose, Outcome, Phase, PhaseEnv } from './types';
 
-/** Delivery timeout SSM allows the command, and how long the handler waits for its result. */
+/** SendCommand TimeoutSeconds: how long the command may wait for the instance's agent to pick it up (delivery). */
 const DELIVERY_TIMEOUT_SECONDS = 120;
-const COMMAND_BUDGET_SECONDS = 10 * 60;
+/**
+ * AWS-RunShellScript executionTimeout: when it runs out, the agent kills the script's process group with SIGKILL
+ * (amazon-ssm-agent agent/executers), so the script prints nothing more. It exceeds the longest the script can take
+ * with its own per-call limits (src/kmsuser/script.ts), so the script reports its own result, a stuck call included.
+ */
+export const EXECUTION_TIMEOUT_SECONDS = 600;
+if (EXECUTION_TIMEOUT_SECONDS <= KMSUSER_SCRIPT_MAX_SECONDS) throw new Error('kmsuser: the executionTimeout must exceed the script\'s own limits');
+/** How long the handler waits for a command's result: its delivery, its run, and SSM reporting it. */
+const COMMAND_BUDGET_SECONDS = DELIVERY_TIMEOUT_SECONDS + EXECUTION_TIMEOUT_SECONDS + 60;
 /** What a check waiting inside one invocation leaves for the rest of it (the runner keeps 2 s of its own). */
 const INVOCATION_RESERVE_MS = 5_000;
 
@@ -41,8 +50,12 @@ function instanceOf(env: PhaseEnv): string {
 }
 
 /**
- * Sends the kmsuser script once: a retry first looks for the command this request already sent,
- * by its request-derived comment.
+ * Sends the kmsuser script once. The CommandId is kept in the callbackContext as soon as SendCommand answers: the
+ * phase hands back IN_PROGRESS at once (once the resource has its identifier), so every later invocation polls that
+ * command by id. ListCommands is only the way back for a retry whose previous invocation was lost before it answered:
+ * it looks for the command this request already sent by its request-derived comment. The Run Command API "follows
+ * an eventual consistency model" (SSM API reference, GetCommandInvocation), so a command sent a moment ago may not
+ * be listed yet; that window is as short as the handler can make it.
  */
 export function sendKmsUserCommand(purpose: KmsUserPurpose): Phase {
     return async (env) => {
@@ -56,6 +69,7 @@ export function sendKmsUserCommand(purpose: KmsUserPurpose): Phase {
                 instanceId,
                 comment,
                 timeoutSeconds: DELIVERY_TIMEOUT_SECONDS,
+                executionTimeoutSeconds: EXECUTION_TIMEOUT_SECONDS,
                 commands: buildKmsUserCommands({
                     action: actionOf(env, purpose),
                     adopt: env.desired.adoptExistingKmsUser === true || (purpose === 'check' && ownKmsUser(env)),
@@ -66,7 +80,9 @@ export function sendKmsUserCommand(purpose: KmsUserPurpose): Phase {
                     bootstrapSecretId: ACTIONS[purpose] === 'delete' || purpose === 'check' ? undefined : env.ctx.bootstrapSecretArn,
                 }),
             }));
-        return next({ ...env.ctx, command: { purpose, comment, id } });
+        // Not an inline wait: with an identifier the runner answers IN_PROGRESS now, and the id is in CloudFormation's
+        // hands (a command found again is kept the same way, so a replayed invocation does what the first one did).
+        return wait({ ...env.ctx, command: { purpose, comment, id } }, 1, `Sent the kmsuser ${purpose} command ${id} to ${instanceId}.`);
     };
 }
 
@@ -107,20 +123,32 @@ export function awaitKmsUserCommand(opts: AwaitOptions): Phase {
             return next({ ...(note ? withNote(env.ctx, note) : env.ctx), kmsUser, command: undefined });
         }
         if (invocation.state === 'failed' && result.failure === 'UNEXPECTED_OUTPUT' && !invocation.stdout.includes('KMSUSER_RESULT=')) {
-            return finishWith(
-                env,
-                opts,
-                HandlerErrorCode.GeneralServiceException,
-                compose(
-                    `The kmsuser command ${command.id} on ${instanceId} ended ${invocation.status} without a result`,
-                    result.detail,
-                    `Check the instance's SSM agent and the command's output (aws ssm get-command-invocation --command-id ${command.id} --instance-id ${instanceId}).`,
-                ),
-            );
+            return finishWith(env, opts, HandlerErrorCode.GeneralServiceException, withoutResult(command.id, instanceId, invocation, result.detail));
         }
         const described = describeKmsUserFailure(result, instanceId);
         return finishWith(env, opts, described.code as HandlerErrorCode, described.message);
     };
+}
+
+/** A command that ended without the script's result: never delivered, stopped by SSM, or something else. */
+function withoutResult(commandId: string, instanceId: string, inv: Invocation, detail: string): string {
+    const output = `the command's output: aws ssm get-command-invocation --command-id ${commandId} --instance-id ${instanceId}`;
+    if (inv.statusCode === 'TimedOut' && /deliver/i.test(inv.status))
+        return compose(
+            `The kmsuser command ${commandId} never started on ${instanceId}: its agent did not pick it up within ${DELIVERY_TIMEOUT_SECONDS} s (${inv.status}).`,
+            `Check that the SSM agent runs on the instance and that it is Online in Systems Manager, then retry; nothing was changed in the cluster.`,
+        );
+    if (inv.statusCode === 'TimedOut')
+        return compose(
+            `SSM stopped the kmsuser script on ${instanceId} when its executionTimeout of ${EXECUTION_TIMEOUT_SECONDS} s ran out (${inv.status}); it was killed before it printed its result, so it may have stopped in the middle of a cloudhsm-cli call.`,
+            `The script stops each of its own calls long before that, unless the instance lacks the timeout command (coreutils): install it.`,
+            `Check with cloudhsm-cli user list on the instance whether kmsuser is absent or on every HSM (cluster-coverage full), and see ${output}.`,
+        );
+    return compose(
+        `The kmsuser command ${commandId} on ${instanceId} ended ${inv.status} without a result`,
+        detail,
+        `Check the instance's SSM agent and ${output}.`,
+    );
 }
 
 function finishWith(env: PhaseEnv, opts: AwaitOptions, code: HandlerErrorCode, message: string): Outcome {

@@ -11,6 +11,7 @@ const PROPS: ReadonlyArray<keyof KeyStoreProps> = [
     'clientInstanceId',
     'deleteKeyStoreUponStackDeletion',
     'adoptExistingKmsUser',
+    'desiredConnectionState',
     'connectionState',
     'trustAnchorCertificate',
 ];

@@ -1,4 +1,4 @@
-import { decodeRecord, encodeRecord, KmsUserOrigin, recordName } from './record';
+import { decodeRecord, desiredStateOf, encodeRecord, KmsUserOrigin, recordName } from './record';
 import { requestDigest } from '../engine/hash';
 import { next } from '../engine/outcomes';
 import { storeIdOf } from './store-phases';
@@ -34,6 +34,7 @@ export async function saveRecord(env: PhaseEnv, storeId: string, ctx: Readonly<C
         stackId: earlier ? earlier.stackId : env.request.stackId,
         createdBy: earlier ? earlier.createdBy : createDigest(env),
         bootstrapSecretArn: earlier ? earlier.bootstrapSecretArn : ctx.bootstrapSecretArn,
+        desiredConnectionState: desiredStateOf(d.desiredConnectionState),
     });
     if (value === stored) return;
     await env.aws.ssm.putParameter(

@@ -29,7 +29,20 @@ export interface KeyStoreRecord {
     createdBy?: string;
     /** The ARN of the bootstrap secret of the create that made the store: a resumed create deletes it if it is left. */
     bootstrapSecretArn?: string;
+    /**
+     * The DesiredConnectionState of the last create or update: what Read reports (Cloud Control reads with the
+     * identifier alone). Not among `props`: an update that leaves the property out asks for the default, CONNECTED.
+     */
+    desiredConnectionState?: DesiredConnectionState;
 }
+
+export type DesiredConnectionState = 'CONNECTED' | 'DISCONNECTED';
+
+/** The schema's default for DesiredConnectionState. */
+export const DEFAULT_CONNECTION_STATE: DesiredConnectionState = 'CONNECTED';
+
+/** What a request (or a record) asks of the connection: anything but DISCONNECTED is the default. */
+export const desiredStateOf = (value: unknown): DesiredConnectionState => (value === 'DISCONNECTED' ? 'DISCONNECTED' : DEFAULT_CONNECTION_STATE);
 
 /**
  * Where the records live. Fixed, like the bootstrap secrets' prefix, rather than derived from the type name:
@@ -54,6 +67,7 @@ export function encodeRecord(record: KeyStoreRecord): string {
         StackId: record.stackId,
         CreatedBy: record.createdBy,
         BootstrapSecretArn: record.bootstrapSecretArn,
+        DesiredConnectionState: record.desiredConnectionState,
     });
 }
 
@@ -98,6 +112,7 @@ export function decodeRecord(value: string | undefined): KeyStoreRecord | undefi
     const stackId = typeof raw.StackId === 'string' && STACK_ID_RE.test(raw.StackId) ? raw.StackId : undefined;
     const bootstrapSecretArn = text(raw.BootstrapSecretArn, SECRET_ID_RE);
     const createdBy = typeof raw.CreatedBy === 'string' && /^[0-9a-f]{64}$/.test(raw.CreatedBy) ? raw.CreatedBy : undefined;
+    const desiredConnectionState = raw.DesiredConnectionState === 'CONNECTED' || raw.DesiredConnectionState === 'DISCONNECTED' ? raw.DesiredConnectionState : undefined;
     return {
         props,
         ...(kmsUser ? { kmsUser } : {}),
@@ -105,5 +120,6 @@ export function decodeRecord(value: string | undefined): KeyStoreRecord | undefi
         ...(stackId ? { stackId } : {}),
         ...(createdBy ? { createdBy } : {}),
         ...(bootstrapSecretArn ? { bootstrapSecretArn } : {}),
+        ...(desiredConnectionState ? { desiredConnectionState } : {}),
     };
 }

@@ -17,6 +17,8 @@ export interface KeyStoreProps {
     clientInstanceId?: string;
     deleteKeyStoreUponStackDeletion?: boolean;
     adoptExistingKmsUser?: boolean;
+    /** CONNECTED (the default when absent) or DISCONNECTED: what the template asks of the connection. */
+    desiredConnectionState?: string;
     connectionState?: string;
     trustAnchorCertificate?: string;
 }
@@ -33,10 +35,15 @@ export interface CommandRef {
 export interface UpdatePlan {
     rename?: string;
     moveTo?: string;
-    /** Disconnect first: a cluster move, a kmsuser repair, or a FAILED store (KMS reconnects only from DISCONNECTED). */
+    /**
+     * Disconnect first: a cluster move, a kmsuser repair, a FAILED store (KMS reconnects only from DISCONNECTED), or
+     * DesiredConnectionState DISCONNECTED.
+     */
     disconnect: boolean;
     repair: boolean;
     repairTried?: boolean;
+    /** Connect at the end (DesiredConnectionState CONNECTED); absent in a plan made before the property existed: true. */
+    connect?: boolean;
 }
 
 /**
@@ -48,12 +55,29 @@ export interface Ctx extends Engine.RunnerCtx<KeyStoreProps> {
     command?: CommandRef;
     kmsUser?: 'CREATED' | 'ADOPTED' | 'RESET' | 'DELETED' | 'ABSENT';
     plan?: UpdatePlan;
-    keyScan?: { marker?: string; checked: number; found: number; done?: boolean; latestDeletion?: number; pending?: number };
+    keyScan?: {
+        marker?: string;
+        checked: number;
+        found: number;
+        done?: boolean;
+        latestDeletion?: number;
+        pending?: number;
+        /** Keys DescribeKey refused (their key policies keep them from this handler): each may be in the store. */
+        hidden?: number;
+        /** The first few of those keys' ids, for the message. */
+        hiddenIds?: string[];
+    };
     recordFound?: boolean;
     /** Create: the store is a leftover of an earlier attempt of this same resource, proven by its record, and is resumed. */
     resumed?: boolean;
     /** The bootstrap secret the earlier attempt of a resumed create left (from the store's record): deleted with ours. */
     staleSecretArn?: string;
+    /**
+     * When this operation last called ConnectCustomKeyStore, DisconnectCustomKeyStore and UpdateCustomKeyStore (epoch
+     * ms): KMS is eventually consistent, so for a while after each DescribeCustomKeyStores may show the store as it was
+     * before, and a connect may not see an update yet (./store-phases.ts).
+     */
+    kmsCalledAt?: { connect?: number; disconnect?: number; update?: number };
 }
 
 /** The engine's types with the key store's properties, context and model. */

@@ -20,6 +20,9 @@ export type KmsUserFailure =
     | 'KMSUSER_EXISTS'
     | 'KMSUSER_OWNS_KEYS'
     | 'KMSUSER_LOGGED_IN'
+    | 'KMSUSER_MFA'
+    | 'KMSUSER_PARTIAL'
+    | 'TIMED_OUT'
     | 'UNEXPECTED_OUTPUT';
 export type KmsUserResult = { ok: true; outcome: KmsUserOutcome } | { ok: false; failure: KmsUserFailure; detail: string };
 
@@ -164,6 +167,32 @@ export const KMSUSER_FAILURES: Record<KmsUserFailure, { code: FailureCode; remed
             'KMS keeps a session as kmsuser while a custom key store that uses this cluster is connected. ' +
             'Disconnect every custom key store on the cluster (DisconnectCustomKeyStore), wait for DISCONNECTED, then retry.',
     },
+    KMSUSER_MFA: {
+        code: 'InvalidRequest',
+        remedy:
+            'KMS logs in as kmsuser with its password alone, so it can never connect with a kmsuser that has MFA ("Do not ' +
+            'specify the 2FA option when you create the kmsuser CU", KMS developer guide). Deregister it as an admin on a ' +
+            'client instance: cloudhsm-cli user change-mfa token-sign --username kmsuser --role crypto-user --deregister; ' +
+            'or delete kmsuser (cloudhsm-cli user delete --username kmsuser --role crypto-user) and set AdoptExistingKmsUser ' +
+            'to false so the key store gets a new one. Then retry.',
+    },
+    KMSUSER_PARTIAL: {
+        code: 'InvalidRequest',
+        remedy:
+            'kmsuser exists on some HSMs of the cluster only (an earlier user create or user delete that partly ' +
+            'succeeded), and KMS then fails to connect with USER_NOT_FOUND. Finish that operation as an admin on a client ' +
+            'instance (CloudHSM user guide, "Client SDK 5 user contains inconsistent values"): to remove it, cloudhsm-cli ' +
+            'user delete --username kmsuser --role crypto-user; to keep it, cloudhsm-cli user create --username kmsuser ' +
+            '--role crypto-user. Check with cloudhsm-cli user list that its cluster-coverage is full, then retry.',
+    },
+    TIMED_OUT: {
+        code: 'GeneralServiceException',
+        remedy:
+            'A call did not answer within the time the script allows it. Check on the instance that cloudhsm-cli reaches ' +
+            "every HSM of the cluster (the cluster's security group allows TCP 2223-2225 from the instance; cloudhsm-cli " +
+            'user list answers) and that the instance reaches Secrets Manager, then retry. When the call was user create ' +
+            'or user delete, check with cloudhsm-cli user list whether kmsuser is on every HSM (cluster-coverage full).',
+    },
     UNEXPECTED_OUTPUT: {
         code: 'GeneralServiceException',
         remedy:
@@ -181,6 +210,9 @@ const SUMMARY: Record<KmsUserFailure, string> = {
     KMSUSER_EXISTS: 'the CloudHSM user kmsuser already exists',
     KMSUSER_OWNS_KEYS: 'kmsuser could not be deleted because it owns keys',
     KMSUSER_LOGGED_IN: 'kmsuser could not be changed because it is logged in',
+    KMSUSER_MFA: 'the existing kmsuser has multi-factor authentication, so KMS could never log in as it',
+    KMSUSER_PARTIAL: 'the existing kmsuser is not on every HSM of the cluster, so KMS could not connect',
+    TIMED_OUT: 'a call of the kmsuser script did not answer in time and was stopped',
     UNEXPECTED_OUTPUT: 'the kmsuser script failed with output it could not interpret',
 };
 

@@ -25,7 +25,13 @@
  * Success codes (exit 0): CHECKED (action check: nothing changed) CREATED ADOPTED RESET DELETED ABSENT.
  * Failure codes (exit status): CLI_MISSING (10) AWS_CLI_MISSING (11) SECRET_UNREADABLE (12)
  * ADMIN_LOGIN_FAILED (13) KMSUSER_EXISTS (14) KMSUSER_OWNS_KEYS (15) KMSUSER_LOGGED_IN (16)
- * UNEXPECTED_OUTPUT (17).
+ * UNEXPECTED_OUTPUT (17) KMSUSER_MFA (18) KMSUSER_PARTIAL (19) TIMED_OUT (20).
+ *
+ * A kmsuser KMS can use (checked before an adoption or a reset, and by the create's preflight when it may adopt):
+ * a crypto user, without MFA ("Do not specify the 2FA option when you create the kmsuser CU. If you do, AWS KMS
+ * cannot log in", KMS developer guide), on every HSM of the cluster (`user list` "cluster-coverage" "full"; a user
+ * on a subset of the HSMs shows "inconsistent", CloudHSM user guide, "Client SDK 5 user contains inconsistent
+ * values", and KMS's connect then fails USER_NOT_FOUND). An existing kmsuser that is not usable is left untouched.
  *
  * cloudhsm-cli failure output is undocumented (the AWS CloudHSM user guide's cloudhsm_cli-user-* pages show only
  * success output, `{"error_code":0,"data":...}`). Assumptions:
@@ -40,13 +46,30 @@
  *   pin|password|locked/ -> ADMIN_LOGIN_FAILED; anything else -> UNEXPECTED_OUTPUT with the output as detail.
  * - `--cluster-id` is passed only when `user list` fails without it and works with it (a multi-cluster
  *   configuration: the option is "Required: If multiple clusters have been configured", AWS CloudHSM user guide,
- *   cloudhsm_cli-user-create and cloudhsm_cli-configs-multi-cluster); stdin is /dev/null so a prompt cannot hang;
- *   each call is wrapped in `timeout 120` when `timeout` exists (exit 124 -> UNEXPECTED_OUTPUT).
+ *   cloudhsm_cli-user-create and cloudhsm_cli-configs-multi-cluster); stdin is /dev/null so a prompt cannot hang.
+ *
+ * Time: each cloudhsm-cli call is wrapped in `timeout KMSUSER_CLI_TIMEOUT_SECONDS` and each aws call in `timeout
+ * KMSUSER_AWS_TIMEOUT_SECONDS` when `timeout` exists; a call stopped so (exit 124) ends the script with TIMED_OUT
+ * and a detail naming the call. The script makes at most two `user list` calls, two `aws` calls and one mutating
+ * cloudhsm-cli call, so it ends within KMSUSER_SCRIPT_MAX_SECONDS, which the handler's SSM executionTimeout
+ * exceeds: SSM stops a script (SIGKILL to its process group, amazon-ssm-agent agent/executers) only when
+ * `timeout` is missing on the instance, and the handler then says that SSM stopped it.
  *
  * The text never contains `{{` (SSM would try to resolve it as a parameter reference).
  */
 
 export type KmsUserAction = 'check' | 'create' | 'reset' | 'delete';
+
+/** The script's limit on one cloudhsm-cli call (single command mode connects to every HSM and logs in each time). */
+export const KMSUSER_CLI_TIMEOUT_SECONDS = 120;
+/** The script's limit on one `aws secretsmanager get-secret-value` call. */
+export const KMSUSER_AWS_TIMEOUT_SECONDS = 60;
+/**
+ * The longest the script can run with its per-call limits: at most two `user list` probes, two secret reads and one
+ * mutating cloudhsm-cli call (create or reset: list, list, admin secret, bootstrap secret, user create or
+ * change-password), plus a few seconds of its own (awk, mktemp). The handler's SSM executionTimeout must exceed it.
+ */
+export const KMSUSER_SCRIPT_MAX_SECONDS = 3 * KMSUSER_CLI_TIMEOUT_SECONDS + 2 * KMSUSER_AWS_TIMEOUT_SECONDS + 10;
 
 export interface KmsUserScriptParams {
     action: KmsUserAction;
@@ -91,7 +114,9 @@ function check(name: string, value: unknown, re: RegExp): string {
  *  -v m=data : input is cloudhsm-cli stdout; prints its `data` when that is a string (exit 0), else exit 1.
  *  -v m=cli -v want=kmsuser : input is cloudhsm-cli stdout; parses from the first `{`; prints lines
  *                JSON=ok|bad|none, EC=<error_code> (0 when numerically zero), USERS=<n> for data.users,
- *                FOUND=<role> for each user whose lower-cased username equals `want`.
+ *                FOUND=<role> for each user whose lower-cased username equals `want`, each followed by
+ *                MFA=<number of entries in its "mfa" list (0 when absent)> and COVERAGE=<its "cluster-coverage",
+ *                empty when absent (older CLI versions)>.
  * Must not contain a single quote (it is embedded single-quoted).
  */
 const AWK_JSON = String.raw`function fail(w) { if (!BAD) BADW = w; BAD = 1 }
@@ -219,6 +244,10 @@ END {
       if ((u in T) && T[u] == "s" && tolower(V[u]) == want) {
         r = k SUBSEP i SUBSEP "role"
         print "FOUND=" (((r in T) && T[r] == "s") ? clean(V[r]) : "?")
+        f = k SUBSEP i SUBSEP "mfa"
+        print "MFA=" (((f in T) && T[f] == "a") ? L[f] : 0)
+        c = k SUBSEP i SUBSEP "cluster-coverage"
+        print "COVERAGE=" (((c in T) && T[c] == "s") ? clean(V[c]) : "")
       }
     }
   }
@@ -312,7 +341,7 @@ k_finish() {
 k_unexpected() { k_finish UNEXPECTED_OUTPUT 17 "$1"; }
 
 # k_cli LOGIN ARGS... : run cloudhsm-cli (LOGIN=yes: as the admin, PIN in that process's env only)
-# -> K_RC (exit status), K_OUT (stdout), K_ERR (stderr), K_JSON, K_EC, K_USERS, K_FOUND, K_ROLE
+# -> K_RC (exit status), K_OUT (stdout), K_ERR (stderr), K_JSON, K_EC, K_USERS, K_FOUND, K_ROLE, K_MFA, K_COVERAGE
 k_cli() {
   k_login=$1; shift
   # --cluster-id only where the client's configuration has several clusters (decided once, by k_probe_config)
@@ -324,7 +353,7 @@ k_cli() {
   fi
   K_RC=$?
   K_ERR=$(cat "$K_TMP/cli.err" 2>/dev/null)
-  K_JSON=none; K_EC=missing; K_USERS=missing; K_FOUND=no; K_ROLE=''
+  K_JSON=none; K_EC=missing; K_USERS=missing; K_FOUND=no; K_ROLE=''; K_MFA=0; K_COVERAGE=''
   K_PARSED=$(printf '%s' "$K_OUT" | LC_ALL=C awk -v m=cli -v want=kmsuser "$K_AWK_JSON")
   while IFS= read -r k_l; do
     case $k_l in
@@ -332,6 +361,8 @@ k_cli() {
       EC=*) K_EC=\${k_l#EC=} ;;
       USERS=*) K_USERS=\${k_l#USERS=} ;;
       FOUND=*) K_FOUND=yes; K_ROLE=\${k_l#FOUND=} ;;
+      MFA=*) K_MFA=\${k_l#MFA=} ;;
+      COVERAGE=*) K_COVERAGE=\${k_l#COVERAGE=} ;;
     esac
   done <<__KMSUSER_PARSED__
 $K_PARSED
@@ -342,7 +373,7 @@ k_cli_ok() { [ "$K_RC" -eq 0 ] && [ "$K_JSON" = ok ] && [ "$K_EC" = 0 ]; }
 # is one, else the raw stdout; then stderr). Output is scrubbed before and after decoding.
 k_cli_summary() {
   if [ "$K_RC" -eq 124 ] && [ -n "$K_TIMEOUT" ]; then
-    printf 'cloudhsm-cli %s timed out after %s s' "$1" "$K_CLI_SECONDS"
+    printf 'cloudhsm-cli %s did not answer within %s s, so the script stopped it' "$1" "$K_CLI_SECONDS"
     return 0
   fi
   k_scrub "$K_OUT"; k_o=$K_SCRUBBED
@@ -356,8 +387,8 @@ k_cli_summary() {
 k_cli_failed() {
   k_detail=$(k_cli_summary "$1")
   k_scrub "$K_OUT $K_ERR"
+  if [ "$K_RC" -eq 124 ] && [ -n "$K_TIMEOUT" ]; then k_finish TIMED_OUT 20 "$k_detail"; fi
   k_class=$(printf '%s' "$K_SCRUBBED" | LC_ALL=C awk "$K_AWK_CLASSIFY")
-  if [ "$K_RC" -eq 124 ] && [ -n "$K_TIMEOUT" ]; then k_class=OTHER; fi
   case $k_class in
     LOGIN) k_finish ADMIN_LOGIN_FAILED 13 "admin login as '$K_ADMIN_USER' refused: $k_detail" ;;
     LOGGED_IN) k_finish KMSUSER_LOGGED_IN 16 "$k_detail" ;;
@@ -374,6 +405,10 @@ k_read_secret() {
   K_VAL=''
   K_RAW=$($K_AWS_TIMEOUT "$K_AWS" secretsmanager get-secret-value --region "$K_REGION" --secret-id "$1" --query SecretString --output text 2>"$K_TMP/aws.err" </dev/null)
   k_rc=$?
+  if [ "$k_rc" -eq 124 ] && [ -n "$K_AWS_TIMEOUT" ]; then
+    K_RAW=''
+    k_finish TIMED_OUT 20 "aws secretsmanager get-secret-value of the $2 secret '$1' did not answer within $K_AWS_SECONDS s, so the script stopped it"
+  fi
   if [ "$k_rc" -ne 0 ]; then
     K_RAW=''
     k_e=$(cat "$K_TMP/aws.err" 2>/dev/null)
@@ -429,6 +464,17 @@ k_require_crypto_user() {
     k_unexpected "a user named kmsuser exists in $K_CLUSTER with role '$K_ROLE', not crypto-user; it was left untouched (KMS needs kmsuser to be a crypto user)"
   fi
 }
+# k_require_usable: an existing kmsuser KMS can log in as; else finish with kmsuser untouched
+k_require_usable() {
+  k_require_crypto_user
+  if [ "$K_MFA" != 0 ]; then
+    k_finish KMSUSER_MFA 18 "kmsuser in $K_CLUSTER has multi-factor authentication registered ($K_MFA entry(ies) in its mfa list in cloudhsm-cli user list); it was left untouched"
+  fi
+  case $K_COVERAGE in
+    ''|full) ;;
+    *) k_finish KMSUSER_PARTIAL 19 "kmsuser in $K_CLUSTER is not on every HSM of the cluster (cloudhsm-cli user list shows cluster-coverage '$K_COVERAGE', not 'full'); it was left untouched" ;;
+  esac
+}
 
 # ---- main ------------------------------------------------------------------------------------------
 K_TMP=$(mktemp -d 2>/dev/null) || K_TMP=''
@@ -440,9 +486,8 @@ if [ -z "$K_CLI" ]; then k_finish CLI_MISSING 10 "cloudhsm-cli (Client SDK 5) no
 K_AWS=$(command -v aws 2>/dev/null) || K_AWS=''
 if [ -z "$K_AWS" ] && [ -x /usr/local/bin/aws ]; then K_AWS=/usr/local/bin/aws; fi
 if [ -z "$K_AWS" ]; then k_finish AWS_CLI_MISSING 11 "aws (AWS CLI) not found on PATH (\${PATH-}) nor at /usr/local/bin/aws"; fi
-K_CLI_SECONDS=120
 if command -v timeout >/dev/null 2>&1; then
-  K_TIMEOUT="timeout $K_CLI_SECONDS"; K_AWS_TIMEOUT='timeout 60'
+  K_TIMEOUT="timeout $K_CLI_SECONDS"; K_AWS_TIMEOUT="timeout $K_AWS_SECONDS"
 else
   K_TIMEOUT=''; K_AWS_TIMEOUT=''
 fi
@@ -453,10 +498,12 @@ fi
 # never counts toward the admin's lockout; no command that logs in is ever retried.
 K_CID=no
 k_cli no user list
+if [ "$K_RC" -eq 124 ] && [ -n "$K_TIMEOUT" ]; then k_finish TIMED_OUT 20 "$(k_cli_summary 'user list')"; fi
 if ! k_cli_ok || [ "$K_USERS" = missing ]; then
   k_first=$(k_cli_summary 'user list')
   K_CID=yes
   k_cli no user list
+  if [ "$K_RC" -eq 124 ] && [ -n "$K_TIMEOUT" ]; then k_finish TIMED_OUT 20 "$k_first; with --cluster-id $K_CLUSTER: $(k_cli_summary 'user list')"; fi
   if ! k_cli_ok || [ "$K_USERS" = missing ]; then
     k_unexpected "$k_first; with --cluster-id $K_CLUSTER: $(k_cli_summary 'user list')"
   fi
@@ -469,7 +516,7 @@ case $K_ACTION in
       if [ "$K_ADOPT" != true ]; then
         k_finish KMSUSER_EXISTS 14 "a user named kmsuser (role '$K_ROLE') already exists in $K_CLUSTER and AdoptExistingKmsUser is false"
       fi
-      k_require_crypto_user
+      k_require_usable
     fi
     k_read_admin
     k_finish CHECKED 0 ;;
@@ -478,7 +525,7 @@ case $K_ACTION in
       if [ "$K_ADOPT" != true ]; then
         k_finish KMSUSER_EXISTS 14 "a user named kmsuser (role '$K_ROLE') already exists in $K_CLUSTER and AdoptExistingKmsUser is false"
       fi
-      k_require_crypto_user
+      k_require_usable
       k_read_admin; k_read_bootstrap
       k_change_password ADOPTED
     fi
@@ -486,7 +533,7 @@ case $K_ACTION in
     k_create ;;
   reset)
     if [ "$K_FOUND" = yes ]; then
-      k_require_crypto_user
+      k_require_usable
       k_read_admin; k_read_bootstrap
       k_change_password RESET
     fi
@@ -547,6 +594,8 @@ export function buildKmsUserCommands(p: KmsUserScriptParams): string[] {
         `K_ADMIN_SECRET=${sq(adminSecretId)}`,
         `K_BOOT_SECRET=${sq(bootstrapSecretId)}`,
         `K_CLI_FALLBACK=${sq(CLI_FALLBACK)}`,
+        `K_CLI_SECONDS=${KMSUSER_CLI_TIMEOUT_SECONDS}`,
+        `K_AWS_SECONDS=${KMSUSER_AWS_TIMEOUT_SECONDS}`,
         `K_AWK_JSON=${sq(AWK_JSON)}`,
         `K_AWK_CLASSIFY=${sq(AWK_CLASSIFY)}`,
         `K_AWK_ONELINE=${sq(AWK_ONELINE)}`,

@@ -320,6 +320,19 @@ export const scenarios: Scenario[] = [
         },
     },
     {
+        name: 'rename while CONNECTED where KMS follows the older documentation: refused until DISCONNECTED',
+        async run(w, t) {
+            const { kms } = w.aws;
+            await w.setRenameConnectedStore(false);
+            const id = await connectedStore(w, t);
+            await t.call('kms.update name (CONNECTED)', () => kms.update(id, { name: 'ks-renamed' }));
+            await describe(w, t, id, 'kms.describeStore (not renamed)');
+            await disconnected(w, t, id);
+            await t.call('kms.update name (DISCONNECTED)', () => kms.update(id, { name: 'ks-renamed' }));
+            await describe(w, t, id, 'kms.describeStore (renamed)');
+        },
+    },
+    {
         name: 'update while DISCONNECTED: cluster moves within the backup lineage, checks on the target',
         async run(w, t) {
             const { kms } = w.aws;
@@ -441,6 +454,36 @@ export const scenarios: Scenario[] = [
                 await t.call(`kms.describeKey (key ${i + 1})`, () => kms.describeKey(keyId));
             }
             await t.call('kms.listKeys (a marker KMS did not give)', () => kms.listKeys('agreement-marker', 2));
+        },
+    },
+    {
+        name: "DescribeKey is authorized by each key's policy: keys that keep the caller out are listed but not described",
+        async run(w, t) {
+            const { kms } = w.aws;
+            const id = await connectedStore(w, t);
+            const policy = (statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+            const allow = (principal: unknown, action: string | string[]) => ({ Effect: 'Allow', Principal: principal, Action: action, Resource: '*' });
+            const otherAccount = { AWS: 'arn:aws:iam::444455556666:root' };
+            const account = { AWS: `arn:aws:iam::${D.accountId}:root` };
+            // in the store: administered from another account only
+            await w.addKeys(id, 1, policy([allow(otherAccount, 'kms:*')]));
+            // outside any store: the account may use the key, not describe it; a service principal; an explicit deny
+            await w.addKeys(undefined, 1, policy([allow(account, ['kms:Encrypt', 'kms:Decrypt'])]));
+            await w.addKeys(undefined, 1, policy([allow({ Service: 'logs.amazonaws.com' }, 'kms:*')]));
+            await w.addKeys(undefined, 1, policy([allow(account, 'kms:*'), { Effect: 'Deny', Principal: '*', Action: 'kms:Describe*', Resource: '*' }]));
+            // let in: the account by id with a wildcard, a role of the account, everyone
+            await w.addKeys(undefined, 1, policy([allow({ AWS: D.accountId }, 'kms:Describe*')]));
+            await w.addKeys(undefined, 1, policy([allow({ AWS: `arn:aws:iam::${D.accountId}:role/KeyAdmin` }, 'kms:*')]));
+            await w.addKeys(undefined, 1, policy([allow('*', 'kms:DescribeKey')]));
+            // a Condition the simulator does not evaluate: taken not to apply
+            await w.addKeys(undefined, 1, policy([{ ...allow(account, 'kms:*'), Condition: { StringEquals: { 'kms:CallerAccount': D.accountId } } }]));
+            const all = await t.call('kms.listKeys', () => kms.listKeys());
+            for (const [i, keyId] of (all?.keyIds ?? []).entries()) {
+                await t.call(`kms.keyStoreOfKey (key ${i + 1})`, () => kms.keyStoreOfKey(keyId));
+                await t.call(`kms.describeKey (key ${i + 1})`, () => kms.describeKey(keyId));
+            }
+            await disconnected(w, t, id);
+            await t.call('kms.deleteStore (holds a key the caller cannot describe)', () => kms.deleteStore(id));
         },
     },
     {
@@ -724,6 +767,139 @@ export const scenarios: Scenario[] = [
         name: 'Run Command: an instance without cloudhsm-cli',
         async run(w, t) {
             await runScript(w, t, 'check', kmsUserScript('check'), D.noCliInstanceId);
+        },
+    },
+    {
+        name: "the cluster's network: its security group and subnets, and what KMS makes of a broken one",
+        async run(w, t) {
+            const { kms, hsm, ec2 } = w.aws;
+            const cluster = await t.call('hsm.describeCluster', () => hsm.describeCluster(D.clusterId));
+            const sg = cluster?.securityGroup;
+            const [a, b] = Object.keys(cluster?.subnetMapping ?? {})
+                .sort()
+                .map((zone) => cluster!.subnetMapping![zone]);
+            if (!sg || !a || !b) throw new Error(`no security group or subnets on ${w.backend}`);
+            await t.call('ec2.describeSecurityGroup', () => ec2.describeSecurityGroup(sg));
+            await t.call('ec2.describeSecurityGroup (no such group)', () => ec2.describeSecurityGroup('sg-00000000000000000'));
+            await t.call('ec2.describeSubnets (and one that does not exist)', () => ec2.describeSubnets([a, b, 'subnet-00000000000000000']));
+            // a connected store holds an address in each subnet
+            const id = await connectedStore(w, t, 'ks-network');
+            await t.call('ec2.describeSubnets (connected)', () => ec2.describeSubnets([a, b]));
+            await disconnected(w, t, id);
+            const failedConnect = async (what: string) => {
+                await t.call(`kms.connect (${what})`, () => kms.connect(id));
+                await w.waitSeconds(301);
+                await describe(w, t, id, `kms.describeStore (${what})`);
+                await t.call(`kms.disconnect (${what})`, () => kms.disconnect(id));
+                await w.waitSeconds(11);
+            };
+            const rule = { protocol: 'tcp', fromPort: 2223, toPort: 2225, groupIds: [sg] };
+            await w.setSecurityGroupRules(sg, 'inbound', []);
+            await t.call('ec2.describeSecurityGroup (no inbound rule)', () => ec2.describeSecurityGroup(sg));
+            await failedConnect('no inbound rule');
+            await w.setSecurityGroupRules(sg, 'inbound', [rule]);
+            await w.setFreeAddresses(a, 0);
+            await t.call('ec2.describeSubnets (a full subnet)', () => ec2.describeSubnets([a, b]));
+            await failedConnect('a full subnet');
+            await w.setFreeAddresses(a, 3);
+            await w.deleteSubnet(b);
+            await t.call('ec2.describeSubnets (a deleted subnet)', () => ec2.describeSubnets([a, b]));
+            await failedConnect('a deleted subnet');
+            await t.call('kms.deleteStore', () => kms.deleteStore(id));
+            // CreateCustomKeyStore refuses a cluster whose security group lacks the outbound rule
+            const other = await t.call('hsm.describeCluster (unrelated)', () => hsm.describeCluster(D.unrelatedClusterId));
+            if (!other?.securityGroup) throw new Error(`no security group on ${w.backend}`);
+            await w.setSecurityGroupRules(other.securityGroup, 'outbound', [{ ...rule, groupIds: ['sg-00000000000000000'] }]);
+            const otherCa = await caOf(w, t, D.unrelatedCaSecretName);
+            await t.call('kms.createStore (no outbound rule)', () =>
+                kms.createStore({ name: 'ks-no-outbound', clusterId: D.unrelatedClusterId, trustAnchor: otherCa, password: PW }),
+            );
+        },
+    },
+    {
+        name: 'eventual consistency: describes show the store as it was for a few seconds after connect, disconnect or update',
+        async run(w, t) {
+            const { kms } = w.aws;
+            await w.putKmsUser(D.clusterId, PW);
+            const id = await createStore(w, t, { name: 'ks-lag', trustAnchor: await caOf(w, t) });
+            await t.call('kms.connect', () => kms.connect(id));
+            await describe(w, t, id, 'kms.describeStore (right after connect)');
+            await t.call('kms.listStores (right after connect)', () => kms.listStores());
+            await w.waitSeconds(6);
+            await describe(w, t, id, 'kms.describeStore (6 s after connect)');
+            await w.waitSeconds(301);
+            await describe(w, t, id, 'kms.describeStore (connected)');
+            await t.call('kms.update name (connected)', () => kms.update(id, { name: 'ks-lag-renamed' }));
+            await describe(w, t, id, 'kms.describeStore (right after the rename)');
+            await t.call('kms.describeStoreByName (new name, right after)', () => kms.describeStoreByName('ks-lag-renamed'));
+            await t.call('kms.describeStoreByName (old name, right after)', () => kms.describeStoreByName('ks-lag'));
+            await t.call('kms.disconnect', () => kms.disconnect(id));
+            await describe(w, t, id, 'kms.describeStore (right after disconnect)');
+            await w.waitSeconds(6);
+            await describe(w, t, id, 'kms.describeStore (6 s after disconnect)');
+            await w.waitSeconds(6);
+            await describe(w, t, id, 'kms.describeStore (disconnected)');
+        },
+    },
+    {
+        name: 'eventual consistency: a connect right after a password update still uses the old password; a few seconds later, the new one',
+        async run(w, t) {
+            const { kms } = w.aws;
+            await w.putKmsUser(D.clusterId, 'Kmsuser-New-Passw0rd');
+            const id = await createStore(w, t, { name: 'ks-update-lag', trustAnchor: await caOf(w, t) });
+            await t.call('kms.update password', () => kms.update(id, { password: 'Kmsuser-New-Passw0rd' }));
+            await t.call('kms.connect (right after the update)', () => kms.connect(id));
+            await w.waitSeconds(301);
+            await describe(w, t, id, 'kms.describeStore (failed)');
+            await disconnected(w, t, id);
+            await t.call('kms.update password (again)', () => kms.update(id, { password: 'Kmsuser-New-Passw0rd' }));
+            await t.call('kms.update password (the same again, right after)', () => kms.update(id, { password: 'Kmsuser-New-Passw0rd' }));
+            await w.waitSeconds(10);
+            await t.call('kms.connect (10 s after)', () => kms.connect(id));
+            await w.waitSeconds(301);
+            await describe(w, t, id, 'kms.describeStore (connected)');
+        },
+    },
+    {
+        name: 'any update needs two active HSMs in different Availability Zones, a new name or password too',
+        async run(w, t) {
+            const { kms } = w.aws;
+            const id = await createStore(w, t, { name: 'ks-degraded', trustAnchor: await caOf(w, t) });
+            await w.setCluster(D.clusterId, { hsms: [{ az: `${D.region}a` }] });
+            await t.call('kms.update password (one HSM)', () => kms.update(id, { password: 'Another-Passw0rd' }));
+            await t.call('kms.update name (one HSM)', () => kms.update(id, { name: 'ks-degraded-renamed' }));
+            await t.call('kms.update nothing (one HSM)', () => kms.update(id, {}));
+            await describe(w, t, id, 'kms.describeStore (unchanged)');
+            await w.setCluster(D.clusterId, { hsms: [{ az: `${D.region}a` }, { az: `${D.region}a` }] });
+            await t.call('kms.update password (two HSMs, one zone)', () => kms.update(id, { password: 'Another-Passw0rd' }));
+            await w.setCluster(D.clusterId, { hsms: [{ az: `${D.region}a` }, { az: `${D.region}b` }] });
+            await t.call('kms.update password (two zones)', () => kms.update(id, { password: 'Another-Passw0rd' }));
+            await t.call('kms.update name (two zones)', () => kms.update(id, { name: 'ks-degraded-renamed' }));
+        },
+    },
+    {
+        name: 'kmsuser with MFA, or on some HSMs only: the check, the adoption and a reset leave it alone; a connect fails',
+        async run(w, t) {
+            const { kms, secrets } = w.aws;
+            const boot = 'agreement/kmsuser-bootstrap';
+            await t.call('secrets.create (bootstrap)', () => secrets.create({ name: boot, value: PW, token: token(1), description: 'kmsuser bootstrap' }));
+            const id = await createStore(w, t, { name: 'ks-unusable', trustAnchor: await caOf(w, t) });
+            for (const [what, opts] of [
+                ['MFA', { mfa: true }],
+                ['on some HSMs', { coverage: 'inconsistent' }],
+            ] as const) {
+                await w.putKmsUser(D.clusterId, PW, opts);
+                await runScript(w, t, `check, adopt (${what})`, kmsUserScript('check', { adopt: true }));
+                await runScript(w, t, `create, adopt (${what})`, kmsUserScript('create', { adopt: true, bootstrapSecretId: boot }));
+                await runScript(w, t, `reset (${what})`, kmsUserScript('reset', { bootstrapSecretId: boot }));
+                await runScript(w, t, `create (${what})`, kmsUserScript('create', { bootstrapSecretId: boot }));
+                await t.call(`kms.connect (${what})`, () => kms.connect(id));
+                await w.waitSeconds(301);
+                await describe(w, t, id, `kms.describeStore (${what})`);
+                await disconnected(w, t, id);
+            }
+            await w.putKmsUser(D.clusterId, PW);
+            await runScript(w, t, 'check, adopt (usable)', kmsUserScript('check', { adopt: true }));
         },
     },
 ];

@@ -5,8 +5,8 @@
  *
  * - fake: test/fakes/aws.ts's FakeAws, seeded like the simulator's default scenario (local/sim/scenario.ts: the
  *   same cluster ids, lineages as backup families, Availability Zones, instance ids and secret names) and set to
- *   the simulator's timings (DEFAULT_CONFIG: connect, disconnect, Run Command visibility and start, the delay
- *   before a force-deleted secret's name is free). Time is its FakeClock.
+ *   the simulator's timings (DEFAULT_CONFIG: connect, disconnect, KMS's stale window, Run Command visibility and
+ *   start, the delay before a force-deleted secret's name is free). Time is its FakeClock.
  * - sim: the simulator on a virtual clock, reached by the handler's real adapters (lazyAdapters over HTTP, the
  *   real SDK v3 clients). A scenario runs as a party of the simulator's clock (`clock.run`), so simulated time
  *   stands still while it works and passes only in waitSeconds (`clock.sleep`).
@@ -17,7 +17,8 @@ import { errorName } from '../../src/aws/error-name';
 import type { Adapters } from '../../src/aws/adapters';
 import { pointHandlerAt } from '../../local/harness';
 import { DEFAULT_SCENARIO as D, RunningSimulator, startSimulator } from '../../local/sim';
-import { issueCertificate } from '../../local/sim/cert';
+import { issueCertificate, Issued } from '../../local/sim/cert';
+import type { SecurityGroupRule } from '../../src/aws/ec2';
 import { DEFAULT_CONFIG } from '../../local/sim/state';
 import { FakeAws, FakeCluster, hsmsIn, worldsOfThisTest } from '../fakes/aws';
 
@@ -36,8 +37,11 @@ export interface World {
     now(): number;
     /** Lets `seconds` of time pass (the FakeClock advances; on the simulator the scenario sleeps on its clock). */
     waitSeconds(seconds: number): Promise<void>;
-    /** Puts kmsuser (a crypto user) with this password in the cluster, as an administrator would by hand. */
-    putKmsUser(clusterId: string, password: string): Promise<void>;
+    /**
+     * Puts kmsuser (a crypto user) with this password in the cluster, as an administrator would by hand; with `mfa`, a
+     * token-sign MFA registered; with `coverage`, its cluster-coverage (e.g. inconsistent: on some HSMs only).
+     */
+    putKmsUser(clusterId: string, password: string, opts?: { mfa?: boolean; coverage?: string }): Promise<void>;
     /** Another cluster: ACTIVE, with HSMs in these Availability Zones (default a and b), of a backup lineage. */
     addCluster(p: { id: string; lineage: string; hsms?: HsmSpec[] }): Promise<void>;
     /** Changes a cluster's state and/or its HSMs. */
@@ -45,10 +49,17 @@ export interface World {
     deleteCluster(id: string): Promise<void>;
     /** The trust anchor (customer CA PEM) of a cluster added with addCluster. */
     trustAnchorOf(clusterId: string): Promise<string>;
-    /** Adds `n` KMS keys, in the store or (undefined) ordinary AWS_KMS keys, as someone else made them. */
-    addKeys(storeId: string | undefined, n: number): Promise<void>;
+    /** Adds `n` KMS keys, in the store or (undefined) ordinary AWS_KMS keys, as someone else made them (with `policy`, their key policy). */
+    addKeys(storeId: string | undefined, n: number, policy?: string): Promise<void>;
     /** Sets an instance's SSM ping status (Online / ConnectionLost). */
     setPing(instanceId: string, ping: 'Online' | 'ConnectionLost'): Promise<void>;
+    /** Replaces the rules of a cluster's security group, in one direction, as someone editing it in the console would. */
+    setSecurityGroupRules(groupId: string, direction: 'inbound' | 'outbound', rules: SecurityGroupRule[]): Promise<void>;
+    /** Sets a subnet's free addresses (0 fills it up). */
+    setFreeAddresses(subnetId: string, free: number): Promise<void>;
+    deleteSubnet(subnetId: string): Promise<void>;
+    /** Whether KMS renames a CONNECTED store (the current model; default) or only a DISCONNECTED one (older SDK docs). */
+    setRenameConnectedStore(allowed: boolean): Promise<void>;
 }
 
 export interface Backend {
@@ -61,15 +72,18 @@ export interface Backend {
 // ---- the fake ---------------------------------------------------------------------------------------
 
 /** A real P-256 CA certificate per lineage for the fake's clusters (the simulator makes its own). */
-const fakeCas = new Map<string, string>();
-function fakeCaOf(lineage: string): string {
-    let pem = fakeCas.get(lineage);
-    if (!pem) {
-        pem = issueCertificate('customerCA', `Fake customer CA (${lineage})`).pem;
-        fakeCas.set(lineage, pem);
+const fakeCas = new Map<string, Issued>();
+function fakeCa(lineage: string): Issued {
+    let ca = fakeCas.get(lineage);
+    if (!ca) {
+        ca = issueCertificate('customerCA', `Fake customer CA (${lineage})`);
+        fakeCas.set(lineage, ca);
     }
-    return pem;
+    return ca;
 }
+const fakeCaOf = (lineage: string): string => fakeCa(lineage).pem;
+/** A cluster certificate signed by its lineage's CA, as the simulator's clusters have (DescribeClusters Certificates). */
+const clusterCertOf = (clusterId: string, lineage: string): string => issueCertificate(clusterId, 'AWS CloudHSM (fake)', fakeCa(lineage), 10).pem;
 
 const az = (x: string) => `${D.region}${x}`;
 const hsmsOf = (clusterId: string, specs: HsmSpec[]) =>
@@ -87,6 +101,7 @@ export function seedDefaultScenario(): FakeAws {
     aws.kms.maxStores = c.maxKeyStores;
     aws.kms.storePageSize = c.describeStoresPageSize;
     aws.ssm.timing = { visibleSeconds: c.commandVisibilitySeconds, startSeconds: c.commandRunDelaySeconds, runSeconds: FAKE_SCRIPT_SECONDS };
+    aws.kms.staleSeconds = c.kmsStaleSeconds;
     aws.secrets.purgeSeconds = c.secretPurgeSeconds;
     const cluster = (id: string, lineage: string, zones: string[]) =>
         aws.hsm.addCluster({
@@ -97,6 +112,7 @@ export function seedDefaultScenario(): FakeAws {
                 zones.map((z) => ({ az: az(z) })),
             ),
             trustAnchor: fakeCaOf(lineage),
+            clusterCertificate: clusterCertOf(id, lineage),
         });
     cluster(D.clusterId, D.lineage, ['a', 'b']);
     cluster(D.relatedClusterId, D.lineage, ['a', 'c']);
@@ -129,10 +145,12 @@ function fakeWorld(aws: FakeAws): World {
         aws: aws.adapters(),
         now: () => aws.clock.now(),
         waitSeconds: async (s) => aws.clock.advance(s * 1000),
-        putKmsUser: async (clusterId, password) => {
+        putKmsUser: async (clusterId, password, opts = {}) => {
             const c = clusterOf(clusterId);
             c.kmsUser = true;
             c.kmsUserPassword = password;
+            c.kmsUserMfa = Boolean(opts.mfa);
+            c.kmsUserCoverage = opts.coverage ?? 'full';
         },
         addCluster: async (p) =>
             void aws.hsm.addCluster({
@@ -140,17 +158,28 @@ function fakeWorld(aws: FakeAws): World {
                 family: p.lineage,
                 hsms: hsmsOf(p.id, p.hsms ?? [{ az: az('a') }, { az: az('b') }]),
                 trustAnchor: fakeCaOf(p.lineage),
+                clusterCertificate: clusterCertOf(p.id, p.lineage),
             }),
         setCluster: async (id, p) => {
             const c = clusterOf(id);
             if (p.state !== undefined) c.state = p.state;
             // as the simulator's control API does: HSMs keep their ids by position
             if (p.hsms) c.hsms = hsmsOf(id, p.hsms).map((h, i) => ({ ...h, id: c.hsms[i]?.id ?? h.id }));
+            // a zone new to the cluster joins its subnet mapping, with a subnet (the simulator's upsertCluster)
+            aws.hsm.addZones(c);
         },
         deleteCluster: async (id) => void aws.hsm.clusters.delete(id),
         trustAnchorOf: async (id) => clusterOf(id).trustAnchor as string,
-        addKeys: async (storeId, n) => void aws.kms.addKeys(storeId, n),
+        addKeys: async (storeId, n, policy) => void aws.kms.addKeys(storeId, n, policy),
         setPing: async (id, ping) => aws.ssm.addInstance(id, ping),
+        setRenameConnectedStore: async (allowed) => void (aws.kms.renameConnectedStore = allowed),
+        setSecurityGroupRules: async (groupId, direction, rules) => {
+            const g = aws.ec2.groups.get(groupId);
+            if (!g) throw new Error(`fake: no security group ${groupId}`);
+            g[direction] = structuredClone(rules);
+        },
+        setFreeAddresses: async (subnetId, free) => aws.ec2.setFreeAddresses(subnetId, free),
+        deleteSubnet: async (subnetId) => aws.ec2.deleteSubnet(subnetId),
     };
 }
 
@@ -195,7 +224,14 @@ export async function simBackend(): Promise<Backend> {
         aws,
         now: () => clock.now(),
         waitSeconds: (s) => clock.sleep(s * 1000),
-        putKmsUser: async (clusterId, password) => void (await control.putUser(clusterId, { username: 'kmsuser', role: 'crypto-user', password })),
+        putKmsUser: async (clusterId, password, opts = {}) =>
+            void (await control.putUser(clusterId, {
+                username: 'kmsuser',
+                role: 'crypto-user',
+                password,
+                mfa: opts.mfa ? [{ strategy: 'token-sign', status: 'enabled' }] : [],
+                clusterCoverage: opts.coverage ?? 'full',
+            })),
         addCluster: async (p) =>
             void (await control.putCluster({
                 id: p.id,
@@ -211,13 +247,20 @@ export async function simBackend(): Promise<Backend> {
             if (!c) throw new Error(`sim: no cluster ${id}`);
             return c.caPem;
         },
-        addKeys: async (storeId, n) => void (await control.putKeys(n, storeId ? { customKeyStoreId: storeId } : {})),
+        addKeys: async (storeId, n, policy) =>
+            void (await control.putKeys(n, { ...(storeId ? { customKeyStoreId: storeId } : {}), ...(policy !== undefined ? { policy } : {}) })),
         setPing: async (id, ping) => void (await control.putInstance({ id, pingStatus: ping })),
+        setRenameConnectedStore: async (allowed) => void (await control.config({ renameConnectedStore: allowed })),
+        setSecurityGroupRules: async (groupId, direction, rules) =>
+            void (await control.putSecurityGroup({ id: groupId, [direction]: rules.map((r) => ({ ...r, cidrs: [] })) })),
+        setFreeAddresses: async (subnetId, free) => void (await control.putSubnet({ id: subnetId, availableIpAddressCount: free })),
+        deleteSubnet: (subnetId) => control.deleteSubnet(subnetId),
     };
     return {
         name: 'sim',
         async run(scenario) {
             running.sim.reset('default');
+            running.sim.setConfig({ renameConnectedStore: DEFAULT_CONFIG.renameConnectedStore }); // settings outlive a reset
             return clock.run(() => scenario(world));
         },
         async stop() {
@@ -243,6 +286,8 @@ export interface Entry {
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 const STORE_ID = /\bcks-[0-9a-f]{17}\b/g;
 const HSM_ID = /\bhsm-[a-z0-9]{11}\b/g;
+/** Security group, subnet and VPC ids (made at random by the simulator, from the cluster id by the fake). */
+const EC2_ID = /\b(sg|subnet|vpc)-[0-9a-f]{17}\b/g;
 const SECRET_ARN = /^(arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+)-([A-Za-z0-9]{6})$/;
 
 /**
@@ -294,7 +339,8 @@ export class Transcript {
         return s
             .replace(STORE_ID, (m) => this.placeholder('store', m))
             .replace(UUID, (m) => this.placeholder('id', m))
-            .replace(HSM_ID, (m) => this.placeholder('hsm', m));
+            .replace(HSM_ID, (m) => this.placeholder('hsm', m))
+            .replace(EC2_ID, (m, kind: string) => this.placeholder(kind, m));
     }
 
     normalize(v: unknown, key?: string): unknown {

@@ -113,13 +113,13 @@ describe('loading on first use', () => {
         const c = buildClients(session);
         expect(c.kms).toBe(c.kms);
         expect(c.kms).toBeInstanceOf(KMSClient);
-        expect(Object.keys(c)).toEqual(['kms', 'hsm', 'ssm', 'secrets']);
+        expect(Object.keys(c)).toEqual(['kms', 'hsm', 'ssm', 'secrets', 'ec2']);
     });
 
     test('an SDK package and its adapter are loaded only when a workflow first calls that service', () => {
         const loaded: string[] = [];
         jest.isolateModules(() => {
-            for (const pkg of ['@aws-sdk/client-kms', '@aws-sdk/client-cloudhsm-v2', '@aws-sdk/client-ssm', '@aws-sdk/client-secrets-manager']) {
+            for (const pkg of ['@aws-sdk/client-kms', '@aws-sdk/client-cloudhsm-v2', '@aws-sdk/client-ssm', '@aws-sdk/client-secrets-manager', '@aws-sdk/client-ec2']) {
                 jest.doMock(pkg, () => {
                     loaded.push(pkg);
                     return jest.requireActual(pkg);
@@ -133,6 +133,9 @@ describe('loading on first use', () => {
             expect(loaded).toEqual(['@aws-sdk/client-kms']);
             void aws.hsm;
             expect(loaded).toEqual(['@aws-sdk/client-kms', '@aws-sdk/client-cloudhsm-v2']);
+            // EC2's package, the largest, only when the cluster network checks run
+            void aws.ec2;
+            expect(loaded).toEqual(['@aws-sdk/client-kms', '@aws-sdk/client-cloudhsm-v2', '@aws-sdk/client-ec2']);
         });
     });
 });

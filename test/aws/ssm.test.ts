@@ -85,6 +85,15 @@ describe('SsmAdapter.sendShellScript', () => {
         expect(ssmMock.calls()).toHaveLength(1);
     });
 
+    it('sends executionTimeout (the run time) apart from TimeoutSeconds (the delivery timeout) when given', async () => {
+        ssmMock.on(SendCommandCommand).resolves({ Command: { CommandId: CMD, Status: 'Pending' } });
+        await ssm.sendShellScript({ ...p, executionTimeoutSeconds: 600 });
+        expect(ssmMock.commandCalls(SendCommandCommand)[0].args[0].input).toMatchObject({
+            Parameters: { commands: ['set -eu', 'echo hi'], executionTimeout: ['600'] },
+            TimeoutSeconds: 120,
+        });
+    });
+
     it.each([
         ['no Command', {}],
         ['no CommandId', { Command: { Status: 'Pending' as const } }],
@@ -175,6 +184,7 @@ describe('SsmAdapter.getInvocation', () => {
         await expect(ssm.getInvocation(CMD, I)).resolves.toStrictEqual({
             state: 'success',
             status: 'Success',
+            statusCode: 'Success',
             stdout: '{"ok":true}\n',
             stderr: 'warn\n',
         });
@@ -192,17 +202,17 @@ describe('SsmAdapter.getInvocation', () => {
         ['Cancelled', 'failed'],
     ] as const)('maps Status %s to %s', async (status, state) => {
         ssmMock.on(GetCommandInvocationCommand).resolves({ Status: status });
-        await expect(ssm.getInvocation(CMD, I)).resolves.toStrictEqual({ state, status, stdout: '', stderr: '' });
+        await expect(ssm.getInvocation(CMD, I)).resolves.toStrictEqual({ state, status, statusCode: status, stdout: '', stderr: '' });
     });
 
     it('reports StatusDetails as status when present', async () => {
         ssmMock.on(GetCommandInvocationCommand).resolves({ Status: 'TimedOut', StatusDetails: 'Execution Timed Out' });
-        await expect(ssm.getInvocation(CMD, I)).resolves.toMatchObject({ state: 'failed', status: 'Execution Timed Out' });
+        await expect(ssm.getInvocation(CMD, I)).resolves.toMatchObject({ state: 'failed', status: 'Execution Timed Out', statusCode: 'TimedOut' });
     });
 
     it('treats a missing Status as Pending', async () => {
         ssmMock.on(GetCommandInvocationCommand).resolves({});
-        await expect(ssm.getInvocation(CMD, I)).resolves.toStrictEqual({ state: 'pending', status: 'Pending', stdout: '', stderr: '' });
+        await expect(ssm.getInvocation(CMD, I)).resolves.toStrictEqual({ state: 'pending', status: 'Pending', statusCode: 'Pending', stdout: '', stderr: '' });
     });
 
     it('maps InvocationDoesNotExist (real SDK class, and base class by name) to undefined', async () => {

@@ -1,6 +1,8 @@
 /** The example templates parse (CloudFormation's short tags included) and use only what the schema defines. */
 import { readFileSync } from 'fs';
 import { join } from 'path';
+import { PROVIDER_RECURSIVE_LOOP, PROVIDER_TIMEOUT_SECONDS } from '../../local/custom-resource-harness';
+import { MAX_INVOCATIONS, RESERVE_MS } from '../../src/custom-resource/operation';
 import { parseProperties } from '../../src/custom-resource/props';
 import { keyType } from '../../src/custom-resource/types';
 import { loadTemplate } from '../docs/support';
@@ -113,6 +115,15 @@ describe('examples/custom-resource-provider.yaml', () => {
         expect(logs.Properties?.LogGroupName).toEqual({ 'Fn::Sub': '/aws/lambda/${FunctionName}' });
         const exported = Object.values(t.Outputs ?? {}).find((o) => o.Export);
         expect(exported?.Value).toEqual({ 'Fn::GetAtt': [name, 'Arn'] });
+    });
+
+    test("the function's timeout and recursive loop setting are those the custom resource harness runs it with", () => {
+        const [[, fn]] = byType('AWS::Lambda::Function');
+        // Lambda's longest timeout keeps an hour-long operation at five invocations; the provider's own chains
+        // are bounded, so Lambda's recursive loop detection need not stop them.
+        expect(fn.Properties?.Timeout).toBe(PROVIDER_TIMEOUT_SECONDS);
+        expect(fn.Properties?.RecursiveLoop).toBe(PROVIDER_RECURSIVE_LOOP);
+        expect(Math.ceil(3600 / (PROVIDER_TIMEOUT_SECONDS - RESERVE_MS / 1000)) + 1).toBeLessThan(MAX_INVOCATIONS);
     });
 
     test("the role has both schemas' handler permissions, invoking itself and writing its own logs, nothing more", () => {

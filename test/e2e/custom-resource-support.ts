@@ -1,5 +1,5 @@
 import { CfnRequestEvent, CrResult } from '../../local/custom-resource-driver';
-import { CrHarness, startCustomResourceHarness } from '../../local/custom-resource-harness';
+import { CrHarness, CrHarnessOptions, startCustomResourceHarness } from '../../local/custom-resource-harness';
 import { SimStateView } from '../../local/sim';
 import { keepingResults, resetForTest, secretValues, stateHaystacks } from './support';
 
@@ -37,7 +37,7 @@ export function crLeaks(h: CrE2E, state: SimStateView, extraRequests: CfnRequest
 }
 
 /** One harness per test file, reset before each test and scanned after it. */
-export function useCrE2E(opts: { lambdaTimeoutSeconds?: number } = {}): () => CrE2E {
+export function useCrE2E(opts: Pick<CrHarnessOptions, 'lambdaTimeoutSeconds' | 'recursiveLoop'> = {}): () => CrE2E {
     let h: CrE2E;
     beforeAll(async () => {
         h = keepingResults<CrHarness, CrResult>(await startCustomResourceHarness({ ...opts }));

@@ -5,6 +5,7 @@
  */
 import { ConnectCustomKeyStoreCommand, DisconnectCustomKeyStoreCommand, KMSClient } from '@aws-sdk/client-kms';
 import { defaultKeyProperties, defaultProperties } from '../../local/harness';
+import { DEFAULT_CONFIG } from '../../local/sim/state';
 import { directKms, E2E, requestsOf, S, useE2E, waitUntil } from './support';
 
 jest.setTimeout(180_000);
@@ -31,6 +32,9 @@ async function disconnect(id: string): Promise<void> {
     await waitFor(async () => (await storeState(id))?.connectionState === 'DISCONNECTED');
 }
 
+/** KMS is eventually consistent: someone else's connect shows in DescribeCustomKeyStores a few seconds later (local/README.md, kmsStaleSeconds). */
+const untilKmsShowsIt = () => h.clock.run(() => h.clock.sleep(DEFAULT_CONFIG.kmsStaleSeconds * 1000));
+
 const keysIn = async (storeId: string) => (await h.sim.control.state()).keys.filter((k) => k.customKeyStoreId === storeId);
 
 test('create waits while the key store is CONNECTING, then makes the key', async () => {
@@ -42,6 +46,7 @@ test('create waits while the key store is CONNECTING, then makes the key', async
     await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
     await h.sim.control.config({ connectSeconds });
     expect((await storeState(id))?.connectionState).toBe('CONNECTING');
+    await untilKmsShowsIt();
     const r = await h.run(h.keyDriver.create(defaultKeyProperties(id)));
     expect(r.status).toBe('SUCCESS');
     expect(r.model).toMatchObject({ CustomKeyStoreId: id, KeyState: 'Enabled' });
@@ -55,6 +60,7 @@ test('a store still CONNECTING when the invocation runs out of time: NotStabiliz
     const { connectSeconds } = await h.sim.control.config({});
     await h.sim.control.config({ connectSeconds: 1_000_000 });
     await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));
+    await untilKmsShowsIt();
     try {
         const r = await h.run(h.keyDriver.create(defaultKeyProperties(id)));
         expect(r.status).toBe('FAILED');

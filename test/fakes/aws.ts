@@ -8,20 +8,26 @@
  *   A connect that would succeed logs in as kmsuser (checkPasswords) when it settles: USER_NOT_FOUND
  *   without one, INVALID_CREDENTIALS when the store's password is not kmsuser's (USER_LOCKED_OUT once
  *   five in a row failed, until kmsuser's password is changed); when CONNECTED, KMS rotates it and stays
- *   logged in until the store is disconnected.
- * - KMS keys: key states, default key policy, the policy and tag checks, 7-30 day deletion windows.
+ *   logged in until the store is disconnected. A kmsuser with MFA fails INVALID_CREDENTIALS, one on some HSMs
+ *   only USER_NOT_FOUND. Any update needs two active HSMs in two zones on the store's cluster. With
+ *   `staleSeconds` (the simulator's kmsStaleSeconds; 0 by default here), describes show a store as it was before a
+ *   connect, disconnect or update for that long, and a connect inside it uses the password from before an update.
+ * - KMS keys: key states, default key policy, the policy and tag checks, 7-30 day deletion windows; DescribeKey
+ *   refuses (AccessDeniedException) a key whose policy keeps the caller out (the simulator's rule, key-policy.ts).
  * - CloudHSM clusters with HSMs in AZs, and kmsuser (exists, password), one per cluster.
  * - Secrets Manager: ClientRequestToken idempotency, force delete (the name stays taken for
  *   purgeSeconds), scheduled deletion; every value ever stored is kept so tests can scan outputs for it.
- * - SSM: ping status, Run Command, comment lookup, invocations that are invisible for a few polls
+ * - SSM: ping status, Run Command, comment lookup (timed: listed only visibleSeconds after SendCommand, as the
+ *   simulator's ListCommands), invocations that are invisible for a few polls
  *   (InvocationDoesNotExist), then InProgress, then the responder's result (or, with `timing`, the same
  *   by fake time, as the simulator does); a command for an instance that is not Online waits for it
  *   until its delivery times out. The default responder plays the kmsuser script (K_ACTION / K_ADOPT /
  *   K_CLUSTER / K_*_SECRET lines) against the fake cluster (the instance's own when it is attached to
  *   one): CREATED / ADOPTED / RESET / DELETED / ABSENT, KMSUSER_EXISTS, SECRET_UNREADABLE,
- *   KMSUSER_LOGGED_IN, CLI_MISSING; kmsuser's password becomes the bootstrap secret's value, as on a
+ *   KMSUSER_LOGGED_IN, KMSUSER_MFA, KMSUSER_PARTIAL, CLI_MISSING; kmsuser's password becomes the bootstrap secret's value, as on a
  *   real instance.
  * - Parameter Store: String parameters with the name and value rules of PutParameter.
+ * - EC2 (FakeEc2): the clusters' security groups and subnets, and what KMS makes of them, as the simulator has it.
  * test/agreement runs the same scenarios against this fake and the simulator (local/sim) and fails when
  * they answer differently: the simulator is the reference.
  * Every call is recorded in one shared CallLog (op = "service.method"). Errors are plain Errors whose
@@ -30,7 +36,9 @@
  */
 import { createHash } from 'crypto';
 import type { Cluster, ClusterHsm, CloudHsmAdapter } from '../../src/aws/cloudhsm';
-import type { ConnectionState, KeyMembership, KeyPage, KeyStore, KeyStorePage, KeyTag, KmsAdapter, KmsKey } from '../../src/aws/kms';
+import type { ConnectionState, HiddenKey, KeyMembership, KeyPage, KeyStore, KeyStorePage, KeyTag, KmsAdapter, KmsKey } from '../../src/aws/kms';
+import { keyPolicyDecision } from '../../local/sim/services/key-policy';
+import type { Ec2Adapter, SecurityGroup, SecurityGroupRule, Subnet } from '../../src/aws/ec2';
 import type { SecretInfo, SecretsAdapter } from '../../src/aws/secrets';
 import type { Invocation, SsmAdapter } from '../../src/aws/ssm';
 import type { Clock } from '../../src/engine/runner';
@@ -152,6 +160,7 @@ export class FakeAws {
     readonly hsm: FakeHsm;
     readonly secrets: FakeSecrets;
     readonly ssm: FakeSsm;
+    readonly ec2: FakeEc2;
     /** Fake milliseconds every call takes (so an invocation's budget can run out). */
     latencyMs = 0;
     /** Set by the driver: called when an armed crash point is reached. */
@@ -167,6 +176,7 @@ export class FakeAws {
         this.hsm = new FakeHsm(this);
         this.secrets = new FakeSecrets(this);
         this.ssm = new FakeSsm(this);
+        this.ec2 = new FakeEc2(this);
         worldsOfThisTest.push(this);
     }
 
@@ -176,6 +186,7 @@ export class FakeAws {
             hsm: this.hsm as unknown as CloudHsmAdapter,
             secrets: this.secrets as unknown as SecretsAdapter,
             ssm: this.ssm as unknown as SsmAdapter,
+            ec2: this.ec2 as unknown as Ec2Adapter,
         };
     }
 
@@ -284,6 +295,10 @@ export interface StoreRec {
     transition?: Transition;
     /** KMS is logged in to the cluster as kmsuser (from a successful connect until the disconnect settles). */
     loggedIn?: boolean;
+    /** What describes show until `until` (fake ms) after a change by connect, disconnect or update (staleSeconds). */
+    stale?: { name: string; clusterId: string; state: ConnectionState; connectionErrorCode?: string; password: string; until: number };
+    /** The password the connect in progress logs in with (the one from before an update inside the stale window). */
+    connectPassword?: string;
 }
 
 /** A KMS key of the fake: keys in a store need it CONNECTED to be created and are Unavailable otherwise. */
@@ -299,6 +314,9 @@ export interface FakeKey {
 }
 
 const KEY_ARN_PREFIX = `arn:aws:kms:${REGION}:${ACCOUNT}:key/`;
+
+/** DescribeKey is authorized by the key's own policy; whom that lets in is decided as the simulator decides it. */
+const describable = (k: FakeKey) => keyPolicyDecision(k.policy, ACCOUNT, 'kms:DescribeKey') === 'allowed';
 const MAX_TAGS = 50;
 
 /** KMS's default key policy: the account's root user may do everything (as the simulator answers it). */
@@ -371,6 +389,14 @@ export class FakeKms implements PublicOf<KmsAdapter> {
     storePageSize = 100;
     keyPageSize = 100;
     maxStores = 10;
+    /** UpdateCustomKeyStore renames a CONNECTED store (the current KMS model); false: DISCONNECTED only (older SDK docs), as the simulator's setting. */
+    renameConnectedStore = true;
+    /**
+     * KMS's eventual consistency, as the simulator's kmsStaleSeconds: for this many fake seconds after a connect,
+     * disconnect or update changed a store, describes show it as it was before, and a connect uses the password it had
+     * before an update. 0 (the default here): none.
+     */
+    staleSeconds = 0;
     readonly stores = new Map<string, StoreRec>();
     readonly keys: FakeKey[] = [];
     private made = 0;
@@ -396,11 +422,12 @@ export class FakeKms implements PublicOf<KmsAdapter> {
     }
 
     /** Adds `n` KMS keys in the given store (undefined: ordinary KMS keys). Returns their ids. */
-    addKeys(storeId: string | undefined, n: number): string[] {
+    /** `policy`: someone else's key policy (undefined: KMS's default, which lets the account in). */
+    addKeys(storeId: string | undefined, n: number, policy?: string): string[] {
         const ids: string[] = [];
         for (let i = 0; i < n; i++) {
             const id = `${hex(`key-${this.keys.length}`, 8)}-${hex(`k2-${this.keys.length}`, 4)}-4${hex(`k3-${this.keys.length}`, 3)}-8${hex(`k4-${this.keys.length}`, 3)}-${hex(`k5-${this.keys.length}`, 12)}`;
-            this.keys.push({ id, storeId });
+            this.keys.push({ id, storeId, ...(policy !== undefined ? { policy } : {}) });
             ids.push(id);
         }
         return ids;
@@ -428,16 +455,16 @@ export class FakeKms implements PublicOf<KmsAdapter> {
             const rec = this.store(id);
             if (!rec) return undefined;
             this.settle(rec);
-            return view(rec);
+            return view(this.shown(rec));
         });
     }
 
     describeStoreByName(name: string): Promise<KeyStore | undefined> {
         return this.world.call('kms.describeStoreByName', [name], () => {
-            const rec = this.all().find((s) => s.name === name);
+            const rec = this.all().find((s) => this.shown(s).name === name);
             if (!rec) return undefined;
             this.settle(rec);
-            return view(rec);
+            return view(this.shown(rec));
         });
     }
 
@@ -448,7 +475,7 @@ export class FakeKms implements PublicOf<KmsAdapter> {
             const size = Math.min(limit ?? this.storePageSize, this.storePageSize);
             const page = all.slice(start, start + size);
             const next = start + size < all.length ? `stores:${start + size}` : undefined;
-            return { stores: page.map(view), next };
+            return { stores: page.map((s) => view(this.shown(s))), next };
         });
     }
 
@@ -509,6 +536,10 @@ export class FakeKms implements PublicOf<KmsAdapter> {
             if (cluster && !cluster.hsms.some((h) => h.state === 'ACTIVE'))
                 throw awsError('CloudHsmClusterInvalidConfigurationException', `The AWS CloudHSM cluster ${cluster.id} does not contain an active HSM.`);
             const outcome = this.connectOutcomes.length ? (this.connectOutcomes.shift() as ConnectOutcome) : this.defaultConnectOutcome;
+            // inside the stale window after an update, the connect logs in with the password from before it
+            const stalePassword = rec.stale && this.world.clock.now() < rec.stale.until ? rec.stale.password : undefined;
+            this.beforeChange(rec);
+            rec.connectPassword = stalePassword !== undefined && stalePassword !== rec.password ? stalePassword : undefined;
             rec.state = 'CONNECTING';
             rec.connectionErrorCode = undefined;
             const settle =
@@ -521,6 +552,7 @@ export class FakeKms implements PublicOf<KmsAdapter> {
         return this.world.call('kms.disconnect', [id], () => {
             const rec = this.mustFind(id);
             if (rec.state === 'DISCONNECTING' || rec.state === 'DISCONNECTED') throw invalidState(rec, 'DisconnectCustomKeyStore');
+            this.beforeChange(rec);
             rec.state = 'DISCONNECTING';
             rec.connectionErrorCode = undefined;
             const settle =
@@ -538,7 +570,7 @@ export class FakeKms implements PublicOf<KmsAdapter> {
             const rec = this.mustFind(id);
             if ((change.password !== undefined || change.clusterId !== undefined) && rec.state !== 'DISCONNECTED')
                 throw invalidState(rec, 'UpdateCustomKeyStore (KeyStorePassword / CloudHsmClusterId)');
-            if (change.name !== undefined && rec.state !== 'DISCONNECTED' && rec.state !== 'CONNECTED')
+            if (change.name !== undefined && rec.state !== 'DISCONNECTED' && (rec.state !== 'CONNECTED' || !this.renameConnectedStore))
                 throw invalidState(rec, 'UpdateCustomKeyStore (NewCustomKeyStoreName)');
             if (change.name !== undefined && this.all().some((s) => s.id !== id && s.name === change.name))
                 throw awsError(
@@ -551,7 +583,15 @@ export class FakeKms implements PublicOf<KmsAdapter> {
                 if (cluster.family !== this.familyOf(rec.clusterId))
                     throw awsError('CloudHsmClusterNotRelatedException', `The cluster ${change.clusterId} is not related to ${rec.clusterId}.`);
                 this.checkCluster(change.clusterId);
+            } else if (change.name !== undefined || change.password !== undefined || change.clusterId !== undefined) {
+                // any change needs two active HSMs in two zones, as the simulator has it (KMS API reference)
+                this.checkCluster(rec.clusterId);
             }
+            const changed =
+                (change.name !== undefined && change.name !== rec.name) ||
+                (change.password !== undefined && change.password !== rec.password) ||
+                (change.clusterId !== undefined && change.clusterId !== rec.clusterId);
+            if (changed) this.beforeChange(rec);
             if (change.name !== undefined) rec.name = change.name;
             if (change.clusterId !== undefined) rec.clusterId = change.clusterId;
             if (change.password !== undefined) rec.password = change.password;
@@ -578,9 +618,10 @@ export class FakeKms implements PublicOf<KmsAdapter> {
         });
     }
 
-    keyStoreOfKey(keyId: string): Promise<KeyMembership | undefined> {
-        return this.world.call('kms.keyStoreOfKey', [keyId], () => {
+    keyStoreOfKey(keyId: string): Promise<KeyMembership | HiddenKey | undefined> {
+        return this.world.call('kms.keyStoreOfKey', [keyId], (): KeyMembership | HiddenKey | undefined => {
             const key = this.findKey(keyId);
+            if (key && !describable(key)) return { hidden: true, keyId };
             if (!key?.storeId) return undefined;
             return key.deletionDate ? { storeId: key.storeId, deletionDate: key.deletionDate } : { storeId: key.storeId };
         });
@@ -589,6 +630,7 @@ export class FakeKms implements PublicOf<KmsAdapter> {
     describeKey(keyId: string): Promise<KmsKey | undefined> {
         return this.world.call('kms.describeKey', [keyId], () => {
             const k = this.findKey(keyId);
+            if (k && !describable(k)) throw awsError('AccessDeniedException', `User: the caller is not authorized to perform: kms:DescribeKey on resource: ${KEY_ARN_PREFIX}${k.id}`);
             return k ? this.metadata(k) : undefined;
         });
     }
@@ -719,6 +761,29 @@ export class FakeKms implements PublicOf<KmsAdapter> {
                 'CloudHsmClusterInvalidConfigurationException',
                 `The AWS CloudHSM cluster ${clusterId} needs two active HSMs in different Availability Zones.`,
             );
+        const network = this.world.ec2.configurationError(cluster);
+        if (network) throw awsError('CloudHsmClusterInvalidConfigurationException', network);
+    }
+
+    /** Stores KMS keeps connected to a cluster: each holds an address in every subnet of the cluster. */
+    connectedTo(clusterId: string): number {
+        return this.all().filter((s) => s.clusterId === clusterId && s.state === 'CONNECTED').length;
+    }
+
+    /** Before a change by connect, disconnect or update: describes go on showing the store as it is now (the simulator's rule). */
+    private beforeChange(rec: StoreRec): void {
+        if (!(this.staleSeconds > 0)) return;
+        const now = this.world.clock.now();
+        if (!rec.stale || now >= rec.stale.until)
+            rec.stale = { name: rec.name, clusterId: rec.clusterId, state: rec.state, connectionErrorCode: rec.connectionErrorCode, password: rec.password, until: now };
+        rec.stale.until = now + this.staleSeconds * 1000;
+    }
+
+    /** The store as a describe shows it now. */
+    private shown(rec: StoreRec): StoreRec {
+        if (!rec.stale || this.world.clock.now() >= rec.stale.until) return rec;
+        const { name, clusterId, state, connectionErrorCode } = rec.stale;
+        return { ...rec, name, clusterId, state, connectionErrorCode };
     }
 
     private newId(): string {
@@ -775,10 +840,17 @@ export class FakeKms implements PublicOf<KmsAdapter> {
         const cluster = this.world.hsm.clusters.get(rec.clusterId);
         if (!cluster) return fail('CLUSTER_NOT_FOUND');
         if (cluster.state !== 'ACTIVE' || !cluster.hsms.some((h) => h.state === 'ACTIVE')) return fail('INSUFFICIENT_CLOUDHSM_HSMS');
+        const network = this.world.ec2.connectFailure(cluster);
+        if (network) return fail(network);
+        const password = rec.connectPassword ?? rec.password;
+        rec.connectPassword = undefined;
         if (this.checkPasswords) {
             if (!cluster.kmsUser) return fail('USER_NOT_FOUND');
+            // as the simulator: a kmsuser on some HSMs only is not found, one with MFA cannot be logged in as
+            if (cluster.kmsUserCoverage !== 'full') return fail('USER_NOT_FOUND');
+            if (cluster.kmsUserMfa) return fail('INVALID_CREDENTIALS');
             if (cluster.kmsUserLocked) return fail('USER_LOCKED_OUT');
-            if (cluster.kmsUserPassword !== undefined && cluster.kmsUserPassword !== rec.password) {
+            if (cluster.kmsUserPassword !== undefined && cluster.kmsUserPassword !== password) {
                 cluster.kmsUserFailedLogins++;
                 return fail('INVALID_CREDENTIALS');
             }
@@ -829,6 +901,10 @@ export interface KmsUserState {
     /** Failed logins in a row (KMS's connects with a wrong password); at MAX_FAILED_LOGINS it is locked out. */
     failedLogins?: number;
     locked?: boolean;
+    /** MFA registered (user list shows a non-empty "mfa"): KMS cannot log in as it. */
+    mfa?: boolean;
+    /** user list's "cluster-coverage" (default full); "inconsistent": on some HSMs only. */
+    coverage?: string;
 }
 
 /** Failed logins after which the HSMs lock a user out until an admin changes its password (as the simulator has it). */
@@ -847,6 +923,10 @@ export interface FakeCluster extends Cluster {
     /** kmsuser is locked out after too many failed logins (a password change by an admin unlocks it). */
     kmsUserLocked: boolean;
     kmsUserFailedLogins: number;
+    /** kmsuser has MFA registered (a new kmsuser has none). */
+    kmsUserMfa: boolean;
+    /** kmsuser's cluster-coverage: full (a new kmsuser), or e.g. inconsistent (on some HSMs only). */
+    kmsUserCoverage: string;
     trustAnchor?: string;
 }
 
@@ -858,7 +938,10 @@ export class FakeHsm implements PublicOf<CloudHsmAdapter> {
 
     /** Default: ACTIVE, two ACTIVE HSMs in two AZs, no kmsuser, its own family. */
     addCluster(
-        p: Partial<Omit<FakeCluster, 'kmsUser' | 'kmsUserPassword' | 'kmsUserLocked' | 'kmsUserFailedLogins'>> & { id: string; kmsUser?: boolean },
+        p: Partial<Omit<FakeCluster, 'kmsUser' | 'kmsUserPassword' | 'kmsUserLocked' | 'kmsUserFailedLogins' | 'kmsUserMfa' | 'kmsUserCoverage'>> & {
+            id: string;
+            kmsUser?: boolean;
+        },
     ): FakeCluster {
         const family = p.family ?? p.id;
         if (!this.users.has(p.id)) this.users.set(p.id, { exists: false });
@@ -872,9 +955,23 @@ export class FakeHsm implements PublicOf<CloudHsmAdapter> {
             get kmsUser(): boolean {
                 return users.exists;
             },
+            /** A kmsuser made (or removed) anew: on every HSM, without MFA. */
             set kmsUser(v: boolean) {
                 users.exists = v;
                 if (!v) Object.assign(users, { password: undefined, failedLogins: 0, locked: false });
+                Object.assign(users, { mfa: false, coverage: 'full' });
+            },
+            get kmsUserMfa(): boolean {
+                return users.mfa ?? false;
+            },
+            set kmsUserMfa(v: boolean) {
+                users.mfa = v;
+            },
+            get kmsUserCoverage(): string {
+                return users.coverage ?? 'full';
+            },
+            set kmsUserCoverage(v: string) {
+                users.coverage = v;
             },
             get kmsUserPassword(): string | undefined {
                 return users.password;
@@ -898,15 +995,145 @@ export class FakeHsm implements PublicOf<CloudHsmAdapter> {
             },
         };
         if (p.kmsUser !== undefined) c.kmsUser = p.kmsUser;
+        const old = this.clusters.get(c.id);
+        Object.assign(c, {
+            securityGroup: p.securityGroup ?? old?.securityGroup ?? `sg-${hex(`sg-${p.id}`, 17)}`,
+            vpcId: p.vpcId ?? old?.vpcId ?? `vpc-${hex(`vpc-${p.id}`, 17)}`,
+            subnetMapping: p.subnetMapping ?? old?.subnetMapping ?? {},
+            ...(p.clusterCertificate ? { clusterCertificate: p.clusterCertificate } : {}),
+        });
         this.clusters.set(c.id, c);
+        this.addZones(c);
         return c;
+    }
+
+    /**
+     * A subnet for every zone of the cluster's HSMs not yet in its subnet mapping, and the cluster's security group when
+     * it has none: as the simulator's clusters get theirs (local/sim/services/ec2.ts).
+     */
+    addZones(c: FakeCluster): void {
+        const mapping = { ...c.subnetMapping };
+        for (const h of c.hsms) mapping[h.availabilityZone] ??= `subnet-${hex(`subnet-${c.id}-${h.availabilityZone}`, 17)}`;
+        c.subnetMapping = mapping;
+        this.world.ec2.addClusterNetwork(c);
     }
 
     describeCluster(id: string): Promise<Cluster | undefined> {
         return this.world.call('hsm.describeCluster', [id], () => {
             const c = this.clusters.get(id);
-            return c ? { id: c.id, state: c.state, hsms: c.hsms.map((h) => ({ ...h })) } : undefined;
+            if (!c) return undefined;
+            return {
+                id: c.id,
+                state: c.state,
+                hsms: c.hsms.map((h) => ({ ...h })),
+                ...(c.securityGroup ? { securityGroup: c.securityGroup } : {}),
+                ...(c.subnetMapping ? { subnetMapping: { ...c.subnetMapping } } : {}),
+                ...(c.vpcId ? { vpcId: c.vpcId } : {}),
+                ...(c.clusterCertificate ? { clusterCertificate: c.clusterCertificate } : {}),
+            };
         });
+    }
+}
+
+// ---- EC2 ----------------------------------------------------------------------------------------------------
+
+/** A subnet of the fake: free addresses are the /24's 251, less its HSMs, KMS's connections and `usedByOthers`. */
+export interface FakeSubnet {
+    id: string;
+    az: string;
+    vpcId: string;
+    usedByOthers: number;
+}
+
+const SUBNET_ADDRESSES = 251;
+
+/**
+ * The clusters' security groups (CloudHSM's default rule: TCP 2223-2225 in and out within the group) and subnets,
+ * with the simulator's rules for KMS (local/sim/services/ec2.ts): CreateCustomKeyStore and a cluster move refuse a
+ * cluster with subnets in fewer than two zones or without the rules (CloudHsmClusterInvalidConfigurationException);
+ * a connect ends SUBNET_NOT_FOUND, NETWORK_ERRORS or INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET; a CONNECTED store holds an
+ * address in each subnet.
+ */
+export class FakeEc2 implements PublicOf<Ec2Adapter> {
+    readonly groups = new Map<string, SecurityGroup>();
+    readonly subnets = new Map<string, FakeSubnet>();
+    /** Subnets deleted by a test stay deleted when their cluster changes. */
+    private readonly removed = new Set<string>();
+
+    constructor(private readonly world: FakeAws) {}
+
+    addClusterNetwork(c: FakeCluster): void {
+        const sg = c.securityGroup as string;
+        if (!this.groups.has(sg)) {
+            const rule = (): SecurityGroupRule => ({ protocol: 'tcp', fromPort: 2223, toPort: 2225, groupIds: [sg] });
+            this.groups.set(sg, { id: sg, name: `cloudhsm-cluster-${c.id.replace(/^cluster-/, '')}-sg`, vpcId: c.vpcId, inbound: [rule()], outbound: [rule()] });
+        }
+        for (const [az, id] of Object.entries(c.subnetMapping ?? {}))
+            if (!this.subnets.has(id) && !this.removed.has(id)) this.subnets.set(id, { id, az, vpcId: c.vpcId as string, usedByOthers: 0 });
+    }
+
+    deleteSubnet(id: string): void {
+        this.subnets.delete(id);
+        this.removed.add(id);
+    }
+
+    freeAddresses(s: FakeSubnet): number {
+        let used = s.usedByOthers;
+        for (const c of this.world.hsm.clusters.values()) {
+            if (c.subnetMapping?.[s.az] !== s.id) continue;
+            used += c.hsms.filter((h) => h.availabilityZone === s.az && h.state !== 'DELETED').length + this.world.kms.connectedTo(c.id);
+        }
+        return Math.max(0, SUBNET_ADDRESSES - used);
+    }
+
+    /** Sets a subnet's free addresses (0 fills it). */
+    setFreeAddresses(id: string, free: number): void {
+        const s = this.subnets.get(id);
+        if (!s) throw new Error(`fake: no subnet ${id}`);
+        s.usedByOthers = Math.max(0, s.usedByOthers + this.freeAddresses(s) - free);
+    }
+
+    private open(c: Cluster): boolean {
+        const g = c.securityGroup ? this.groups.get(c.securityGroup) : undefined;
+        const covers = (rules: SecurityGroupRule[]) =>
+            [2223, 2224, 2225].every((port) =>
+                rules.some(
+                    (r) =>
+                        r.groupIds.includes(g!.id) &&
+                        (r.protocol === '-1' || (r.protocol === 'tcp' && r.fromPort !== undefined && r.toPort !== undefined && r.fromPort <= port && port <= r.toPort)),
+                ),
+            );
+        return !!g && covers(g.inbound) && covers(g.outbound);
+    }
+
+    configurationError(c: Cluster): string | undefined {
+        if (Object.keys(c.subnetMapping ?? {}).length < 2) return `The AWS CloudHSM cluster ${c.id} needs private subnets in two Availability Zones.`;
+        if (!this.open(c)) return `The security group of the AWS CloudHSM cluster ${c.id} must allow TCP 2223-2225 within itself.`;
+        return undefined;
+    }
+
+    connectFailure(c: Cluster): string | undefined {
+        const subnets = Object.values(c.subnetMapping ?? {}).map((id) => this.subnets.get(id));
+        if (subnets.some((s) => !s)) return 'SUBNET_NOT_FOUND';
+        if (!this.open(c)) return 'NETWORK_ERRORS';
+        if (subnets.some((s) => this.freeAddresses(s!) < 1)) return 'INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET';
+        return undefined;
+    }
+
+    describeSecurityGroup(id: string): Promise<SecurityGroup | undefined> {
+        return this.world.call('ec2.describeSecurityGroup', [id], () => {
+            const g = this.groups.get(id);
+            return g && structuredClone(g);
+        });
+    }
+
+    describeSubnets(ids: string[]): Promise<Subnet[]> {
+        return this.world.call('ec2.describeSubnets', [ids], () =>
+            ids.flatMap((id) => {
+                const s = this.subnets.get(id);
+                return s ? [{ id: s.id, availabilityZone: s.az, vpcId: s.vpcId, availableIpAddressCount: this.freeAddresses(s), state: 'available' }] : [];
+            }),
+        );
     }
 }
 
@@ -1240,7 +1467,10 @@ export class FakeSsm implements PublicOf<SsmAdapter> {
 
     findCommandByComment(instanceId: string, comment: string): Promise<string | undefined> {
         return this.world.call('ssm.findCommandByComment', [instanceId, comment], () => {
-            const hits = this.commands.filter((c) => c.instanceId === instanceId && c.comment === comment);
+            // timed, as the simulator: ListCommands lists a command only visibleSeconds after SendCommand
+            const now = this.world.clock.now();
+            const listed = (c: CommandRec) => !this.timing || now >= c.sentAt + this.timing.visibleSeconds * 1000;
+            const hits = this.commands.filter((c) => c.instanceId === instanceId && c.comment === comment && listed(c));
             return hits.length ? hits[hits.length - 1].id : undefined;
         });
     }
@@ -1259,7 +1489,7 @@ export class FakeSsm implements PublicOf<SsmAdapter> {
             if (cmd.polls <= invisible) return undefined;
             const undelivered = this.undelivered(cmd);
             if (undelivered) return undelivered;
-            if (!cmd.result && cmd.polls <= invisible + running) return { state: 'pending', status: 'InProgress', stdout: '', stderr: '' };
+            if (!cmd.result && cmd.polls <= invisible + running) return { state: 'pending', status: 'InProgress', statusCode: 'InProgress', stdout: '', stderr: '' };
             return this.play(cmd);
         });
     }
@@ -1276,7 +1506,8 @@ export class FakeSsm implements PublicOf<SsmAdapter> {
         if (now < cmd.sentAt + timing.visibleSeconds * 1000) return undefined;
         const undelivered = this.undelivered(cmd);
         if (undelivered) return undelivered;
-        if (now < (cmd.deliveredAt as number) + timing.runSeconds * 1000) return { state: 'pending', status: 'InProgress', stdout: '', stderr: '' };
+        if (now < (cmd.deliveredAt as number) + timing.runSeconds * 1000)
+            return { state: 'pending', status: 'InProgress', statusCode: 'InProgress', stdout: '', stderr: '' };
         return this.play(cmd);
     }
 
@@ -1287,7 +1518,7 @@ export class FakeSsm implements PublicOf<SsmAdapter> {
             cmd.result = { status: 'TimedOut', statusDetails: 'DeliveryTimedOut', stdout: '', stderr: '' };
             return undefined;
         }
-        return { state: 'pending', status: 'Pending', stdout: '', stderr: '' };
+        return { state: 'pending', status: 'Pending', statusCode: 'Pending', stdout: '', stderr: '' };
     }
 
     /** The command's result: its responder's answer, kept once final. */
@@ -1295,11 +1526,11 @@ export class FakeSsm implements PublicOf<SsmAdapter> {
         if (!cmd.result) {
             const play = scriptParams(cmd.commands).action === 'check' ? this.checkResponder : this.responder;
             const r = play(cmd.commands, { instanceId: cmd.instanceId, comment: cmd.comment, world: this.world });
-            if (PENDING.has(r.status)) return { state: 'pending', status: r.statusDetails ?? r.status, stdout: '', stderr: '' };
+            if (PENDING.has(r.status)) return { state: 'pending', status: r.statusDetails ?? r.status, statusCode: r.status, stdout: '', stderr: '' };
             cmd.result = r;
         }
         const r = cmd.result;
-        return { state: r.status === 'Success' ? 'success' : 'failed', status: r.statusDetails ?? r.status, stdout: r.stdout, stderr: r.stderr };
+        return { state: r.status === 'Success' ? 'success' : 'failed', status: r.statusDetails ?? r.status, statusCode: r.status, stdout: r.stdout, stderr: r.stderr };
     }
 }
 
@@ -1378,6 +1609,14 @@ export const kmsUserScriptResponder: Responder = (commands, { world, instanceId 
               )
             : undefined;
     const bootstrap = () => world.secrets.find(p.bootSecret)?.value;
+    // an existing kmsuser KMS cannot use is left untouched (the script's k_require_usable)
+    const unusable = (): CommandResult | undefined => {
+        if (!cluster.kmsUser) return undefined;
+        if (cluster.kmsUserMfa) return scriptOutput('KMSUSER_MFA', `kmsuser in ${p.clusterId} has multi-factor authentication registered; it was left untouched`);
+        if (cluster.kmsUserCoverage !== 'full')
+            return scriptOutput('KMSUSER_PARTIAL', `kmsuser in ${p.clusterId} is not on every HSM of the cluster (cluster-coverage '${cluster.kmsUserCoverage}'); it was left untouched`);
+        return undefined;
+    };
     switch (p.action) {
         case 'check': {
             if (cluster.kmsUser && !p.adopt)
@@ -1385,7 +1624,7 @@ export const kmsUserScriptResponder: Responder = (commands, { world, instanceId 
                     'KMSUSER_EXISTS',
                     `a user named kmsuser (role 'crypto-user') already exists in ${p.clusterId} and AdoptExistingKmsUser is false`,
                 );
-            return needSecrets(false) ?? scriptOutput('CHECKED');
+            return unusable() ?? needSecrets(false) ?? scriptOutput('CHECKED');
         }
         case 'create': {
             if (cluster.kmsUser && !p.adopt)
@@ -1393,7 +1632,7 @@ export const kmsUserScriptResponder: Responder = (commands, { world, instanceId 
                     'KMSUSER_EXISTS',
                     `a user named kmsuser (role 'crypto-user') already exists in ${p.clusterId} and AdoptExistingKmsUser is false`,
                 );
-            const missing = needSecrets(true) ?? (cluster.kmsUser ? loggedIn('change-password') : undefined);
+            const missing = unusable() ?? needSecrets(true) ?? (cluster.kmsUser ? loggedIn('change-password') : undefined);
             if (missing) return missing;
             const existed = cluster.kmsUser;
             cluster.kmsUser = true;
@@ -1401,7 +1640,7 @@ export const kmsUserScriptResponder: Responder = (commands, { world, instanceId 
             return scriptOutput(existed ? 'ADOPTED' : 'CREATED');
         }
         case 'reset': {
-            const missing = needSecrets(true) ?? (cluster.kmsUser ? loggedIn('change-password') : undefined);
+            const missing = unusable() ?? needSecrets(true) ?? (cluster.kmsUser ? loggedIn('change-password') : undefined);
             if (missing) return missing;
             const existed = cluster.kmsUser;
             cluster.kmsUser = true;

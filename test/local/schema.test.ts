@@ -24,10 +24,12 @@ describe('loadSchema: the repo schema', () => {
 
     test('handler timeouts, with the CloudFormation default (120) where none is given', () => {
         expect(repo.timeoutInMinutes('create')).toBe(60);
-        expect(repo.timeoutInMinutes('UPDATE')).toBe(90);
+        // the update's own deadline (110 minutes, src/keystore/update.ts) fires before it
+        expect(repo.timeoutInMinutes('UPDATE')).toBe(120);
         expect(repo.timeoutInMinutes('delete')).toBe(60);
         expect(repo.timeoutInMinutes('read')).toBe(120);
-        expect(repo.handlers.list?.permissions).toEqual(['kms:DescribeCustomKeyStores']);
+        // Read and List report DesiredConnectionState from the key store's record in Parameter Store
+        expect(repo.handlers.list?.permissions).toEqual(['kms:DescribeCustomKeyStores', 'ssm:GetParameter']);
     });
 
     test('passes checkSchemaShape (what cfn validate enforces)', () => {
@@ -78,7 +80,13 @@ describe('validateDesired', () => {
         expect(repo.validateDesired(input)).toEqual([]);
         expect(JSON.stringify(input)).toBe(snapshot);
         const filled = repo.withDefaults(input);
-        expect(filled).toEqual({ ...validProps, CloudHsmAdminUsername: 'admin', DeleteKeyStoreUponStackDeletion: true, AdoptExistingKmsUser: false });
+        expect(filled).toEqual({
+            ...validProps,
+            CloudHsmAdminUsername: 'admin',
+            DeleteKeyStoreUponStackDeletion: true,
+            AdoptExistingKmsUser: false,
+            DesiredConnectionState: 'CONNECTED',
+        });
         expect(JSON.stringify(input)).toBe(snapshot);
     });
 

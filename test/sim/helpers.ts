@@ -19,6 +19,8 @@ export const FAST: Partial<SimConfig> = {
     disconnectSeconds: 20,
     commandRunDelaySeconds: 1,
     commandVisibilitySeconds: 0.005,
+    // these suites look at each change right after it; KMS's eventual consistency has its own tests
+    kmsStaleSeconds: 0,
 };
 
 export interface Harness {

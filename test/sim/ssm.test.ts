@@ -169,6 +169,28 @@ test('a script stuck on this machine is killed after commandTimeoutFloorMs real 
     expect(Date.now() - t0).toBeLessThan(15_000); // killed, not run to its end (20 s); generous for a loaded machine
 });
 
+test('executionTimeout in simulated time: the stand-in call that would run past it kills the script there; a call longer than its `timeout` is stopped (124)', async () => {
+    await h.sim.control.config({ commandBaseSeconds: 1, commandSecondsPerCliCall: 50, commandSecondsPerAwsCall: 1 });
+    try {
+        const sendWith = async (commands: string[], executionTimeout: string) => {
+            const { Command } = await h.ssm.send(
+                new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [D.instanceId], Parameters: { commands, executionTimeout: [executionTimeout] } }),
+            );
+            return invocationResult(h, Command!.CommandId!, D.instanceId);
+        };
+        const list = 'cloudhsm-cli user list >/dev/null';
+        // 1 s + 50 s + 50 s, and the third call would end at 151 s: the agent kills the script at 120 s, in that call
+        const killed = await sendWith([`echo one; ${list}; echo two; ${list}; echo three; ${list}; echo four`], '120');
+        expect(killed).toMatchObject({ Status: 'TimedOut', StatusDetails: 'ExecutionTimedOut', StandardOutputContent: 'one\ntwo\nthree\n' });
+        expect(killed.ExecutionElapsedTime).toBe('PT120.000S');
+        // the script's own `timeout 10` stops a 50 s call at 10 s with status 124; the script goes on
+        const stopped = await sendWith([`timeout 10 ${list}; echo "rc=$?"`], '120');
+        expect(stopped).toMatchObject({ Status: 'Success', StandardOutputContent: 'rc=124\n', ExecutionElapsedTime: 'PT11.000S' });
+    } finally {
+        await h.sim.control.config({ commandBaseSeconds: 1, commandSecondsPerCliCall: 2, commandSecondsPerAwsCall: 1 });
+    }
+});
+
 test('CancelCommand stops a running script', async () => {
     const { Command } = await send(['sleep 20']);
     const sentAt = h.clock.now();

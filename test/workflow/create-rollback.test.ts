@@ -92,18 +92,20 @@ describe('create: the kmsuser script fails -> FAILED and full rollback', () => {
         const r = await createOp(aws);
         expectNothingLeft(aws, r);
         expect(r.final.errorCode).toBe(HandlerErrorCode.GeneralServiceException);
-        expect(r.final.message).toContain('ended ExecutionTimedOut without a result');
+        // SSM killed the script at its executionTimeout (SIGKILL): the message says so, and what to check
+        expect(r.final.message).toContain('SSM stopped the kmsuser script on i-0123456789abcdef0 when its executionTimeout of 600 s ran out (ExecutionTimedOut)');
+        expect(r.final.message).toContain('cloudhsm-cli user list');
     });
 
-    test('the command never becomes visible -> NotStabilized after the 10-minute budget, rolled back', async () => {
+    test('the command never becomes visible -> NotStabilized after the 13-minute budget (delivery, execution, a minute), rolled back', async () => {
         const aws = standardWorld();
         aws.ssm.invisiblePolls = Number.POSITIVE_INFINITY;
         const started = aws.clock.now();
         const r = await createOp(aws);
         expectNothingLeft(aws, r);
         expect(r.final.errorCode).toBe(HandlerErrorCode.NotStabilized);
-        expect(r.final.message).toMatch(/did not finish within 10 minutes \(not delivered yet\)/);
-        expect(aws.clock.now() - started).toBeGreaterThanOrEqual(10 * 60 * 1000);
+        expect(r.final.message).toMatch(/did not finish within 13 minutes \(not delivered yet\)/);
+        expect(aws.clock.now() - started).toBeGreaterThanOrEqual(13 * 60 * 1000);
         // the wait spans invocations, each IN_PROGRESS carrying the id
         expect(r.inProgress.length).toBeGreaterThan(3);
         expect(aws.ssm.actionsSent()).toEqual(['create']);
@@ -115,7 +117,7 @@ describe('create: the kmsuser script fails -> FAILED and full rollback', () => {
         const r = await createOp(aws);
         expectNothingLeft(aws, r);
         expect(r.final.errorCode).toBe(HandlerErrorCode.NotStabilized);
-        expect(r.final.message).toMatch(/did not finish within 10 minutes \(InProgress\)/);
+        expect(r.final.message).toMatch(/did not finish within 13 minutes \(InProgress\)/);
     });
 
     test('AdoptExistingKmsUser true with a kmsuser in the cluster: adopted, SUCCESS', async () => {

@@ -1,6 +1,6 @@
 import type { DriveResult } from '../fakes/drive';
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { readStore } from '../../src/keystore/read';
+import { readModel } from '../../src/keystore/read';
 import { hsmsIn } from '../fakes/aws';
 import { checkEveryDrive } from '../fakes/checks';
 import { summarize } from '../fakes/drive';
@@ -53,10 +53,11 @@ describe('create: happy path', () => {
             customKeyStoreId: store.id,
             keyStoreName: 'payments-keystore',
             cloudHsmClusterId: CLUSTER,
+            desiredConnectionState: 'CONNECTED',
             connectionState: 'CONNECTED',
             trustAnchorCertificate: CA_PEM,
         });
-        expect(r.model).toEqual(await readStore(aws.adapters().kms, store.id));
+        expect(r.model).toEqual(await readModel(aws.adapters(), store.id));
         for (const key of WRITE_ONLY) expect(r.model).not.toHaveProperty(key);
 
         expect(aws.log.count('kms.createStore')).toBe(1);

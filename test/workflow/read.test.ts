@@ -1,5 +1,6 @@
 import { HandlerErrorCode } from '@amazon-web-services-cloudformation/cloudformation-cli-typescript-lib';
-import { listStores, readStore } from '../../src/keystore/read';
+import { listStores, readModel, readStore } from '../../src/keystore/read';
+import { encodeRecord, recordName } from '../../src/keystore/record';
 import { failed, runOnce } from '../../src/engine/runner';
 import { listed, succeeded } from '../../src/keystore/kind';
 import { checkEveryDrive } from '../fakes/checks';
@@ -12,23 +13,33 @@ describe('readStore', () => {
     test('the model of an AWS_CLOUDHSM store', async () => {
         const aws = standardWorld();
         const store = existingStore(aws, { state: 'FAILED', connectionErrorCode: 'NETWORK_ERRORS' });
-        expect(await readStore(aws.adapters().kms, store.id)).toEqual({
+        expect(await readStore(aws.adapters().kms, store.id, undefined)).toEqual({
             customKeyStoreId: store.id,
             keyStoreName: 'payments-keystore',
             cloudHsmClusterId: CLUSTER,
+            desiredConnectionState: 'CONNECTED',
             connectionState: 'FAILED',
             trustAnchorCertificate: CA_PEM,
         });
+    });
+
+    test('Read reports what was asked (the record) beside the live state; CONNECTED without a record', async () => {
+        const aws = standardWorld();
+        const store = existingStore(aws, { state: 'DISCONNECTED' });
+        expect(await readModel(aws.adapters(), store.id)).toMatchObject({ desiredConnectionState: 'CONNECTED', connectionState: 'DISCONNECTED' });
+        aws.ssm.parameters.set(recordName(store.id), encodeRecord({ props: {}, desiredConnectionState: 'DISCONNECTED' }));
+        expect(await readModel(aws.adapters(), store.id)).toMatchObject({ desiredConnectionState: 'DISCONNECTED', connectionState: 'DISCONNECTED' });
+        expect(await readModel(aws.adapters(), 'cks-0000000000000000a')).toBeUndefined();
     });
 
     test('no id, a missing store, an external key store: undefined (NotFound)', async () => {
         const aws = standardWorld();
         const xks = aws.kms.addStore({ name: 'xks', clusterId: '', type: 'EXTERNAL_KEY_STORE' });
         const kms = aws.adapters().kms;
-        expect(await readStore(kms, undefined)).toBeUndefined();
+        expect(await readStore(kms, undefined, undefined)).toBeUndefined();
         expect(aws.log.length).toBe(0);
-        expect(await readStore(kms, 'cks-0000000000000000a')).toBeUndefined();
-        expect(await readStore(kms, xks.id)).toBeUndefined();
+        expect(await readStore(kms, 'cks-0000000000000000a', undefined)).toBeUndefined();
+        expect(await readStore(kms, xks.id, undefined)).toBeUndefined();
     });
 });
 
@@ -43,7 +54,7 @@ describe('listStores', () => {
         const b = aws.kms.addStore({ name: 'b', clusterId: OTHER_CLUSTER, state: 'DISCONNECTED' });
         const c = aws.kms.addStore({ name: 'c', clusterId: 'cluster-elsewhere2345', state: 'FAILED', connectionErrorCode: 'USER_NOT_FOUND' });
 
-        const kms = aws.adapters().kms;
+        const kms = aws.adapters();
         const pages: Array<{ ids: string[]; next?: string }> = [];
         let token: string | undefined;
         do {
@@ -62,6 +73,7 @@ describe('listStores', () => {
             customKeyStoreId: c.id,
             keyStoreName: 'c',
             cloudHsmClusterId: 'cluster-elsewhere2345',
+            desiredConnectionState: 'CONNECTED',
             connectionState: 'FAILED',
             trustAnchorCertificate: 'pem',
         });
@@ -69,7 +81,7 @@ describe('listStores', () => {
 
     test('no stores: one empty page', async () => {
         const aws = standardWorld();
-        expect(await listStores(aws.adapters().kms)).toEqual({ models: [], nextToken: undefined });
+        expect(await listStores(aws.adapters())).toEqual({ models: [], nextToken: undefined });
     });
 });
 
@@ -77,7 +89,7 @@ describe('the events Read and List answer with (src/handlers.ts builds them with
     test('READ: SUCCESS carries the model; NotFound otherwise', async () => {
         const aws = standardWorld();
         const store = existingStore(aws);
-        const model = await readStore(aws.adapters().kms, store.id);
+        const model = await readModel(aws.adapters(), store.id);
         const ok = succeeded(model).serialize();
         expect(ok).toEqual({
             status: 'SUCCESS',
@@ -87,6 +99,7 @@ describe('the events Read and List answer with (src/handlers.ts builds them with
                 CustomKeyStoreId: store.id,
                 KeyStoreName: 'payments-keystore',
                 CloudHsmClusterId: CLUSTER,
+                DesiredConnectionState: 'CONNECTED',
                 ConnectionState: 'CONNECTED',
                 TrustAnchorCertificate: CA_PEM,
             },
@@ -104,11 +117,18 @@ describe('the events Read and List answer with (src/handlers.ts builds them with
         aws.kms.storePageSize = 1;
         const a = aws.kms.addStore({ name: 'a', clusterId: CLUSTER });
         aws.kms.addStore({ name: 'b', clusterId: OTHER_CLUSTER });
-        const page = await listStores(aws.adapters().kms);
+        const page = await listStores(aws.adapters());
         const e = listed(page.models, page.nextToken).serialize();
         expect(e).toMatchObject({ status: 'SUCCESS', nextToken: 'stores:1' });
         expect(e.resourceModels).toEqual([
-            { CustomKeyStoreId: a.id, KeyStoreName: 'a', CloudHsmClusterId: CLUSTER, ConnectionState: 'CONNECTED', TrustAnchorCertificate: 'pem' },
+            {
+                CustomKeyStoreId: a.id,
+                KeyStoreName: 'a',
+                CloudHsmClusterId: CLUSTER,
+                DesiredConnectionState: 'CONNECTED',
+                ConnectionState: 'CONNECTED',
+                TrustAnchorCertificate: 'pem',
+            },
         ]);
     });
 
@@ -116,7 +136,7 @@ describe('the events Read and List answer with (src/handlers.ts builds them with
         const aws = standardWorld();
         aws.inject('kms.listStores', 'ThrottlingException');
         const e = await runOnce('list', async () => {
-            const page = await listStores(aws.adapters().kms);
+            const page = await listStores(aws.adapters());
             return listed(page.models, page.nextToken);
         });
         expect(e.status).toBe('FAILED');

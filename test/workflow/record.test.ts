@@ -53,6 +53,7 @@ describe('the key store record', () => {
             CreatedBy: expect.stringMatching(/^[0-9a-f]{64}$/),
             BootstrapSecretArn: expect.stringContaining(':secret:custom-kms-cloudhsmkeystore/kmsuser-bootstrap/'),
             DeleteKeyStoreUponStackDeletion: false,
+            DesiredConnectionState: 'CONNECTED',
             KmsUser: 'CREATED',
             LogicalResourceId: 'PaymentsKeyStore',
         });

@@ -19,6 +19,7 @@ describe('update', () => {
             customKeyStoreId: store.id,
             keyStoreName: 'payments-keystore-v2',
             cloudHsmClusterId: CLUSTER,
+            desiredConnectionState: 'CONNECTED',
             connectionState: 'CONNECTED',
             trustAnchorCertificate: CA_PEM,
         });
@@ -118,6 +119,7 @@ describe('update', () => {
             customKeyStoreId: store.id,
             keyStoreName: store.name,
             cloudHsmClusterId: CLUSTER,
+            desiredConnectionState: 'CONNECTED',
             connectionState: 'CONNECTED',
             trustAnchorCertificate: CA_PEM,
         });

@@ -3,6 +3,7 @@
  * cluster records behind it (HSMs, customer CA, backup lineage, user table).
  */
 import { issueCertificate } from '../cert';
+import { ensureClusterNetwork } from './ec2';
 import type { Sim } from '../sim';
 import { Cluster, Hsm, HSM_ID_ALPHABET, HsmUser, randomFrom, randomHex } from '../state';
 import { AwsError, decodeToken, encodeToken, Json, page, Validator } from '../wire';
@@ -43,6 +44,9 @@ export interface UserSpec {
     failedLogins?: number;
     loggedIn?: boolean;
     ownsKeys?: boolean;
+    /** `user list`'s mfa (default none) and cluster-coverage (default full): see HsmUser. */
+    mfa?: Array<{ strategy: string; status: string }>;
+    clusterCoverage?: string;
     [extra: string]: unknown;
 }
 
@@ -69,8 +73,9 @@ export const toUser = (u: UserSpec): HsmUser => ({
     ownsKeys: u.ownsKeys ?? false,
 });
 
-function makeHsms(sim: Sim, clusterId: string, specs: { az: string; state?: string }[], old: Hsm[]): Hsm[] {
-    const subnets = new Map(old.map((h) => [h.az, h.subnetId]));
+function makeHsms(sim: Sim, clusterId: string, specs: { az: string; state?: string }[], old: Hsm[], mapping: Record<string, string> = {}): Hsm[] {
+    // an Availability Zone keeps its subnet (the cluster's subnet mapping), even while it has no HSM
+    const subnets = new Map([...Object.entries(mapping), ...old.map((h): [string, string] => [h.az, h.subnetId])]);
     return specs.map((s, i) => {
         const prev = old[i];
         if (!subnets.has(s.az)) subnets.set(s.az, `subnet-${randomHex(17)}`);
@@ -104,12 +109,13 @@ export function upsertCluster(sim: Sim, spec: ClusterSpec): Cluster {
     }
     const issuer = caKey ? { pem: caPem, key: caKey, subject: { cn: 'customerCA', org: `Simulated customer CA (${lineage})` } } : undefined;
     const clusterCertPem = old && old.caPem === caPem ? old.clusterCertPem : issueCertificate(spec.id, 'AWS CloudHSM (simulated)', issuer, 10).pem;
+    const hsms = spec.hsms
+        ? makeHsms(sim, spec.id, spec.hsms, old?.hsms ?? [], old?.subnetMapping)
+        : (old?.hsms ?? makeHsms(sim, spec.id, [{ az: `${sim.config.region}a` }, { az: `${sim.config.region}b` }], []));
     const c: Cluster = {
         id: spec.id,
         state: spec.state ?? old?.state ?? 'ACTIVE',
-        hsms: spec.hsms
-            ? makeHsms(sim, spec.id, spec.hsms, old?.hsms ?? [])
-            : (old?.hsms ?? makeHsms(sim, spec.id, [{ az: `${sim.config.region}a` }, { az: `${sim.config.region}b` }], [])),
+        hsms,
         caPem,
         caKey,
         clusterCertPem,
@@ -119,10 +125,13 @@ export function upsertCluster(sim: Sim, spec: ClusterSpec): Cluster {
         quorum: spec.quorum ?? old?.quorum ?? 1,
         vpcId: spec.vpcId ?? old?.vpcId ?? `vpc-${randomHex(17)}`,
         securityGroup: old?.securityGroup ?? `sg-${randomHex(17)}`,
+        subnetMapping: { ...old?.subnetMapping, ...Object.fromEntries(hsms.map((h) => [h.az, h.subnetId])) },
         hsmType: spec.hsmType ?? old?.hsmType ?? 'hsm1.medium',
         createdAt: old?.createdAt ?? sim.now(),
     };
     w.clusters.set(c.id, c);
+    // its security group (new cluster) and the subnets of zones new to its mapping: what CreateCluster sets up
+    ensureClusterNetwork(sim, c, old);
     return c;
 }
 
@@ -149,7 +158,7 @@ function clusterShape(sim: Sim, c: Cluster): Json {
         ...(c.sourceBackupId ? { SourceBackupId: c.sourceBackupId } : {}),
         State: c.state,
         StateMessage: c.state === 'ACTIVE' ? 'Cluster is active.' : `Cluster is ${c.state}.`,
-        SubnetMapping: Object.fromEntries(c.hsms.map((h) => [h.az, h.subnetId])),
+        SubnetMapping: { ...c.subnetMapping },
         VpcId: c.vpcId,
         NetworkType: 'IPV4',
         Mode: 'FIPS',

@@ -9,6 +9,8 @@ import type { Sim } from '../sim';
 import { ALNUM, Cluster, KeyStore, KmsKey, randomFrom, randomHex } from '../state';
 import { AwsError, decodeToken, encodeToken, Json, page, Validator } from '../wire';
 import { related, validForKeyStore } from './cloudhsm';
+import { connectNetworkFailure, networkConfigurationError } from './ec2';
+import { keyPolicyDecision } from './key-policy';
 
 type Handler = (sim: Sim, body: Json) => Json;
 
@@ -41,7 +43,33 @@ function checkCluster(sim: Sim, clusterId: string): Cluster {
             'CloudHsmClusterInvalidConfigurationException',
             `The AWS CloudHSM cluster ${clusterId} must contain at least two active HSMs, each in a different Availability Zone.`,
         );
+    const network = networkConfigurationError(sim, c);
+    if (network) throw new AwsError('CloudHsmClusterInvalidConfigurationException', network);
     return c;
+}
+
+/**
+ * KMS is eventually consistent: "The AWS KMS API follows an eventual consistency model ... typically less than a few
+ * seconds ... in some cases it can take several minutes. You might get unexpected errors, such as ... invalid state"
+ * (KMS developer guide, eventual consistency). So a change by Connect, Disconnect or UpdateCustomKeyStore shows in
+ * DescribeCustomKeyStores only `kmsStaleSeconds` later (assumed figure; 0 turns it off): until then it answers the
+ * store as it was before the first change of the burst. Timed transitions (a connect ending CONNECTED or FAILED, a
+ * disconnect ending DISCONNECTED) show at once, and writes (and their state checks) always see the store as it is.
+ */
+function beforeChange(sim: Sim, s: KeyStore): void {
+    const window = sim.config.kmsStaleSeconds * 1000;
+    if (!(window > 0)) return;
+    const now = sim.now();
+    if (!s.stale || now >= s.stale.until)
+        s.stale = { name: s.name, clusterId: s.clusterId, state: s.state, errorCode: s.errorCode, password: s.password, until: now };
+    s.stale.until = now + window;
+}
+
+/** The store as DescribeCustomKeyStores shows it now: the stale view inside its window, else as it is. */
+function shown(sim: Sim, s: KeyStore): KeyStore {
+    if (!s.stale || sim.now() >= s.stale.until) return s;
+    const { name, clusterId, state, errorCode } = s.stale;
+    return { ...s, name, clusterId, state, errorCode };
 }
 
 function entry(sim: Sim, s: KeyStore): Json {
@@ -114,7 +142,7 @@ const DescribeCustomKeyStores: Handler = (sim, body) => {
     const limit = v.int('Limit', { min: 1, max: 1000 }) ?? sim.config.describeStoresPageSize;
     const marker = v.str('Marker', MARKER);
     v.done();
-    let stores = [...sim.world.stores.values()].sort((a, b) => a.seq - b.seq);
+    let stores = [...sim.world.stores.values()].sort((a, b) => a.seq - b.seq).map((s) => shown(sim, s));
     if (id !== undefined || name !== undefined) {
         stores = stores.filter((s) => (id === undefined || s.id === id) && (name === undefined || s.name === name));
         if (stores.length === 0) throw notFound();
@@ -145,11 +173,22 @@ async function finishConnect(sim: Sim, store: KeyStore, gen: number): Promise<vo
         const c = sim.world.clusters.get(store.clusterId);
         if (!c || c.state === 'DELETED') return fail('CLUSTER_NOT_FOUND');
         if (c.state !== 'ACTIVE' || !c.hsms.some((h) => h.state === 'ACTIVE')) return fail('INSUFFICIENT_CLOUDHSM_HSMS');
+        // KMS reaches the HSMs through the cluster's subnets and security group before it logs in (services/ec2.ts)
+        const network = connectNetworkFailure(sim, c);
+        if (network) return fail(network);
         const user = c.users.find((u) => u.username.toLowerCase() === 'kmsuser' && u.role === 'crypto-user');
         if (!user) return fail('USER_NOT_FOUND');
+        // A kmsuser on a subset of the HSMs ("cluster-coverage" not "full", CloudHSM user guide, "Client SDK 5 user
+        // contains inconsistent values") is not found where KMS logs in: USER_NOT_FOUND, as aws-samples'
+        // aws-cloudhsm-cloudformation-template issue 12 reports.
+        if ((user.clusterCoverage ?? 'full') !== 'full') return fail('USER_NOT_FOUND');
+        // "Do not specify the 2FA option when you create the kmsuser CU. If you do, AWS KMS cannot log in" (KMS developer
+        // guide): KMS logs in with the password alone. The ConnectionErrorCode it then shows is not documented:
+        // INVALID_CREDENTIALS is assumed (the login is refused; it does not count toward the lockout here).
+        if (user.mfa?.length) return fail('INVALID_CREDENTIALS');
         if (user.locked) return fail('USER_LOCKED_OUT');
         if (user.loggedIn) return fail('USER_LOGGED_IN');
-        if (user.password !== store.password) {
+        if (user.password !== (store.connectPassword ?? store.password)) {
             user.failedLogins = (user.failedLogins ?? 0) + 1;
             if (user.failedLogins >= 5) user.locked = true;
             return fail('INVALID_CREDENTIALS');
@@ -163,6 +202,8 @@ async function finishConnect(sim: Sim, store: KeyStore, gen: number): Promise<vo
         store.loggedInCluster = c.id;
         store.state = 'CONNECTED';
         delete store.errorCode;
+    }).finally(() => {
+        if (store.opGen === gen) delete store.connectPassword;
     });
 }
 
@@ -195,9 +236,15 @@ const ConnectCustomKeyStore: Handler = (sim, body) => {
     if (s.state === 'DISCONNECTING' || s.state === 'FAILED') throw invalidState('ConnectCustomKeyStore', s);
     if (s.state === 'CONNECTED' || s.state === 'CONNECTING') return {};
     quickConnectCheck(sim, s);
+    // Asked for inside the window after an UpdateCustomKeyStore, the connect logs in with the password from before it
+    // (assumed, see beforeChange): the handler waits a few seconds after an update before it connects.
+    const stalePassword = s.stale && sim.now() < s.stale.until ? s.stale.password : undefined;
+    beforeChange(sim, s);
     const gen = ++s.opGen;
     s.state = 'CONNECTING';
     delete s.errorCode;
+    if (stalePassword !== undefined && stalePassword !== s.password) s.connectPassword = stalePassword;
+    else delete s.connectPassword;
     sim.clock.after(sim.config.connectSeconds, () => finishConnect(sim, s, gen));
     return {};
 };
@@ -208,6 +255,7 @@ const DisconnectCustomKeyStore: Handler = (sim, body) => {
     v.done();
     const s = getStore(sim, id);
     if (s.state === 'DISCONNECTED' || s.state === 'DISCONNECTING') throw invalidState('DisconnectCustomKeyStore', s);
+    beforeChange(sim, s);
     const gen = ++s.opGen;
     s.state = 'DISCONNECTING';
     delete s.errorCode;
@@ -234,7 +282,10 @@ const UpdateCustomKeyStore: Handler = (sim, body) => {
     const s = getStore(sim, id);
     if ((password !== undefined || clusterId !== undefined) && s.state !== 'DISCONNECTED')
         throw invalidState('Changing KeyStorePassword or CloudHsmClusterId', s);
-    if (newName !== undefined && s.state !== 'DISCONNECTED' && s.state !== 'CONNECTED') throw invalidState('UpdateCustomKeyStore', s);
+    // The current KMS API reference: the name of a CloudHSM key store "can be connected or disconnected" when changed;
+    // older SDK documentation (.NET, CLI v1) says DISCONNECTED only, which `renameConnectedStore: false` models.
+    const renamable = sim.config.renameConnectedStore ? ['DISCONNECTED', 'CONNECTED'] : ['DISCONNECTED'];
+    if (newName !== undefined && !renamable.includes(s.state)) throw invalidState('UpdateCustomKeyStore (NewCustomKeyStoreName)', s);
     if (newName !== undefined && newName !== s.name && [...sim.world.stores.values()].some((o) => o.name === newName))
         throw new AwsError('CustomKeyStoreNameInUseException', `The custom key store name ${newName} is already in use in this AWS account and Region.`);
     if (clusterId !== undefined && clusterId !== s.clusterId) {
@@ -247,8 +298,16 @@ const UpdateCustomKeyStore: Handler = (sim, body) => {
                 `The AWS CloudHSM cluster ${clusterId} does not share a backup history with cluster ${s.clusterId}, the original cluster of custom key store ${s.id}.`,
             );
         checkCluster(sim, clusterId);
-        s.clusterId = clusterId;
+    } else if (newName !== undefined || password !== undefined || clusterId !== undefined) {
+        // "For the CreateCustomKeyStore, UpdateCustomKeyStore, and CreateKey operations, the CloudHSM cluster must have
+        // at least two active HSMs, each in a different Availability Zone" (KMS API reference,
+        // CloudHsmClusterInvalidConfigurationException): any change, a new name or password too, is checked against
+        // the store's cluster (that a missing or inactive cluster refuses a rename as well is assumed).
+        checkCluster(sim, s.clusterId);
     }
+    const changed = (newName !== undefined && newName !== s.name) || (password !== undefined && password !== s.password) || (clusterId !== undefined && clusterId !== s.clusterId);
+    if (changed) beforeChange(sim, s);
+    if (clusterId !== undefined) s.clusterId = clusterId;
     if (newName !== undefined) s.name = newName;
     if (password !== undefined) s.password = password;
     return {};
@@ -408,11 +467,26 @@ const ListKeys: Handler = (sim, body) => {
     };
 };
 
+/**
+ * DescribeKey is authorized by the key's policy ("Required permissions: kms:DescribeKey (key policy)", KMS API
+ * reference), not by IAM alone as ListKeys is: a key whose policy does not let the caller in answers
+ * AccessDeniedException (./key-policy.ts says whom the simulator takes the caller to be). Real KMS names the
+ * caller's ARN in the message; the simulator does not know it.
+ */
+function authorizeByKeyPolicy(sim: Sim, k: KmsKey, action: string): void {
+    const decision = keyPolicyDecision(k.policy, sim.config.accountId, action);
+    if (decision === 'allowed') return;
+    const why = decision === 'denied' ? 'with an explicit deny in a resource-based policy' : `because no resource-based policy allows the ${action} action`;
+    throw new AwsError('AccessDeniedException', `User: the caller is not authorized to perform: ${action} on resource: ${k.arn} ${why}`);
+}
+
 const DescribeKey: Handler = (sim, body) => {
     const v = new Validator(body);
     const keyId = v.str('KeyId', { required: true, min: 1, max: 2048 });
     v.done();
-    return { KeyMetadata: keyMetadata(sim, findKey(sim, keyId!)) };
+    const k = findKey(sim, keyId!);
+    authorizeByKeyPolicy(sim, k, 'kms:DescribeKey');
+    return { KeyMetadata: keyMetadata(sim, k) };
 };
 
 const ScheduleKeyDeletion: Handler = (sim, body) => {

@@ -193,8 +193,12 @@ const ListCommands: Handler = (sim, body) => {
     const token = v.str('NextToken');
     const filters = v.list<{ key?: unknown; value?: unknown }>('Filters', { min: 1, max: 5 }) ?? [];
     v.done();
-    let cmds = [...sim.world.commands.values()];
-    if (id !== undefined) cmds = [getCommand(sim, id)];
+    // "The Run Command API follows an eventual consistency model" (SSM API reference, GetCommandInvocation): a command
+    // is listed, like its invocations, only commandVisibilitySeconds after SendCommand (assumed to be the same lag).
+    const now = sim.now();
+    const listed = (c: Command) => now >= c.requestedAt + sim.config.commandVisibilitySeconds * 1000;
+    let cmds = [...sim.world.commands.values()].filter(listed);
+    if (id !== undefined) cmds = [getCommand(sim, id)].filter(listed);
     if (instanceId !== undefined) cmds = cmds.filter((c) => c.instanceIds.includes(instanceId));
     for (const f of filters) {
         if (typeof f?.key !== 'string' || typeof f.value !== 'string')
