@@ -157,9 +157,21 @@ export function keyView(sim: Sim, k: KmsKey): KeyView {
     };
 }
 
-export const securityGroupView = (g: SecurityGroup): SecurityGroupView => ({ id: g.id, name: g.name, vpcId: g.vpcId, inbound: clone(g.inbound), outbound: clone(g.outbound) });
+export const securityGroupView = (g: SecurityGroup): SecurityGroupView => ({
+    id: g.id,
+    name: g.name,
+    vpcId: g.vpcId,
+    inbound: clone(g.inbound),
+    outbound: clone(g.outbound),
+});
 
-export const subnetView = (sim: Sim, s: Subnet): SubnetView => ({ id: s.id, vpcId: s.vpcId, az: s.az, cidr: s.cidr, availableIpAddressCount: availableIps(sim, s) });
+export const subnetView = (sim: Sim, s: Subnet): SubnetView => ({
+    id: s.id,
+    vpcId: s.vpcId,
+    az: s.az,
+    cidr: s.cidr,
+    availableIpAddressCount: availableIps(sim, s),
+});
 
 export function requestViews(sim: Sim): RequestView[] {
     return sim.world.requests.map((r) => ({ ...r, time: iso(r.time)!, body: clone(r.body) }));

@@ -43,7 +43,13 @@ export class SsmAdapter {
      * reached and the command hasn't already started running, it won't run"); `executionTimeoutSeconds` the document's
      * executionTimeout, after which the agent stops the script (default: the delivery timeout).
      */
-    async sendShellScript(p: { instanceId: string; commands: string[]; comment: string; timeoutSeconds: number; executionTimeoutSeconds?: number }): Promise<string> {
+    async sendShellScript(p: {
+        instanceId: string;
+        commands: string[];
+        comment: string;
+        timeoutSeconds: number;
+        executionTimeoutSeconds?: number;
+    }): Promise<string> {
         const out = await this.client.send(
             new SendCommandCommand({
                 DocumentName: 'AWS-RunShellScript',

@@ -88,7 +88,12 @@ const portsText = (ports: number[]) => (ports.length === HSM_PORTS.length ? '222
 
 async function securityGroupProblems(aws: Adapters, c: Cluster): Promise<Problem[]> {
     const id = c.securityGroup;
-    if (!id) return [invalid(`CloudHsmClusterId ${c.id}: the cluster has no security group; KMS connects through the cluster's security group cloudhsm-cluster-${c.id.replace(/^cluster-/, '')}-sg.`)];
+    if (!id)
+        return [
+            invalid(
+                `CloudHsmClusterId ${c.id}: the cluster has no security group; KMS connects through the cluster's security group cloudhsm-cluster-${c.id.replace(/^cluster-/, '')}-sg.`,
+            ),
+        ];
     const group: SecurityGroup | undefined = await aws.ec2.describeSecurityGroup(id);
     if (!group)
         return [
@@ -105,7 +110,10 @@ async function securityGroupProblems(aws: Adapters, c: Cluster): Promise<Problem
         ...(inbound.length ? [`TCP ${portsText(inbound)} rule from itself (inbound)`] : []),
         ...(outbound.length ? [`TCP ${portsText(outbound)} rule to itself (outbound)`] : []),
     ].join(' nor ');
-    const fix = inbound.length && outbound.length ? `Add them (${add('ingress')}; the same with authorize-security-group-egress).` : `Add it (${add(inbound.length ? 'ingress' : 'egress')}).`;
+    const fix =
+        inbound.length && outbound.length
+            ? `Add them (${add('ingress')}; the same with authorize-security-group-egress).`
+            : `Add it (${add(inbound.length ? 'ingress' : 'egress')}).`;
     // messages name the group by id only: several problems must fit in one message of CloudFormation's length
     return [invalid(`Security group ${id} of the cluster has no ${what}, so a connect would fail with NETWORK_ERRORS. ${fix}`)];
 }
@@ -118,9 +126,7 @@ async function subnetProblems(aws: Adapters, c: Cluster, opts: PreflightOptions)
     const missing = mapping.filter(([, id]) => !found.has(id));
     if (missing.length) {
         const list = missing.map(([zone, id]) => `${id} (${zone})`).join(', ');
-        const remedy =
-            opts.subnetRemedy ??
-            "A cluster's subnets are fixed: restore a backup of it into existing subnets, and use the new cluster.";
+        const remedy = opts.subnetRemedy ?? "A cluster's subnets are fixed: restore a backup of it into existing subnets, and use the new cluster.";
         problems.push(
             invalid(
                 `Subnet${missing.length > 1 ? 's' : ''} ${list} of the cluster no longer exist${missing.length > 1 ? '' : 's'}, so a connect would fail with SUBNET_NOT_FOUND. ${remedy}`,

@@ -90,7 +90,13 @@ function entering<C extends RunnerCtx<unknown>>(ctx: C, phase: string | undefine
 
 /** What the operation did or undid, as notes the phases left, for the final message. */
 const notesOf = (ctx: RunnerCtx<unknown>): string[] => ctx.notes ?? [];
-function leftOf<P, C extends RunnerCtx<P>, M extends BaseModel>(wf: Workflow<P, C, M>, env: Env<P>, ctx: C, timeLeftMs: () => number, now: () => number): string | undefined {
+function leftOf<P, C extends RunnerCtx<P>, M extends BaseModel>(
+    wf: Workflow<P, C, M>,
+    env: Env<P>,
+    ctx: C,
+    timeLeftMs: () => number,
+    now: () => number,
+): string | undefined {
     return wf.leftAfterRollback?.({ ...env, desired: desiredOf(env, ctx), ctx, timeLeftMs, now }, ctx);
 }
 const unfinished = (why: string) => `The rollback did not finish: ${why.trim().replace(/^[A-Z]/, (c) => c.toLowerCase())}`;
@@ -193,7 +199,8 @@ async function runPhases<P, C extends RunnerCtx<P>, M extends BaseModel>(
                 if (id) return inProgress(wf.kind, model, ctx, outcome.seconds, outcome.message);
                 // No id to carry and no time left: a failure like any other, so the rollback undoes what was made.
                 const message = compose(outcome.message, 'The handler gave up: no time was left in this invocation.');
-                if (ctx.failure) return failed(ctx.failure.code, ctx.failure.message, unfinished(message), ...notesOf(ctx), leftOf(wf, env, ctx, timeLeftMs, now));
+                if (ctx.failure)
+                    return failed(ctx.failure.code, ctx.failure.message, unfinished(message), ...notesOf(ctx), leftOf(wf, env, ctx, timeLeftMs, now));
                 if (!wf.rollback) return failed(HandlerErrorCode.NotStabilized, message);
                 ctx = entering({ ...ctx, failure: { code: HandlerErrorCode.NotStabilized, message } }, wf.rollback[0][0]);
                 continue;

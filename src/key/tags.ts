@@ -29,5 +29,8 @@ export function modelTags(tags: readonly KeyTag[], own: readonly KeyTag[] | unde
         const i = (own ?? []).findIndex((o) => o.key === t.key);
         return i < 0 ? Number.MAX_SAFE_INTEGER : i;
     };
-    return shown.map((t, i) => ({ t, i })).sort((a, b) => order(a.t) - order(b.t) || a.i - b.i).map(({ t }) => t);
+    return shown
+        .map((t, i) => ({ t, i }))
+        .sort((a, b) => order(a.t) - order(b.t) || a.i - b.i)
+        .map(({ t }) => t);
 }

@@ -16,7 +16,7 @@ const DELIVERY_TIMEOUT_SECONDS = 120;
  * with its own per-call limits (src/kmsuser/script.ts), so the script reports its own result, a stuck call included.
  */
 export const EXECUTION_TIMEOUT_SECONDS = 600;
-if (EXECUTION_TIMEOUT_SECONDS <= KMSUSER_SCRIPT_MAX_SECONDS) throw new Error('kmsuser: the executionTimeout must exceed the script\'s own limits');
+if (EXECUTION_TIMEOUT_SECONDS <= KMSUSER_SCRIPT_MAX_SECONDS) throw new Error("kmsuser: the executionTimeout must exceed the script's own limits");
 /** How long the handler waits for a command's result: its delivery, its run, and SSM reporting it. */
 const COMMAND_BUDGET_SECONDS = DELIVERY_TIMEOUT_SECONDS + EXECUTION_TIMEOUT_SECONDS + 60;
 /** What a check waiting inside one invocation leaves for the rest of it (the runner keeps 2 s of its own). */

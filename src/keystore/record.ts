@@ -112,7 +112,8 @@ export function decodeRecord(value: string | undefined): KeyStoreRecord | undefi
     const stackId = typeof raw.StackId === 'string' && STACK_ID_RE.test(raw.StackId) ? raw.StackId : undefined;
     const bootstrapSecretArn = text(raw.BootstrapSecretArn, SECRET_ID_RE);
     const createdBy = typeof raw.CreatedBy === 'string' && /^[0-9a-f]{64}$/.test(raw.CreatedBy) ? raw.CreatedBy : undefined;
-    const desiredConnectionState = raw.DesiredConnectionState === 'CONNECTED' || raw.DesiredConnectionState === 'DISCONNECTED' ? raw.DesiredConnectionState : undefined;
+    const desiredConnectionState =
+        raw.DesiredConnectionState === 'CONNECTED' || raw.DesiredConnectionState === 'DISCONNECTED' ? raw.DesiredConnectionState : undefined;
     return {
         props,
         ...(kmsUser ? { kmsUser } : {}),

@@ -63,7 +63,11 @@ const plan: Phase = async (env) => {
                 store.state === 'FAILED'
                     ? `Key store ${id} is FAILED (ConnectionErrorCode ${code ?? 'not given'}), and reconnecting it would fail again:`
                     : `Key store ${id} is ${store.state}, and connecting it would fail:`;
-            return fail(env.ctx, HandlerErrorCode.InvalidRequest, compose(why, ...found.map((f) => f.message), 'Fix this, then update the stack again; the key store was left as it is.'));
+            return fail(
+                env.ctx,
+                HandlerErrorCode.InvalidRequest,
+                compose(why, ...found.map((f) => f.message), 'Fix this, then update the stack again; the key store was left as it is.'),
+            );
         }
         if (store.state === 'FAILED' && NETWORK_CONNECTION_ERRORS.has(code ?? ''))
             env.log(`update: key store ${id} is FAILED with ${code}, but the cluster's network checks found nothing wrong; reconnecting.`);

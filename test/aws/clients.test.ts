@@ -119,7 +119,13 @@ describe('loading on first use', () => {
     test('an SDK package and its adapter are loaded only when a workflow first calls that service', () => {
         const loaded: string[] = [];
         jest.isolateModules(() => {
-            for (const pkg of ['@aws-sdk/client-kms', '@aws-sdk/client-cloudhsm-v2', '@aws-sdk/client-ssm', '@aws-sdk/client-secrets-manager', '@aws-sdk/client-ec2']) {
+            for (const pkg of [
+                '@aws-sdk/client-kms',
+                '@aws-sdk/client-cloudhsm-v2',
+                '@aws-sdk/client-ssm',
+                '@aws-sdk/client-secrets-manager',
+                '@aws-sdk/client-ec2',
+            ]) {
                 jest.doMock(pkg, () => {
                     loaded.push(pkg);
                     return jest.requireActual(pkg);

@@ -48,7 +48,9 @@ describe('create: a broken cluster prerequisite fails at once, naming the fix, w
         const { sg } = await network();
         await h.sim.control.putSecurityGroup({ id: sg, inbound: [] });
         const r = await create();
-        expect(r.message).toContain(`Security group ${sg} of the cluster has no TCP 2223-2225 rule from itself (inbound), so a connect would fail with NETWORK_ERRORS.`);
+        expect(r.message).toContain(
+            `Security group ${sg} of the cluster has no TCP 2223-2225 rule from itself (inbound), so a connect would fail with NETWORK_ERRORS.`,
+        );
         expect(r.message).toContain(`Add it (aws ec2 authorize-security-group-ingress --group-id ${sg} --protocol tcp --port 2223-2225 --source-group ${sg}).`);
         expect(r.message).not.toMatch(/outbound/);
     });
@@ -63,7 +65,9 @@ describe('create: a broken cluster prerequisite fails at once, naming the fix, w
             ],
         });
         const r = await create();
-        expect(r.message).toContain(`Security group ${sg} of the cluster has no TCP 2223-2225 rule to itself (outbound), so a connect would fail with NETWORK_ERRORS.`);
+        expect(r.message).toContain(
+            `Security group ${sg} of the cluster has no TCP 2223-2225 rule to itself (outbound), so a connect would fail with NETWORK_ERRORS.`,
+        );
         expect(r.message).toContain(`Add it (aws ec2 authorize-security-group-egress --group-id ${sg} --protocol tcp --port 2223-2225 --source-group ${sg}).`);
         expect(r.message).not.toMatch(/inbound/);
     });
@@ -72,7 +76,9 @@ describe('create: a broken cluster prerequisite fails at once, naming the fix, w
         const { a } = await network();
         await h.sim.control.putSubnet({ id: a, availableIpAddressCount: 0 });
         const r = await create();
-        expect(r.message).toContain(`Subnet ${a} (${zone('a')}) of the cluster has no free IP address, so a connect would fail with INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET.`);
+        expect(r.message).toContain(
+            `Subnet ${a} (${zone('a')}) of the cluster has no free IP address, so a connect would fail with INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET.`,
+        );
         expect(r.message).toContain('Free one, two are better (delete an unused network interface in it).');
     });
 
@@ -103,7 +109,9 @@ describe('create: a broken cluster prerequisite fails at once, naming the fix, w
         expect(r.message).toContain(
             `The CA in CloudHsmCustCaCertSecretName ${S.unrelatedCaSecretName} did not sign the cluster certificate, so KMS would refuse it (IncorrectTrustAnchorException).`,
         );
-        expect(r.message).toContain(`Use the customerCA.crt the cluster was initialized with (the certificate's issuer: O=Simulated customer CA (${S.lineage}), CN=customerCA).`);
+        expect(r.message).toContain(
+            `Use the customerCA.crt the cluster was initialized with (the certificate's issuer: O=Simulated customer CA (${S.lineage}), CN=customerCA).`,
+        );
     });
 
     test('every check that fails is in the one message, not only the first, each with its fix', async () => {

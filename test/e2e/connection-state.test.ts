@@ -64,7 +64,9 @@ describe.each(REQUEST_PATHS)('DesiredConnectionState on the %s path', (path: Req
         const renamed = await h.run(
             driver.update(
                 off.model!,
-                path === 'cloudcontrol' ? { KeyStoreName: 'Maintenance' } : defaultProperties({ KeyStoreName: 'Maintenance', DesiredConnectionState: 'DISCONNECTED' }),
+                path === 'cloudcontrol'
+                    ? { KeyStoreName: 'Maintenance' }
+                    : defaultProperties({ KeyStoreName: 'Maintenance', DesiredConnectionState: 'DISCONNECTED' }),
             ),
         );
         expect(renamed.model).toMatchObject({ KeyStoreName: 'Maintenance', DesiredConnectionState: 'DISCONNECTED', ConnectionState: 'DISCONNECTED' });
@@ -120,7 +122,12 @@ test('a reconnect into a network broken meanwhile fails in seconds, naming the f
 
 describe('diagnose before retrying: an update finds the store FAILED with a network error', () => {
     const cases: Array<[string, string, (n: { sg: string; a: string; b: string }) => Promise<void>, string]> = [
-        ['NETWORK_ERRORS', 'the inbound rule is gone', (n) => h.sim.control.putSecurityGroup({ id: n.sg, inbound: [] }).then(() => undefined), 'rule from itself (inbound)'],
+        [
+            'NETWORK_ERRORS',
+            'the inbound rule is gone',
+            (n) => h.sim.control.putSecurityGroup({ id: n.sg, inbound: [] }).then(() => undefined),
+            'rule from itself (inbound)',
+        ],
         [
             'INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET',
             'a subnet is full',

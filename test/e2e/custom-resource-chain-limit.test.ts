@@ -49,5 +49,7 @@ test('Lambda drops the continuation that a chain of more than 16 invocations wou
     });
     const runs = h.sim.sim.lambda.invocations.filter((i) => i.functionName === name && i.endedAt !== undefined);
     expect(runs.map((i) => (i.payload as { n: number }).n)).toEqual([...Array(16).keys()]);
-    expect(h.sim.sim.lambda.dropped).toEqual([expect.objectContaining({ functionName: name, payload: { n: 16 }, chainCount: 16, reason: 'RecursiveInvocation' })]);
+    expect(h.sim.sim.lambda.dropped).toEqual([
+        expect.objectContaining({ functionName: name, payload: { n: 16 }, chainCount: 16, reason: 'RecursiveInvocation' }),
+    ]);
 });

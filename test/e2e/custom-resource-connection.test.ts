@@ -50,7 +50,9 @@ test('a create on a cluster whose security group lost its inbound rule fails at 
     await h.sim.control.putSecurityGroup({ id: c.securityGroup, inbound: [] });
     const r = await h.run(h.driver.create(defaultProperties()));
     expect(r.status).toBe('FAILED');
-    expect(r.reason).toContain(`aws ec2 authorize-security-group-ingress --group-id ${c.securityGroup} --protocol tcp --port 2223-2225 --source-group ${c.securityGroup}`);
+    expect(r.reason).toContain(
+        `aws ec2 authorize-security-group-ingress --group-id ${c.securityGroup} --protocol tcp --port 2223-2225 --source-group ${c.securityGroup}`,
+    );
     expect(r.invocations).toHaveLength(1);
     const state = await h.sim.control.state();
     for (const op of ['SendCommand', 'CreateCustomKeyStore']) expect(requestsOf(state, op)).toEqual([]);

@@ -44,7 +44,9 @@ test("a key carries the stack's tags with its own, follows a change of the stack
 
     // Cloud Control, which knows no stack, reads every tag the key has.
     const cc = await h.run(h.keyDriver.withPath('cloudcontrol').read({ KeyId: keyId }));
-    expect(cc.model?.Tags).toEqual(expect.arrayContaining([{ Key: 'cost-center', Value: '5678' }, { Key: 'owner', Value: 'risk' }, ...(props.Tags as object[])]));
+    expect(cc.model?.Tags).toEqual(
+        expect.arrayContaining([{ Key: 'cost-center', Value: '5678' }, { Key: 'owner', Value: 'risk' }, ...(props.Tags as object[])]),
+    );
 
     // The stack's tags removed: the key keeps the template's alone.
     h.driver.setStackTags({});

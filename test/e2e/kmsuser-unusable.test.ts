@@ -31,21 +31,24 @@ test.each([
         'KMSUSER_PARTIAL',
         ["cluster-coverage 'inconsistent', not 'full'", 'USER_NOT_FOUND', 'cloudhsm-cli user delete --username kmsuser --role crypto-user'],
     ],
-])('AdoptExistingKmsUser with a kmsuser %s: FAILED at the preflight, in the first invocation, naming the remedy; nothing made, kmsuser untouched', async (_name, fields, code, says) => {
-    await h.sim.control.putUser(S.clusterId, { username: 'kmsuser', role: 'crypto-user', password: KMSUSER_PASSWORD, ...fields });
-    const r = await h.run(h.driver.create(defaultProperties({ AdoptExistingKmsUser: true })));
-    expect(r.status).toBe('FAILED');
-    expect(r.errorCode).toBe('InvalidRequest');
-    expect(r.message).toContain(`(${code})`);
-    for (const s of says) expect(r.message).toContain(s);
-    expect(r.events).toHaveLength(1); // refused before the key store existed
-    const state = await h.sim.control.state();
-    expect(leftovers(state)).toEqual([]);
-    expect(requestsOf(state, 'CreateCustomKeyStore')).toEqual([]);
-    expect(kmsuserOn(state, S.clusterId)).toMatchObject({ password: KMSUSER_PASSWORD, ...fields });
-    // only the read-only preflight ran on the instance
-    expect(state.commands.map((c) => c.comment).filter((c) => !/ kmsuser check /.test(c))).toEqual([]);
-});
+])(
+    'AdoptExistingKmsUser with a kmsuser %s: FAILED at the preflight, in the first invocation, naming the remedy; nothing made, kmsuser untouched',
+    async (_name, fields, code, says) => {
+        await h.sim.control.putUser(S.clusterId, { username: 'kmsuser', role: 'crypto-user', password: KMSUSER_PASSWORD, ...fields });
+        const r = await h.run(h.driver.create(defaultProperties({ AdoptExistingKmsUser: true })));
+        expect(r.status).toBe('FAILED');
+        expect(r.errorCode).toBe('InvalidRequest');
+        expect(r.message).toContain(`(${code})`);
+        for (const s of says) expect(r.message).toContain(s);
+        expect(r.events).toHaveLength(1); // refused before the key store existed
+        const state = await h.sim.control.state();
+        expect(leftovers(state)).toEqual([]);
+        expect(requestsOf(state, 'CreateCustomKeyStore')).toEqual([]);
+        expect(kmsuserOn(state, S.clusterId)).toMatchObject({ password: KMSUSER_PASSWORD, ...fields });
+        // only the read-only preflight ran on the instance
+        expect(state.commands.map((c) => c.comment).filter((c) => !/ kmsuser check /.test(c))).toEqual([]);
+    },
+);
 
 test('a usable kmsuser (no MFA, on every HSM) is adopted and the store connects', async () => {
     await h.sim.control.putUser(S.clusterId, { username: 'kmsuser', role: 'crypto-user', password: KMSUSER_PASSWORD, mfa: [], clusterCoverage: 'full' });

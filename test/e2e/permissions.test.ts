@@ -146,7 +146,9 @@ describe('the registered types', () => {
         ok(await d.read(created.model!));
         const policy = {
             Version: '2012-10-17',
-            Statement: [{ Sid: 'Account', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${sim.sim.config.accountId}:root` }, Action: 'kms:*', Resource: '*' }],
+            Statement: [
+                { Sid: 'Account', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${sim.sim.config.accountId}:root` }, Action: 'kms:*', Resource: '*' },
+            ],
         };
         const patch = { Description: 'changed', Enabled: true, KeyPolicy: policy, Tags: [{ Key: 'env', Value: 'prod' }] };
         const updated = await d.update(created.model!, path === 'cloudcontrol' ? patch : { ...props, ...patch });
@@ -231,7 +233,7 @@ describe('the registered types', () => {
             log: () => undefined,
         });
 
-    test("a create that resumes its own leftover store (in an account with keys), and a delete after a lost create", async () => {
+    test('a create that resumes its own leftover store (in an account with keys), and a delete after a lost create', async () => {
         const stack = defaultStackId(sim.sim.config.region, sim.sim.config.accountId, 'lost');
         const id = await lostCreate(stack);
         await h.sim.control.putKeys(2);
@@ -306,7 +308,7 @@ describe('the lists match the calls', () => {
         expect({ staleExceptions: Object.keys(allowed).filter((p) => !listed.includes(p) || calls.includes(p)) }).toEqual({ staleExceptions: [] });
     });
 
-    test("examples/custom-resource-provider.yaml: the role allows every call the provider made, and nothing no handler needs", () => {
+    test('examples/custom-resource-provider.yaml: the role allows every call the provider made, and nothing no handler needs', () => {
         const t = loadTemplate('examples/custom-resource-provider.yaml');
         const [role] = Object.values(t.Resources).filter((r) => r.Type === 'AWS::IAM::Role');
         const statements = (role.Properties?.Policies as Array<{ PolicyDocument: { Statement: Array<{ Sid?: string; Action: string | string[] }> } }>).flatMap(

@@ -20,7 +20,9 @@ afterEach(async () => void (await h.sim.control.config({ renameConnectedStore: t
 
 /** The KMS calls of a run, each with the error it answered. */
 const kmsCalls = (requests: Array<{ service: string; operation: string; errorType?: string }>) =>
-    requests.filter((q) => q.service === 'kms' && q.operation !== 'DescribeCustomKeyStores').map((q) => (q.errorType ? `${q.operation}: ${q.errorType}` : q.operation));
+    requests
+        .filter((q) => q.service === 'kms' && q.operation !== 'DescribeCustomKeyStores')
+        .map((q) => (q.errorType ? `${q.operation}: ${q.errorType}` : q.operation));
 
 test.each(REQUEST_PATHS)(
     'on the %s request path, where KMS renames only a DISCONNECTED store, a CONNECTED one is disconnected, renamed and connected again',

@@ -21,7 +21,9 @@ beforeEach(() => {
 
 const policy = (statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 /** A key administered from a central security account only: this account's IAM principals cannot describe it. */
-const CENTRAL_ONLY = policy([{ Sid: 'CentralKeyAdmins', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:root' }, Action: 'kms:*', Resource: '*' }]);
+const CENTRAL_ONLY = policy([
+    { Sid: 'CentralKeyAdmins', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:root' }, Action: 'kms:*', Resource: '*' },
+]);
 /** The account may use the key, not read its metadata. */
 const USE_ONLY = policy([
     { Sid: 'Use', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${S.accountId}:root` }, Action: ['kms:Encrypt', 'kms:Decrypt'], Resource: '*' },
@@ -52,7 +54,8 @@ test('a delete keeps the store connected when keys the handler may not describe 
     expect(state.stores).toMatchObject([{ id, connectionState: 'CONNECTED' }]);
     const during = state.requests.slice(before);
     expect(during.filter((q) => q.operation === 'DescribeKey' && q.errorType === 'AccessDeniedException')).toHaveLength(2);
-    for (const op of ['DisconnectCustomKeyStore', 'DeleteCustomKeyStore', 'SendCommand', 'DeleteParameter']) expect(during.map((q) => q.operation)).not.toContain(op);
+    for (const op of ['DisconnectCustomKeyStore', 'DeleteCustomKeyStore', 'SendCommand', 'DeleteParameter'])
+        expect(during.map((q) => q.operation)).not.toContain(op);
 });
 
 test('a delete that also finds keys in the store counts them and names the keys it could not check', async () => {
@@ -99,7 +102,16 @@ test('a create does not resume its own leftover store while keys it may not desc
     const hidden = await h.sim.control.putKey({ policy: USE_ONLY });
     const before = (await h.sim.control.state()).requests.length;
 
-    const retry = new Driver({ entrypoint: h.entrypoint, schema: h.schema, clock: h.clock, region: S.region, accountId: S.accountId, stackId: stack, logicalResourceId: 'KeyStore', log: () => undefined });
+    const retry = new Driver({
+        entrypoint: h.entrypoint,
+        schema: h.schema,
+        clock: h.clock,
+        region: S.region,
+        accountId: S.accountId,
+        stackId: stack,
+        logicalResourceId: 'KeyStore',
+        log: () => undefined,
+    });
     const r = await h.run(retry.create(defaultProperties()));
     expect(r).toMatchObject({ status: 'FAILED', errorCode: 'AlreadyExists' });
     expect(r.message).toContain(`custom key store ${storeId}`);

@@ -66,7 +66,9 @@ test("when CloudFormation calls back later still, the update's own deadline ends
     expect(r.timedOut).toBeUndefined();
     expect(r.status).toBe('FAILED');
     expect(r.errorCode).toBe('NotStabilized');
-    expect(r.message).toMatch(/^The update stopped after 11\d minutes, the most this handler gives one update \(so that it answers before CloudFormation's own timeout\)\. When it stopped: /);
+    expect(r.message).toMatch(
+        /^The update stopped after 11\d minutes, the most this handler gives one update \(so that it answers before CloudFormation's own timeout\)\. When it stopped: /,
+    );
     expect(r.message).toMatch(new RegExp(`Waiting for (the kmsuser command|key store ${id})`));
     expect(r.elapsedSimSeconds).toBeLessThan(h.schema.timeoutInMinutes('update') * 60);
     expect(liveBootstrapSecrets(await h.sim.control.state())).toEqual([]);

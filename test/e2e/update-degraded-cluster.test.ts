@@ -63,7 +63,7 @@ test('a repair whose cluster lost an HSM meanwhile: FAILED naming the cluster an
     expect(kmsuserOn(after, S.clusterId)?.password).toBe(after.stores[0].password);
 });
 
-test('a store FAILED on kmsuser\'s credentials, on a cluster down to one HSM: the update fails before kmsuser is reset', async () => {
+test("a store FAILED on kmsuser's credentials, on a cluster down to one HSM: the update fails before kmsuser is reset", async () => {
     const { id, props } = await storeWithChangedKmsuserPassword();
     const kms = directKms(h);
     await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: id }));

@@ -630,7 +630,8 @@ export class FakeKms implements PublicOf<KmsAdapter> {
     describeKey(keyId: string): Promise<KmsKey | undefined> {
         return this.world.call('kms.describeKey', [keyId], () => {
             const k = this.findKey(keyId);
-            if (k && !describable(k)) throw awsError('AccessDeniedException', `User: the caller is not authorized to perform: kms:DescribeKey on resource: ${KEY_ARN_PREFIX}${k.id}`);
+            if (k && !describable(k))
+                throw awsError('AccessDeniedException', `User: the caller is not authorized to perform: kms:DescribeKey on resource: ${KEY_ARN_PREFIX}${k.id}`);
             return k ? this.metadata(k) : undefined;
         });
     }
@@ -775,7 +776,14 @@ export class FakeKms implements PublicOf<KmsAdapter> {
         if (!(this.staleSeconds > 0)) return;
         const now = this.world.clock.now();
         if (!rec.stale || now >= rec.stale.until)
-            rec.stale = { name: rec.name, clusterId: rec.clusterId, state: rec.state, connectionErrorCode: rec.connectionErrorCode, password: rec.password, until: now };
+            rec.stale = {
+                name: rec.name,
+                clusterId: rec.clusterId,
+                state: rec.state,
+                connectionErrorCode: rec.connectionErrorCode,
+                password: rec.password,
+                until: now,
+            };
         rec.stale.until = now + this.staleSeconds * 1000;
     }
 
@@ -1066,7 +1074,13 @@ export class FakeEc2 implements PublicOf<Ec2Adapter> {
         const sg = c.securityGroup as string;
         if (!this.groups.has(sg)) {
             const rule = (): SecurityGroupRule => ({ protocol: 'tcp', fromPort: 2223, toPort: 2225, groupIds: [sg] });
-            this.groups.set(sg, { id: sg, name: `cloudhsm-cluster-${c.id.replace(/^cluster-/, '')}-sg`, vpcId: c.vpcId, inbound: [rule()], outbound: [rule()] });
+            this.groups.set(sg, {
+                id: sg,
+                name: `cloudhsm-cluster-${c.id.replace(/^cluster-/, '')}-sg`,
+                vpcId: c.vpcId,
+                inbound: [rule()],
+                outbound: [rule()],
+            });
         }
         for (const [az, id] of Object.entries(c.subnetMapping ?? {}))
             if (!this.subnets.has(id) && !this.removed.has(id)) this.subnets.set(id, { id, az, vpcId: c.vpcId as string, usedByOthers: 0 });
@@ -1100,7 +1114,8 @@ export class FakeEc2 implements PublicOf<Ec2Adapter> {
                 rules.some(
                     (r) =>
                         r.groupIds.includes(g!.id) &&
-                        (r.protocol === '-1' || (r.protocol === 'tcp' && r.fromPort !== undefined && r.toPort !== undefined && r.fromPort <= port && port <= r.toPort)),
+                        (r.protocol === '-1' ||
+                            (r.protocol === 'tcp' && r.fromPort !== undefined && r.toPort !== undefined && r.fromPort <= port && port <= r.toPort)),
                 ),
             );
         return !!g && covers(g.inbound) && covers(g.outbound);
@@ -1489,7 +1504,8 @@ export class FakeSsm implements PublicOf<SsmAdapter> {
             if (cmd.polls <= invisible) return undefined;
             const undelivered = this.undelivered(cmd);
             if (undelivered) return undelivered;
-            if (!cmd.result && cmd.polls <= invisible + running) return { state: 'pending', status: 'InProgress', statusCode: 'InProgress', stdout: '', stderr: '' };
+            if (!cmd.result && cmd.polls <= invisible + running)
+                return { state: 'pending', status: 'InProgress', statusCode: 'InProgress', stdout: '', stderr: '' };
             return this.play(cmd);
         });
     }
@@ -1530,7 +1546,13 @@ export class FakeSsm implements PublicOf<SsmAdapter> {
             cmd.result = r;
         }
         const r = cmd.result;
-        return { state: r.status === 'Success' ? 'success' : 'failed', status: r.statusDetails ?? r.status, statusCode: r.status, stdout: r.stdout, stderr: r.stderr };
+        return {
+            state: r.status === 'Success' ? 'success' : 'failed',
+            status: r.statusDetails ?? r.status,
+            statusCode: r.status,
+            stdout: r.stdout,
+            stderr: r.stderr,
+        };
     }
 }
 
@@ -1612,9 +1634,13 @@ export const kmsUserScriptResponder: Responder = (commands, { world, instanceId 
     // an existing kmsuser KMS cannot use is left untouched (the script's k_require_usable)
     const unusable = (): CommandResult | undefined => {
         if (!cluster.kmsUser) return undefined;
-        if (cluster.kmsUserMfa) return scriptOutput('KMSUSER_MFA', `kmsuser in ${p.clusterId} has multi-factor authentication registered; it was left untouched`);
+        if (cluster.kmsUserMfa)
+            return scriptOutput('KMSUSER_MFA', `kmsuser in ${p.clusterId} has multi-factor authentication registered; it was left untouched`);
         if (cluster.kmsUserCoverage !== 'full')
-            return scriptOutput('KMSUSER_PARTIAL', `kmsuser in ${p.clusterId} is not on every HSM of the cluster (cluster-coverage '${cluster.kmsUserCoverage}'); it was left untouched`);
+            return scriptOutput(
+                'KMSUSER_PARTIAL',
+                `kmsuser in ${p.clusterId} is not on every HSM of the cluster (cluster-coverage '${cluster.kmsUserCoverage}'); it was left untouched`,
+            );
         return undefined;
     };
     switch (p.action) {

@@ -113,7 +113,12 @@ test('CreateCustomKeyStore refuses a cluster whose security group lacks the rule
     const ca = c.caPem;
     const err = await errorOf(
         h.kms.send(
-            new CreateCustomKeyStoreCommand({ CustomKeyStoreName: 'ks', CloudHsmClusterId: D.clusterId, TrustAnchorCertificate: ca, KeyStorePassword: 'Passw0rd-1' }),
+            new CreateCustomKeyStoreCommand({
+                CustomKeyStoreName: 'ks',
+                CloudHsmClusterId: D.clusterId,
+                TrustAnchorCertificate: ca,
+                KeyStorePassword: 'Passw0rd-1',
+            }),
         ),
     );
     expect(err).toMatchObject({ name: 'CloudHsmClusterInvalidConfigurationException' });
@@ -122,7 +127,9 @@ test('CreateCustomKeyStore refuses a cluster whose security group lacks the rule
 
 test('the EC2 query parser: flattened 1-based lists, nested structures', () => {
     expect(
-        parseEc2Query('Action=DescribeSubnets&Version=2016-11-15&Filter.1.Name=subnet-id&Filter.1.Value.1=subnet-a&Filter.1.Value.2=subnet-b&SubnetId.1=subnet-c'),
+        parseEc2Query(
+            'Action=DescribeSubnets&Version=2016-11-15&Filter.1.Name=subnet-id&Filter.1.Value.1=subnet-a&Filter.1.Value.2=subnet-b&SubnetId.1=subnet-c',
+        ),
     ).toEqual({
         Action: 'DescribeSubnets',
         Version: '2016-11-15',

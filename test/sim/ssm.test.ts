@@ -174,7 +174,11 @@ test('executionTimeout in simulated time: the stand-in call that would run past 
     try {
         const sendWith = async (commands: string[], executionTimeout: string) => {
             const { Command } = await h.ssm.send(
-                new SendCommandCommand({ DocumentName: 'AWS-RunShellScript', InstanceIds: [D.instanceId], Parameters: { commands, executionTimeout: [executionTimeout] } }),
+                new SendCommandCommand({
+                    DocumentName: 'AWS-RunShellScript',
+                    InstanceIds: [D.instanceId],
+                    Parameters: { commands, executionTimeout: [executionTimeout] },
+                }),
             );
             return invocationResult(h, Command!.CommandId!, D.instanceId);
         };

@@ -62,7 +62,10 @@ describe('the preflight', () => {
         const aws = standardWorld();
         aws.ec2.groups.delete(networkOf(aws).sg);
         const [p] = await preflightCluster(aws.adapters(), CLUSTER);
-        expect(p).toMatchObject({ code: HandlerErrorCode.InvalidRequest, message: expect.stringContaining('does not exist (EC2 DescribeSecurityGroups does not find it)') });
+        expect(p).toMatchObject({
+            code: HandlerErrorCode.InvalidRequest,
+            message: expect.stringContaining('does not exist (EC2 DescribeSecurityGroups does not find it)'),
+        });
     });
 
     test('the trust anchor: checked only when the cluster reports its certificate; a CA that signed it passes', async () => {
@@ -167,7 +170,9 @@ describe('update', () => {
         for (const h of other.hsm.clusters.get(CLUSTER)!.hsms) h.state = 'DEGRADED';
         const none = await updateOp(other, stackModel(stopped), stackModel(stopped));
         expect(none.status).toBe('FAILED');
-        expect(none.final.message).toContain('the cluster has 0 active HSM(s) in 0 Availability Zone(s); KMS connects a key store only to a cluster with at least one active HSM');
+        expect(none.final.message).toContain(
+            'the cluster has 0 active HSM(s) in 0 Availability Zone(s); KMS connects a key store only to a cluster with at least one active HSM',
+        );
         expect(none.final.message).toContain(`aws cloudhsmv2 create-hsm --cluster-id ${CLUSTER} --availability-zone us-east-1a`);
         expect(other.log.count('kms.connect')).toBe(0);
     });

@@ -93,7 +93,9 @@ describe('create: the kmsuser script fails -> FAILED and full rollback', () => {
         expectNothingLeft(aws, r);
         expect(r.final.errorCode).toBe(HandlerErrorCode.GeneralServiceException);
         // SSM killed the script at its executionTimeout (SIGKILL): the message says so, and what to check
-        expect(r.final.message).toContain('SSM stopped the kmsuser script on i-0123456789abcdef0 when its executionTimeout of 600 s ran out (ExecutionTimedOut)');
+        expect(r.final.message).toContain(
+            'SSM stopped the kmsuser script on i-0123456789abcdef0 when its executionTimeout of 600 s ran out (ExecutionTimedOut)',
+        );
         expect(r.final.message).toContain('cloudhsm-cli user list');
     });
 

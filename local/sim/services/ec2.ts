@@ -83,7 +83,11 @@ const opensHsmPorts = (rules: SecurityGroupRule[], groupId: string) =>
             (r) =>
                 r.groupIds.includes(groupId) &&
                 (r.protocol === '-1' ||
-                    ((r.protocol === 'tcp' || r.protocol === '6') && r.fromPort !== undefined && r.toPort !== undefined && r.fromPort <= port && port <= r.toPort)),
+                    ((r.protocol === 'tcp' || r.protocol === '6') &&
+                        r.fromPort !== undefined &&
+                        r.toPort !== undefined &&
+                        r.fromPort <= port &&
+                        port <= r.toPort)),
         ),
     );
 
@@ -177,7 +181,11 @@ const matches = (filters: Filter[], get: (name: string) => string | undefined) =
 function maxResults(body: Json): number | undefined {
     if (body.MaxResults === undefined) return undefined;
     const n = Number(body.MaxResults);
-    if (!Number.isInteger(n) || n < 5 || n > 1000) throw new AwsError('InvalidParameterValue', `Value ( ${String(body.MaxResults)} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`);
+    if (!Number.isInteger(n) || n < 5 || n > 1000)
+        throw new AwsError(
+            'InvalidParameterValue',
+            `Value ( ${String(body.MaxResults)} ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.`,
+        );
     return n;
 }
 
@@ -275,7 +283,13 @@ function DescribeSecurityGroups(sim: Sim, body: Json): Json {
     const all = named.length ? named : [...w.securityGroups.values()];
     const list = all.filter((g) => matches(filters, (n) => ({ 'group-id': g.id, 'group-name': g.name, 'vpc-id': g.vpcId })[n]));
     const p = paged(list, body);
-    return { xml: items('securityGroupInfo', p.items.map((g) => groupXml(sim, g))) + (p.next ? el('nextToken', p.next) : '') };
+    return {
+        xml:
+            items(
+                'securityGroupInfo',
+                p.items.map((g) => groupXml(sim, g)),
+            ) + (p.next ? el('nextToken', p.next) : ''),
+    };
 }
 
 /** DescribeSubnets: SubnetId.N (each must exist: InvalidSubnetID.NotFound otherwise), Filter.N, MaxResults, NextToken. */
@@ -292,7 +306,13 @@ function DescribeSubnets(sim: Sim, body: Json): Json {
     const all = named.length ? named : [...w.subnets.values()];
     const list = all.filter((s) => matches(filters, (n) => ({ 'subnet-id': s.id, 'vpc-id': s.vpcId, 'availability-zone': s.az, state: 'available' })[n]));
     const p = paged(list, body);
-    return { xml: items('subnetSet', p.items.map((s) => subnetXml(sim, s))) + (p.next ? el('nextToken', p.next) : '') };
+    return {
+        xml:
+            items(
+                'subnetSet',
+                p.items.map((s) => subnetXml(sim, s)),
+            ) + (p.next ? el('nextToken', p.next) : ''),
+    };
 }
 
 /** Operations answer `{ xml }`: the inside of the <OperationResponse> element. */

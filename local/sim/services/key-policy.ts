@@ -29,7 +29,13 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined 
 /** IAM's action wildcards (* and ?), case-insensitive as IAM matches action names. */
 function matches(pattern: unknown, action: string): boolean {
     if (typeof pattern !== 'string') return false;
-    const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+    const re = new RegExp(
+        `^${pattern
+            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+            .replace(/\*/g, '.*')
+            .replace(/\?/g, '.')}$`,
+        'i',
+    );
     return re.test(action);
 }
 

@@ -162,49 +162,51 @@ const DescribeCustomKeyStores: Handler = (sim, body) => {
 
 /** After the connect duration: what KMS finds when it logs in to the cluster as kmsuser. */
 async function finishConnect(sim: Sim, store: KeyStore, gen: number): Promise<void> {
-    await sim.clusterLock.run(store.clusterId, () => {
-        if (sim.world.stores.get(store.id) !== store || store.opGen !== gen || store.state !== 'CONNECTING') return;
-        const fail = (code: string) => {
-            store.state = 'FAILED';
-            store.errorCode = code;
-        };
-        const injected = sim.faults.takeConnectFailure(store.id);
-        if (injected) return fail(injected);
-        const c = sim.world.clusters.get(store.clusterId);
-        if (!c || c.state === 'DELETED') return fail('CLUSTER_NOT_FOUND');
-        if (c.state !== 'ACTIVE' || !c.hsms.some((h) => h.state === 'ACTIVE')) return fail('INSUFFICIENT_CLOUDHSM_HSMS');
-        // KMS reaches the HSMs through the cluster's subnets and security group before it logs in (services/ec2.ts)
-        const network = connectNetworkFailure(sim, c);
-        if (network) return fail(network);
-        const user = c.users.find((u) => u.username.toLowerCase() === 'kmsuser' && u.role === 'crypto-user');
-        if (!user) return fail('USER_NOT_FOUND');
-        // A kmsuser on a subset of the HSMs ("cluster-coverage" not "full", CloudHSM user guide, "Client SDK 5 user
-        // contains inconsistent values") is not found where KMS logs in: USER_NOT_FOUND, as aws-samples'
-        // aws-cloudhsm-cloudformation-template issue 12 reports.
-        if ((user.clusterCoverage ?? 'full') !== 'full') return fail('USER_NOT_FOUND');
-        // "Do not specify the 2FA option when you create the kmsuser CU. If you do, AWS KMS cannot log in" (KMS developer
-        // guide): KMS logs in with the password alone. The ConnectionErrorCode it then shows is not documented:
-        // INVALID_CREDENTIALS is assumed (the login is refused; it does not count toward the lockout here).
-        if (user.mfa?.length) return fail('INVALID_CREDENTIALS');
-        if (user.locked) return fail('USER_LOCKED_OUT');
-        if (user.loggedIn) return fail('USER_LOGGED_IN');
-        if (user.password !== (store.connectPassword ?? store.password)) {
-            user.failedLogins = (user.failedLogins ?? 0) + 1;
-            if (user.failedLogins >= 5) user.locked = true;
-            return fail('INVALID_CREDENTIALS');
-        }
-        // KMS logs in and rotates kmsuser's password to a value only it knows.
-        const rotated = randomFrom(ALNUM, 32);
-        user.password = rotated;
-        user.failedLogins = 0;
-        user.loggedIn = true;
-        store.password = rotated;
-        store.loggedInCluster = c.id;
-        store.state = 'CONNECTED';
-        delete store.errorCode;
-    }).finally(() => {
-        if (store.opGen === gen) delete store.connectPassword;
-    });
+    await sim.clusterLock
+        .run(store.clusterId, () => {
+            if (sim.world.stores.get(store.id) !== store || store.opGen !== gen || store.state !== 'CONNECTING') return;
+            const fail = (code: string) => {
+                store.state = 'FAILED';
+                store.errorCode = code;
+            };
+            const injected = sim.faults.takeConnectFailure(store.id);
+            if (injected) return fail(injected);
+            const c = sim.world.clusters.get(store.clusterId);
+            if (!c || c.state === 'DELETED') return fail('CLUSTER_NOT_FOUND');
+            if (c.state !== 'ACTIVE' || !c.hsms.some((h) => h.state === 'ACTIVE')) return fail('INSUFFICIENT_CLOUDHSM_HSMS');
+            // KMS reaches the HSMs through the cluster's subnets and security group before it logs in (services/ec2.ts)
+            const network = connectNetworkFailure(sim, c);
+            if (network) return fail(network);
+            const user = c.users.find((u) => u.username.toLowerCase() === 'kmsuser' && u.role === 'crypto-user');
+            if (!user) return fail('USER_NOT_FOUND');
+            // A kmsuser on a subset of the HSMs ("cluster-coverage" not "full", CloudHSM user guide, "Client SDK 5 user
+            // contains inconsistent values") is not found where KMS logs in: USER_NOT_FOUND, as aws-samples'
+            // aws-cloudhsm-cloudformation-template issue 12 reports.
+            if ((user.clusterCoverage ?? 'full') !== 'full') return fail('USER_NOT_FOUND');
+            // "Do not specify the 2FA option when you create the kmsuser CU. If you do, AWS KMS cannot log in" (KMS developer
+            // guide): KMS logs in with the password alone. The ConnectionErrorCode it then shows is not documented:
+            // INVALID_CREDENTIALS is assumed (the login is refused; it does not count toward the lockout here).
+            if (user.mfa?.length) return fail('INVALID_CREDENTIALS');
+            if (user.locked) return fail('USER_LOCKED_OUT');
+            if (user.loggedIn) return fail('USER_LOGGED_IN');
+            if (user.password !== (store.connectPassword ?? store.password)) {
+                user.failedLogins = (user.failedLogins ?? 0) + 1;
+                if (user.failedLogins >= 5) user.locked = true;
+                return fail('INVALID_CREDENTIALS');
+            }
+            // KMS logs in and rotates kmsuser's password to a value only it knows.
+            const rotated = randomFrom(ALNUM, 32);
+            user.password = rotated;
+            user.failedLogins = 0;
+            user.loggedIn = true;
+            store.password = rotated;
+            store.loggedInCluster = c.id;
+            store.state = 'CONNECTED';
+            delete store.errorCode;
+        })
+        .finally(() => {
+            if (store.opGen === gen) delete store.connectPassword;
+        });
 }
 
 /**
@@ -305,7 +307,10 @@ const UpdateCustomKeyStore: Handler = (sim, body) => {
         // the store's cluster (that a missing or inactive cluster refuses a rename as well is assumed).
         checkCluster(sim, s.clusterId);
     }
-    const changed = (newName !== undefined && newName !== s.name) || (password !== undefined && password !== s.password) || (clusterId !== undefined && clusterId !== s.clusterId);
+    const changed =
+        (newName !== undefined && newName !== s.name) ||
+        (password !== undefined && password !== s.password) ||
+        (clusterId !== undefined && clusterId !== s.clusterId);
     if (changed) beforeChange(sim, s);
     if (clusterId !== undefined) s.clusterId = clusterId;
     if (newName !== undefined) s.name = newName;
