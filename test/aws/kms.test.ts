@@ -307,8 +307,13 @@ describe('KmsAdapter.keyStoreOfKey', () => {
         await expect(kms.keyStoreOfKey('k1')).resolves.toBeUndefined();
     });
 
+    it('answers a key its policy keeps the caller from describing (AccessDenied) as hidden: it may be in any store', async () => {
+        kmsMock.on(DescribeKeyCommand).rejects(new KMSServiceException({ name: 'AccessDeniedException', $fault: 'client', ...md }));
+        await expect(kms.keyStoreOfKey('k1')).resolves.toEqual({ hidden: true, keyId: 'k1' });
+    });
+
     it('propagates other errors unchanged', async () => {
-        const err = new KMSServiceException({ name: 'AccessDeniedException', $fault: 'client', ...md });
+        const err = new KMSServiceException({ name: 'KMSInternalException', $fault: 'server', ...md });
         kmsMock.on(DescribeKeyCommand).rejects(err);
         await expect(kms.keyStoreOfKey('k1')).rejects.toBe(err);
     });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ConnectCustomKeyStoreCommand, CreateCustomKeyStoreCommand } from '@aws-sdk/client-kms';
 import {
     CancelCommandCommand,
@@ -23,6 +23,8 @@ beforeEach(async () => {
 });
 
 const STANDINS = resolve(__dirname, '../../local/standins/bin');
+/** The stand-ins run on `#!/usr/bin/env node`: a node outside /usr/bin and /bin (npm's Node 22) goes last on PATH. */
+const NODE_DIR = ['/usr/bin', '/bin'].includes(dirname(process.execPath)) ? '' : `:${dirname(process.execPath)}`;
 /** The stand-ins are another component; the test that drives them runs once they are there. */
 const withStandins = existsSync(join(STANDINS, 'aws')) && existsSync(join(STANDINS, 'cloudhsm-cli')) ? test : test.skip;
 
@@ -74,7 +76,7 @@ test('Run Command runs the script under bash with a clean env, the stand-ins PAT
     });
     expect(r.StandardOutputContent!.split('\n')).toEqual([
         `hello from ${D.instanceId}`,
-        `PATH=${STANDINS}:/usr/bin:/bin`,
+        `PATH=${STANDINS}:/usr/bin:/bin${NODE_DIR}`,
         'LEAK=none',
         'sees admin',
         'sees secrets',
@@ -104,7 +106,7 @@ test('an instance without cloudhsm-cli gets a PATH with only the aws stand-in', 
         ['d=${PATH%%:*}', '[[ -L $d/aws ]] && echo "aws link"', '[[ -e $d/cloudhsm-cli ]] || echo "no cli"', 'echo "rest=${PATH#*:}"'],
         D.noCliInstanceId,
     );
-    expect(r.StandardOutputContent).toBe('aws link\nno cli\nrest=/usr/bin:/bin\n');
+    expect(r.StandardOutputContent).toBe(`aws link\nno cli\nrest=/usr/bin:/bin${NODE_DIR}\n`);
 });
 
 test('a non-zero exit is Failed with its ResponseCode; output is truncated to 24000/8000 characters', async () => {
