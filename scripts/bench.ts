@@ -32,11 +32,11 @@ const PRICE_PER_SECOND_BEYOND_30 = 0.00008;
  * Real seconds per simulated second while a store is made. The simulator is in another process, so its scaled clock
  * runs on while a Run Command script really executes (local/README.md, "Scaled time"): a kmsuser script that takes
  * 0.2-0.4 s here lasts that / scale in simulated time, and the preflight check must end inside the invocation that
- * sent it (about 20 s of waits; the modelled 4 s included). At 0.05 a script may take about 0.75 s of real time, at
- * 0.1 about 1.5 s; at 0.02 only 0.3 s, which two busy cores already exceed. A create that fails anyway runs again at
- * twice the scale (createRun, makeStore), and the report says so.
+ * sent it (about 15 s of simulated time once delivery and polling are counted). At 0.05 a script may take about
+ * 0.75 s of real time, at 0.1 about 1.5 s; at 0.02 only 0.3 s, which a busy machine exceeds. A create that fails
+ * anyway runs again at twice the scale (createRun, makeStore), and the report says so. At 0.05 the create's
+ * 20-minute connect takes 60 s of real time per run.
  */
-/** The create's 20-minute connect: 60 s of real time per run. */
 const CREATE_TIME_SCALE = 0.05;
 const CONNECT_SECONDS = 1200;
 /** The set-up stores of the Read and the delete runs connect in a simulated minute: 6 s of real time. */
@@ -273,7 +273,12 @@ async function startSim(): Promise<{ endpoint: string; control: SimControl; stop
         },
     );
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    let stopping = false;
+    // a simulator that dies mid-run makes the next control call fail with "fetch failed": say why first
+    child.once('exit', (code, signal) => {
+        if (!stopping) progress(`the simulator exited (${code ?? signal}); its last words: ${stderr.trim() || '(none)'}`);
+    });
     const endpoint = await new Promise<string>((resolve, reject) => {
         let out = '';
         child.stdout.on('data', (d: Buffer) => {
@@ -283,7 +288,11 @@ async function startSim(): Promise<{ endpoint: string; control: SimControl; stop
         });
         child.once('exit', (code) => reject(new Error(`the simulator exited (${code}) before it was ready: ${stderr}`)));
     });
-    return { endpoint, control: retryingStaleSockets(controlClient(endpoint)), stop: () => void child.kill('SIGTERM') };
+    const stop = (): void => {
+        stopping = true;
+        child.kill('SIGTERM');
+    };
+    return { endpoint, control: retryingStaleSockets(controlClient(endpoint)), stop };
 }
 
 /**
@@ -620,14 +629,15 @@ function tallyKmsCalls(control: SimControl): { stop(): Promise<KmsTally> } {
             if (q.operation === 'DescribeKey') t.lastDescribeKey = Math.max(t.lastDescribeKey, at);
         }
     };
+    // a read that fails is retried by the next one (`since` only moves on what was read)
     let reading = Promise.resolve();
     const timer = setInterval(() => {
-        reading = reading.then(read, read);
+        reading = reading.then(read).catch((err: unknown) => progress(`reading the request log failed (${String(err)}); the next read catches up`));
     }, TALLY_EVERY_MS);
     return {
         async stop() {
             clearInterval(timer);
-            await reading.catch(() => undefined);
+            await reading;
             await read();
             t.byOperation = Object.fromEntries(Object.entries(t.byOperation).sort(([a], [b]) => a.localeCompare(b)));
             return t;
@@ -725,7 +735,7 @@ async function runtimePart(args: Args, work: string, bundle: string, stock: stri
             cacheSize[layout] ??= measureSize(cache, readdirSync(cache), path.join(work, `compile-cache-${layout}.zip`));
         }
     }
-    const requests = await sim.control.requests();
+    const requests = await sim.control.requests({ service: 'kms' });
     const cacheFig = (runs: ColdRun[], pick: (r: ColdRun) => number | undefined): Figure | undefined => {
         const values = runs.map(pick).filter((x): x is number => x !== undefined);
         return values.length ? figure(values) : undefined;
@@ -1042,6 +1052,8 @@ function printTable(r: Report): void {
 if (require.main === module) {
     main().catch((err: unknown) => {
         console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+        // fetch's "fetch failed" says why only in its cause
+        if (err instanceof Error && err.cause !== undefined) console.error('cause:', err.cause);
         process.exit(1);
     });
 }

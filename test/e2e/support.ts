@@ -123,12 +123,19 @@ export function useE2E(): () => E2E {
     return () => h;
 }
 
-/** What a failed create may not leave: a key store, a live bootstrap secret, a record, kmsuser (when it was absent before). */
-export function leftovers(state: SimStateView, opts: { kmsuserWasAbsent?: boolean; keep?: string[] } = {}): string[] {
+/**
+ * What a failed create may not leave: a key store, a live bootstrap secret, a record, kmsuser (when it was absent
+ * before). `keep`: store ids (and their records) the test made on purpose; `keepSecrets`: bootstrap secrets that
+ * belong to such a store, made by an earlier attempt this create must not touch.
+ */
+export function leftovers(state: SimStateView, opts: { kmsuserWasAbsent?: boolean; keep?: string[]; keepSecrets?: string[] } = {}): string[] {
+    const keepSecrets = new Set(opts.keepSecrets ?? []);
     const keep = new Set(opts.keep ?? []);
     const found = [
         ...state.stores.filter((s) => !keep.has(s.id)).map((s) => `key store ${s.id}`),
-        ...liveBootstrapSecrets(state).map((s) => `bootstrap secret ${s.name}`),
+        ...liveBootstrapSecrets(state)
+            .filter((s) => !keepSecrets.has(s.name))
+            .map((s) => `bootstrap secret ${s.name}`),
         ...Object.keys(state.parameters)
             .filter((n) => n.includes('/key-stores/') && ![...keep].some((id) => n.endsWith(id)))
             .map((n) => `record ${n}`),
