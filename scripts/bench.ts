@@ -296,19 +296,24 @@ async function startSim(): Promise<{ endpoint: string; control: SimControl; stop
 }
 
 /**
- * fetch reuses a kept-alive socket that the simulator may close at that moment (its keepAliveTimeout is 5 s, and
- * a busy CPU makes timers late): the request was never read, so it is sent again, once.
+ * fetch reuses a kept-alive socket that the simulator may have closed (its keepAliveTimeout is 5 s): a busy CPU makes
+ * timers late, and the cold starts' spawnSync blocks this process's event loop for seconds, so undici never gets to
+ * drop the idle socket itself. Writing to it fails (EPIPE, ECONNRESET, UND_ERR_SOCKET) before the simulator read
+ * anything, so the call is sent again, up to 3 times (each failure discards that socket).
  */
+const STALE_SOCKET = ['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE'];
+
 function retryingStaleSockets(control: SimControl): SimControl {
     const wrapped = {} as Record<string, unknown>;
     for (const [name, fn] of Object.entries(control) as Array<[string, (...a: unknown[]) => Promise<unknown>]>) {
         wrapped[name] = async (...a: unknown[]) => {
-            try {
-                return await fn(...a);
-            } catch (err) {
-                const cause = (err as { cause?: { code?: string } }).cause;
-                if (!(err instanceof TypeError) || !['UND_ERR_SOCKET', 'ECONNRESET'].includes(cause?.code ?? '')) throw err;
-                return fn(...a);
+            for (let attempt = 1; ; attempt++) {
+                try {
+                    return await fn(...a);
+                } catch (err) {
+                    const cause = (err as { cause?: { code?: string } }).cause;
+                    if (attempt > 3 || !(err instanceof TypeError) || !STALE_SOCKET.includes(cause?.code ?? '')) throw err;
+                }
             }
         };
     }
