@@ -8,7 +8,7 @@
  *   npm run local -- --mode custom-resource        the same lifecycle through the Custom::KMS::CloudHsmKeyStore custom resource
  *   npm run local -- --help                        the usage; a mistake in the arguments prints one line and the usage, exits 2
  *   common: --time-scale X (real seconds per simulated second; default 0, virtual time: simulated time moves only
- *           when every party waits, so a 20-minute connect takes no real time; serve defaults to 0.05, --endpoint to 0.01)
+ *           when every party waits, so a 20-minute connect takes no real time, serve included; --endpoint defaults to 0.01)
  *           --artifact DIR (run the built handler in DIR, e.g. `make artifact ARTIFACTS_DIR=DIR`, not src/)
  */
 import { existsSync, readFileSync } from 'fs';
@@ -36,8 +36,8 @@ options:
                              lifecycle: as a registered type (stack, the default), or through the
                              Custom::KMS::CloudHsmKeyStore custom resource
   --time-scale X             real seconds per simulated second, a number >= 0; 0 (the default) is virtual time:
-                             simulated time moves only when every party waits; serve defaults to 0.05
-                             (0 also means 0.05 there), --endpoint to 0.01
+                             simulated time moves only when every party waits (serve too: the Lambda
+                             endpoint takes cfn test's waits in simulated time); --endpoint defaults to 0.01
   --endpoint URL             use a simulator already running at URL (npm run sim) instead of the embedded one
   --artifact DIR             run the built handler in DIR (make artifact ARTIFACTS_DIR=DIR), not src/
   -h, --help                 this text`;
@@ -57,10 +57,11 @@ const APPLIES: Record<Command, string[]> = {
 
 const started = Date.now();
 /**
- * serve's clock runs in real time because `cfn test` sleeps for real: one real second is 20 simulated seconds,
- * so a Run Command script that takes 2 real seconds on a loaded machine still fits an invocation's 50 s wait.
+ * serve runs on virtual time too: the Lambda endpoint makes each invocation a party of the simulator's clock and
+ * takes CloudFormation's callbackDelaySeconds in simulated time, answering with no real delay. So `cfn test` costs
+ * no real waiting, and a loaded machine gives the same results. `--time-scale X` > 0 chooses scaled real time.
  */
-const SERVE_TIME_SCALE = 0.05;
+const SERVE_TIME_SCALE = 0;
 const secs = (ms: number) => (ms / 1000).toFixed(1);
 /** Every line fits this width: the terminal's, 160 when not a terminal. */
 const WIDTH = terminalWidth();
@@ -225,7 +226,7 @@ async function serve(opts: { port: number; simPort: number; artifact?: string },
     const store = loadHandlers(opts.artifact);
     const key = loadHandlers(opts.artifact, 'key-handlers');
     const handlers = { ...store, keyEntrypoint: key.entrypoint, keyTestEntrypoint: key.testEntrypoint };
-    const lambda = await startLambdaEndpoint({ port: opts.port, handlers, timeScale });
+    const lambda = await startLambdaEndpoint({ port: opts.port, handlers, timeScale, clock: sim.sim.clock });
     console.log(`SIM_ENDPOINT=${sim.endpoint}`);
     console.log(`LAMBDA_ENDPOINT=${lambda.url}`);
     console.error(`[local] handler: ${opts.artifact ? `built artifact in ${opts.artifact}` : 'src/ (TypeScript sources)'}`);
@@ -290,7 +291,7 @@ async function main(): Promise<void> {
         },
     });
     const o = options(cli);
-    if (o.command === 'serve') return serve(o, o.timeScale || SERVE_TIME_SCALE);
+    if (o.command === 'serve') return serve(o, o.timeScale);
     if (o.mode === 'custom-resource') {
         process.exitCode = (await runCustomResourceLifecycle(o.timeScale)) ? 0 : 1;
         return;

@@ -8,12 +8,15 @@
  *   POST /2015-03-31/functions/KeyTestEntrypoint/invocations                                   -> keyTestEntrypoint
  *
  * Answers 200 with the ProgressEvent JSON. IN_PROGRESS `callbackDelaySeconds` are multiplied by
- * `timeScale` and rounded up, so an external caller waits in simulated time.
+ * `timeScale` and rounded up, so an external caller waits in simulated time. With a virtual `clock` (the
+ * simulator's) each invocation is a party of it, and the caller's wait is taken in simulated time instead: the
+ * answer asks for no real delay, and the next invocation starts once the simulated wait is over.
  * It does NOT start the AWS simulator: set `process.env.AWS_ENDPOINT_URL` (and load the handler) first.
  */
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { randomUUID } from 'crypto';
+import type { SimClock } from './clock';
 import { lambdaContext } from './handler-request';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function, with the event and context Lambda passes
@@ -27,6 +30,8 @@ export interface LambdaEndpointOptions {
     handlers: { entrypoint: InvokeFn; testEntrypoint?: InvokeFn; keyEntrypoint?: InvokeFn; keyTestEntrypoint?: InvokeFn };
     /** IN_PROGRESS callbackDelaySeconds are multiplied by this and rounded up (default 1) */
     timeScale?: number;
+    /** A virtual clock shared with the simulator and the handler: callers' waits become simulated (timeScale is then 0). */
+    clock?: SimClock;
     /** one line per invocation; default: stderr */
     log?: (line: string) => void;
 }
@@ -90,7 +95,10 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 }
 
 export async function startLambdaEndpoint(o: LambdaEndpointOptions): Promise<LambdaEndpoint> {
-    const timeScale = o.timeScale ?? 1;
+    const virtual = o.clock?.virtual ? o.clock : undefined;
+    const timeScale = virtual ? 0 : (o.timeScale ?? 1);
+    /** The simulated waits of callers told to come back (CloudFormation's callbackDelaySeconds), not yet over. */
+    const waits = new Set<Promise<void>>();
     if (!(timeScale >= 0) || !Number.isFinite(timeScale)) throw new Error(`timeScale must be a finite number >= 0, got ${o.timeScale}`);
     const host = o.host ?? '127.0.0.1';
     const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -143,7 +151,9 @@ export async function startLambdaEndpoint(o: LambdaEndpointOptions): Promise<Lam
         const t0 = Date.now();
         let out: unknown;
         try {
-            out = serializeProgress(await fn(event, lambdaContext(name)));
+            if (virtual) await Promise.all([...waits]);
+            const invoke = () => fn(event, lambdaContext(name));
+            out = serializeProgress(await (virtual ? virtual.spawn(invoke) : invoke()));
         } catch (err) {
             const e = err instanceof Error ? err : new Error(String(err));
             log(`[lambda] ${name} ${action} -> Unhandled ${e.name}: ${e.message} (${Date.now() - t0} ms)`);
@@ -165,6 +175,11 @@ export async function startLambdaEndpoint(o: LambdaEndpointOptions): Promise<Lam
         let delayNote = '';
         if (out && typeof out === 'object') {
             const pe = out as { status?: unknown; errorCode?: unknown; callbackDelaySeconds?: unknown };
+            if (virtual && pe.status === 'IN_PROGRESS' && typeof pe.callbackDelaySeconds === 'number') {
+                // The caller's wait, as a party of the clock that sleeps it: simulated time passes by it at once.
+                const wait: Promise<void> = virtual.spawn(() => virtual.sleep((pe.callbackDelaySeconds as number) * 1000)).finally(() => waits.delete(wait));
+                waits.add(wait);
+            }
             if (pe.status === 'IN_PROGRESS' && typeof pe.callbackDelaySeconds === 'number') {
                 const scaled = scaleDelay(pe.callbackDelaySeconds, timeScale);
                 if (scaled !== pe.callbackDelaySeconds) delayNote = ` delay ${pe.callbackDelaySeconds}s->${scaled}s`;

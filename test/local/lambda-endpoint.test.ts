@@ -1,3 +1,4 @@
+import { VirtualClock } from '../../local/clock';
 import { Driver } from '../../local/driver';
 import { buildHandlerRequest, newBearerToken, toTestEvent } from '../../local/handler-request';
 import { LambdaEndpoint, lambdaInvoker, scaleDelay, serializeProgress, startLambdaEndpoint } from '../../local/lambda-endpoint';
@@ -175,4 +176,23 @@ test('scaleDelay and serializeProgress', () => {
     expect(serializeProgress({ serialize: () => ({ status: 'SUCCESS' }) })).toEqual({ status: 'SUCCESS' });
     expect(serializeProgress(undefined)).toBeNull();
     expect(serializeProgress({ status: 'FAILED', x: undefined })).toEqual({ status: 'FAILED' });
+});
+
+test('with a virtual clock the caller waits in simulated time: delay 0 on the wire, the clock a full delay later at the next invocation', async () => {
+    const clock = new VirtualClock(0);
+    const seen: number[] = [];
+    const fn = async () => {
+        seen.push(clock.now());
+        return { status: 'IN_PROGRESS', callbackDelaySeconds: 45, callbackContext: {}, resourceModel: {} };
+    };
+    const v = await startLambdaEndpoint({ port: 0, handlers: { entrypoint: fn }, clock, log: () => undefined });
+    try {
+        const invoke = lambdaInvoker(v.url);
+        const first = await invoke({ action: 'CREATE' });
+        const second = await invoke({ action: 'CREATE' });
+        expect([first.callbackDelaySeconds, second.callbackDelaySeconds]).toEqual([0, 0]);
+        expect(seen).toEqual([0, 45_000]);
+    } finally {
+        await v.stop();
+    }
 });
